@@ -1,0 +1,261 @@
+"""The Snapshot: everything one poll learned, as frozen plain data.
+
+Every consumer (the TUI, `snapshot` json/text, the journal) reads these types and
+nothing else. Times are POSIX seconds (float), durations seconds, ratios in [0, 1]
+unless a field says otherwise. `None` means "not known" (source down, no data), which
+renderers show as such, never as zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+QUANTILES: tuple[tuple[str, float], ...] = (
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p95", 0.95),
+    ("p99", 0.99),
+    ("max", 1.0),
+)
+"""Quantile names shown everywhere, with the q given to the histogram estimator.
+`max` is q=1: the upper bound of the highest non-empty bucket, as Prometheus'
+`histogram_quantile(1, ...)` answers."""
+
+Point = tuple[float, float]
+"""(timestamp, value) of a time series."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """How one source answered during the poll."""
+
+    name: str  # "prometheus" | "alertmanager"
+    ok: bool
+    error: str | None = None  # the error in words, secrets removed
+    latency_s: float | None = None  # wall time of the slowest request of this source
+    checked_at: float = 0.0  # when this poll ran
+    last_ok_at: float | None = None  # when the source last answered (for staleness)
+    url: str | None = None  # the peer that answered (Alertmanager HA) or was tried
+    detail: str | None = None  # e.g. "peer 2 of 3 answered; peer 1: connection refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Common header of every panel's data: where it came from and whether it is fresh."""
+
+    source: str  # which source feeds it
+    ok: bool = True  # False: this poll could not refresh it (data shown is the last good)
+    error: str | None = None  # why, in words
+    fetched_at: float | None = None  # when the data shown was fetched; None = never
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentHealth:
+    name: str
+    availability: float | None  # ratio [0, 1]; None when the query gave nothing
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SloCheck:
+    name: str  # "p95 latency" / "error rate"
+    value: float | None  # measured (seconds for latency, ratio for errors)
+    target: float
+    unit: str  # "s" or "ratio"
+    ok: bool | None  # None: not measurable
+    penalty: float  # points subtracted from the score
+
+
+@dataclass(frozen=True, slots=True)
+class HealthTerm:
+    """One line of the score's explanation: `points` is added to the score."""
+
+    label: str
+    points: float
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    score: float | None  # 0..100; None when nothing could be measured
+    components: tuple[ComponentHealth, ...] = ()
+    slo_checks: tuple[SloCheck, ...] = ()
+    alert_penalty: float = 0.0
+    terms: tuple[HealthTerm, ...] = ()  # score == sum of term points, clamped to [0, 100]
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLatency:
+    service: str
+    quantiles: dict[str, float | None]  # keys of QUANTILES, seconds
+    history: dict[str, tuple[Point, ...]]  # same keys; points over the window
+    requests_per_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    services: tuple[ServiceLatency, ...] = ()
+    slo_p95: float | None = None  # seconds
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRate:
+    value: float | None = None  # ratio
+    slo: float | None = None
+    history: tuple[Point, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+class BreakerState(StrEnum):
+    CLOSED = "CLOSED"
+    OPEN = "OPEN"
+    HALF_OPEN = "HALF_OPEN"
+    FORCED_OPEN = "FORCED_OPEN"
+    DISABLED = "DISABLED"
+    METRICS_ONLY = "METRICS_ONLY"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    at: float
+    state: BreakerState
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitBreaker:
+    name: str
+    state: BreakerState
+    failures: float | None  # failed calls over the window
+    failure_rate: float | None  # percent 0..100; None when not enough calls (-1)
+    last_change_at: float | None  # None: no change seen within the window
+    history: tuple[StateChange, ...] = ()  # state changes within the window, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitBreakers:
+    breakers: tuple[CircuitBreaker, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStat:
+    name: str
+    runs: float
+    success_rate: float | None  # ratio
+    avg_duration_s: float | None = None
+    escalations: float = 0.0
+    local_runs: int = 0  # of `runs`, how many this tool triggered (journal)
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookStats:
+    total: float = 0.0
+    success_rate: float | None = None  # ratio
+    avg_duration_s: float | None = None
+    escalations: float = 0.0
+    top: tuple[RunbookStat, ...] = ()  # by runs, descending
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    alertname: str
+    severity: str
+    status: str  # "firing" | "resolved"
+    started_at: float
+    resolved_at: float | None
+    labels: dict[str, str] = field(default_factory=dict)
+    acked_at: float | None = None
+    acked_by: str | None = None
+
+    @property
+    def tta_s(self) -> float | None:
+        return None if self.acked_at is None else max(0.0, self.acked_at - self.started_at)
+
+    @property
+    def ttr_s(self) -> float | None:
+        return None if self.resolved_at is None else max(0.0, self.resolved_at - self.started_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Incidents:
+    items: tuple[Incident, ...] = ()  # newest first
+    mtta_s: float | None = None
+    mttr_s: float | None = None
+    lookback_s: float = 7 * 86400.0
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    id: str
+    matchers: tuple[dict[str, object], ...]  # Alertmanager's matcher objects, verbatim
+    starts_at: float
+    ends_at: float
+    created_by: str
+    comment: str
+    state: str  # "active" | "pending" | "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    fingerprint: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    state: str  # "active" | "suppressed" (Alertmanager's words)
+    starts_at: float
+    ends_at: float | None = None
+    generator_url: str = ""
+    silenced_by: tuple[str, ...] = ()
+    inhibited_by: tuple[str, ...] = ()
+    receivers: tuple[str, ...] = ()
+    acked_by: str | None = None  # createdBy of the silence that covers it
+    acked_until: float | None = None
+    ack_pending: bool = False  # an ack is in the outbox, not yet delivered
+
+    @property
+    def alertname(self) -> str:
+        return self.labels.get("alertname", "")
+
+    @property
+    def severity(self) -> str:
+        return self.labels.get("severity", "none")
+
+    @property
+    def display_state(self) -> str:
+        """active / silenced / inhibited, as the product names them."""
+        if self.silenced_by:
+            return "silenced"
+        if self.inhibited_by:
+            return "inhibited"
+        return "active"
+
+    @property
+    def acked(self) -> bool:
+        return bool(self.silenced_by)
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    items: tuple[Alert, ...] = ()
+    silences: tuple[Silence, ...] = ()
+    section: Section = field(default_factory=lambda: Section("alertmanager"))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    taken_at: float
+    window_s: float
+    health: Health
+    latency: Latency
+    errors: ErrorRate
+    circuit_breakers: CircuitBreakers
+    runbooks: RunbookStats
+    incidents: Incidents
+    alerts: Alerts
+    sources: dict[str, SourceStatus]
+    poll_duration_s: float = 0.0
