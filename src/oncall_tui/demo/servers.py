@@ -97,7 +97,9 @@ class Server:
                 self.process.wait(5)
 
 
-def spawn(name: str, argv: Sequence[str], workdir: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path]:
+def spawn(
+    name: str, argv: Sequence[str], workdir: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
     """Start `argv` with its output in `workdir/<name>.log`, dying with this process."""
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"{name}.log"
@@ -134,7 +136,9 @@ def wait_http(server: Server, path: str, timeout: float = 30.0) -> None:
                 last = str(e)
             time.sleep(0.1)
     server.stop()
-    raise ServerFailed(f"{server.name} not ready after {timeout:.0f}s ({last}): {server.log_tail()}")
+    raise ServerFailed(
+        f"{server.name} not ready after {timeout:.0f}s ({last}): {server.log_tail()}"
+    )
 
 
 def _yaml_list(items: Iterable[str]) -> str:
