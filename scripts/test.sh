@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The one command that sets everything up and runs every check:
+#   bash scripts/test.sh [extra pytest args]
+# Creates .venv (if missing), installs the package with its dev tools, installs the real
+# `prometheus` and `prometheus-alertmanager` with apt-get when they are missing, then runs
+# ruff, mypy, the import-layering contract and the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-servers.sh
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+echo "== ruff"
+.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
+echo "== mypy"
+.venv/bin/mypy
+echo "== import layering"
+.venv/bin/lint-imports
+echo "== pytest"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
