@@ -34,3 +34,8 @@ class Rejected(SourceError):
     def __init__(self, message: str, *, status: int, url: str | None = None) -> None:
         super().__init__(message, url=url)
         self.status = status
+
+
+class AuthSetupError(SourceError):
+    """The auth settings cannot be applied (an environment variable is unset, a token
+    file is unreadable). A configuration problem: say it once, do not retry."""

@@ -1,0 +1,288 @@
+"""The HTTP client every source uses, secret redaction, and HTTP trouble in words.
+
+`make_http_client(auth)` applies one `HttpAuth` (headers with `${ENV}`, bearer token,
+basic auth, TLS). Every secret it reads is remembered so that `redact()` can remove it
+from any error text before that text reaches a screen, a log or `snapshot` output.
+
+`send()` is the one place where httpx exceptions become `Unreachable` / `BadResponse`
+with short human words ("connection refused to http://127.0.0.1:9090", "timed out after
+10s waiting for ..."), never a traceback; `parse_json()` does the same for bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import os
+import re
+import ssl
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+import orjson
+
+from oncall_tui import __version__
+from oncall_tui.config_types import HttpAuth
+from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+_ESCAPE_SEQ = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+
+REDACTED = "***"
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def _remember(secret: str) -> str:
+    if secret:
+        with _secrets_lock:
+            _secrets.add(secret)
+    return secret
+
+
+def redact(text: str) -> str:
+    """`text` with every secret this module has read replaced by `***`, and any
+    `user:password@` part of a URL removed."""
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)  # longest first: no partial leaks
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return _USERINFO.sub(REDACTED + "@", text)
+
+
+def _env(name: str, what: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise AuthSetupError(f"{what}: environment variable {name} is not set")
+    return value
+
+
+def expand_env(value: str, what: str) -> str:
+    """Replace each `${NAME}` in `value` by the environment's value, remembered as a
+    secret (header values from the environment are often tokens)."""
+
+    def sub(m: re.Match[str]) -> str:
+        return _remember(_env(m.group(1), what))
+
+    return _ENV_REF.sub(sub, value)
+
+
+def _bearer_token(auth: HttpAuth) -> str | None:
+    if auth.bearer_token_env:
+        token = _env(auth.bearer_token_env, "bearer_token_env").strip()
+        if not token:
+            raise AuthSetupError(f"bearer_token_env: {auth.bearer_token_env} is empty")
+        return _remember(token)
+    if auth.bearer_token_file:
+        try:
+            token = Path(auth.bearer_token_file).read_text().strip()
+        except OSError as e:
+            raise AuthSetupError(
+                f"bearer_token_file: cannot read {auth.bearer_token_file}: {e.strerror}"
+            ) from None
+        if not token:
+            raise AuthSetupError(f"bearer_token_file: {auth.bearer_token_file} is empty")
+        return _remember(token)
+    return None
+
+
+def _basic_auth(auth: HttpAuth) -> httpx.BasicAuth | None:
+    if auth.basic_auth_username is None:
+        return None
+    password = ""
+    if auth.basic_auth_password_env:
+        password = _remember(_env(auth.basic_auth_password_env, "basic_auth.password_env"))
+    raw = f"{auth.basic_auth_username}:{password}".encode()
+    _remember(base64.b64encode(raw).decode())  # the header value itself is a secret too
+    return httpx.BasicAuth(auth.basic_auth_username, password)
+
+
+def _verify(auth: HttpAuth) -> ssl.SSLContext | bool:
+    if auth.tls_skip_verify:
+        return False
+    if auth.tls_ca_file:
+        try:
+            return ssl.create_default_context(cafile=auth.tls_ca_file)
+        except (OSError, ssl.SSLError) as e:
+            reason = getattr(e, "strerror", None) or type(e).__name__
+            raise AuthSetupError(f"tls_ca_file: cannot load {auth.tls_ca_file}: {reason}") from None
+    return True
+
+
+def make_http_client(auth: HttpAuth) -> httpx.AsyncClient:
+    """An AsyncClient for one source: its headers, credentials, TLS and timeout.
+
+    Raises `AuthSetupError` when an environment variable or file it needs is missing.
+    """
+    headers = {"User-Agent": f"oncall-tui/{__version__}", "Accept": "application/json"}
+    for name, value in auth.headers.items():
+        headers[name] = expand_env(value, f"headers.{name}")
+    token = _bearer_token(auth)
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.AsyncClient(
+        headers=headers,
+        auth=_basic_auth(auth),
+        verify=_verify(auth),
+        timeout=httpx.Timeout(auth.timeout_s),
+        # A poll makes a handful of concurrent queries; more connections only cost CPU.
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4, keepalive_expiry=30),
+        http1=True,
+        http2=False,
+        follow_redirects=False,
+    )
+
+
+# ---- trouble in words ------------------------------------------------------------
+
+
+def excerpt(text: str | bytes, limit: int = 120, *, html: bool = False) -> str:
+    """A short one-line extract of an outside body, control characters removed."""
+    if isinstance(text, bytes):
+        text = text[: limit * 20].decode("utf-8", errors="replace")
+    text = _ESCAPE_SEQ.sub("", text)
+    if html:
+        text = _TAG.sub(" ", text)
+    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return redact(text)
+
+
+def _seconds(value: float | None) -> str:
+    return "?s" if value is None else f"{value:g}s"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _connect_words(exc: httpx.HTTPError, base: str) -> str:
+    chain = list(_causes(exc))
+    codes = {getattr(e, "errno", None) for e in chain}
+    text = " ".join(str(e) for e in chain)
+    if errno.ECONNREFUSED in codes or "refused" in text.lower():
+        return f"connection refused to {base}"
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        reason = text.split("certificate verify failed:", 1)[-1].split("(")[0].strip()
+        return f"TLS certificate of {base} is not trusted ({reason or 'verify failed'})"
+    if "SSL" in text or "TLS" in text:
+        return f"TLS handshake with {base} failed"
+    if any(
+        s in text for s in ("Name or service not known", "nodename nor servname", "name resolution")
+    ):
+        return f"cannot resolve the host of {base}"
+    if errno.ENETUNREACH in codes or errno.EHOSTUNREACH in codes:
+        return f"network unreachable for {base}"
+    return f"cannot connect to {base}: {excerpt(str(exc), 80) or type(exc).__name__}"
+
+
+def error_from_httpx(exc: httpx.HTTPError | httpx.InvalidURL, base: str) -> SourceError:
+    """An httpx exception as an `Unreachable` / `BadResponse` with words, no secrets."""
+    base = redact(base)
+    if isinstance(exc, httpx.TimeoutException):
+        timeout = exc.request.extensions.get("timeout", {}) if _has_request(exc) else {}
+        if isinstance(exc, httpx.ConnectTimeout):
+            words = f"timed out after {_seconds(timeout.get('connect'))} connecting to {base}"
+        elif isinstance(exc, httpx.PoolTimeout):
+            words = f"timed out after {_seconds(timeout.get('pool'))} waiting for a connection"
+        elif isinstance(exc, httpx.WriteTimeout):
+            words = f"timed out after {_seconds(timeout.get('write'))} sending to {base}"
+        else:
+            words = f"timed out after {_seconds(timeout.get('read'))} waiting for {base}"
+        return Unreachable(words, url=base)
+    if isinstance(exc, httpx.ConnectError):
+        return Unreachable(redact(_connect_words(exc, base)), url=base)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        if "without sending" in str(exc):
+            return Unreachable(f"{base} closed the connection without answering", url=base)
+        return BadResponse(f"{base} closed the connection in the middle of its answer", url=base)
+    if isinstance(exc, httpx.DecodingError):
+        return BadResponse(f"{base} sent a body that cannot be decoded", url=base)
+    if isinstance(exc, httpx.ProtocolError | httpx.TooManyRedirects):
+        return BadResponse(f"{base} did not answer valid HTTP", url=base)
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return Unreachable(f"not a usable URL: {base}", url=base)
+    return Unreachable(f"cannot reach {base} ({type(exc).__name__})", url=base)
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request  # noqa: B018 - raises RuntimeError when httpx did not attach one
+    except RuntimeError:
+        return False
+    return True
+
+
+async def send(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    base: str,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+    content: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Response:
+    """One request, body read in full. Transport trouble raises `Unreachable` (or
+    `BadResponse` when an answer started but broke off); `base` names the source in
+    the words. HTTP status codes are the caller's to judge."""
+    try:
+        return await http.request(
+            method, url, params=params, data=data, content=content, headers=headers
+        )
+    except (httpx.HTTPError, httpx.InvalidURL) as e:
+        raise error_from_httpx(e, base) from None
+
+
+def describe_body(response: httpx.Response) -> str:
+    """What came instead of JSON: "an HTML page", "an empty body", "text/plain content"."""
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = response.content.lstrip()
+    if not body:
+        return "an empty body"
+    if "html" in ctype or body[:1] == b"<":
+        return "an HTML page"
+    return f"{ctype} content" if ctype else "a body without content type"
+
+
+def _is_html(response: httpx.Response) -> bool:
+    return describe_body(response) == "an HTML page"
+
+
+def not_json_words(response: httpx.Response) -> str:
+    """E.g. "answered HTTP 502 with an HTML page, not JSON: 502 Bad Gateway nginx"."""
+    words = f"answered HTTP {response.status_code} with {describe_body(response)}, not JSON"
+    snippet = excerpt(response.content, html=_is_html(response))
+    return f"{words}: {snippet}" if snippet else words
+
+
+def parse_json(response: httpx.Response, base: str) -> object:
+    """The decoded body, or `BadResponse` saying what came instead."""
+    body = response.content
+    if not body.strip() or (body.lstrip()[:1] == b"<"):
+        raise BadResponse(not_json_words(response), url=redact(base))
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as e:
+        ctype = response.headers.get("content-type", "")
+        if "json" in ctype:
+            words = (
+                f"answered HTTP {response.status_code} with broken JSON "
+                f"({excerpt(e.msg, 60)}; truncated?)"
+            )
+            raise BadResponse(words, url=redact(base)) from None
+        raise BadResponse(not_json_words(response), url=redact(base)) from None
