@@ -1,0 +1,104 @@
+"""text.clean: nothing from outside can style, move or rewrite the terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.text import Text
+
+from oncall_tui.text import clean, clean_excerpt
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b[2Jwiped", "wiped"),
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b[?1049halt screen", "alt screen"),
+        ("\x1b]0;title\x07after", "after"),
+        ("\x1b]0;title\x1b\\after", "after"),
+        ("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "link"),
+        ("\x1bP1$r\x1b\\dcs", "dcs"),
+        ("\x1b(Bcharset", "charset"),
+        ("\x1bcreset", "reset"),
+        ("\x9b31mc1 csi", "c1 csi"),
+        ("\x9d0;t\x9cc1 osc", "c1 osc"),
+        ("bell\x07 backspace\x08 nul\x00", "bell backspace nul"),
+        ("dangling\x1b", "dangling"),
+        ("\x1b]0;never terminated", "0;never terminated"),
+        ("rtl\u202eoverride", "rtloverride"),
+        ("[bold red]x[/]", "[bold red]x[/]"),
+        ("tab\there\nline", "tab\there\nline"),
+        ("crlf\r\nand\rcr", "crlf\nand\ncr"),
+    ],
+)
+def test_clean(raw: str, shown: str) -> None:
+    assert clean(raw) == shown
+
+
+def test_one_line_turns_breaks_and_tabs_into_spaces() -> None:
+    assert clean("a\nb\tc\r\nd\u2028e", one_line=True) == "a b c d e"
+
+
+def test_markup_stays_literal_through_rich() -> None:
+    console = Console(record=True, width=60, color_system=None)
+    console.print(Text(clean("[bold red]x[/] \x1b[31m[link=http://e]y[/link]")))
+    assert console.export_text().strip() == "[bold red]x[/] [link=http://e]y[/link]"
+
+
+@pytest.mark.parametrize(
+    ("raw", "limit", "out"),
+    [
+        ("short", 10, "short"),
+        ("  a \n\n  b\t c  ", 10, "a b c"),
+        ("hello world this is long", 12, "hello world…"),
+        ("\x1b[2Jabcdef", 4, "abc…"),
+        ("abc", 1, "…"),
+    ],
+)
+def test_clean_excerpt(raw: str, limit: int, out: str) -> None:
+    assert clean_excerpt(raw, limit) == out
+
+
+def test_clean_excerpt_refuses_zero_limit() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        clean_excerpt("x", 0)
+
+
+def _controls(s: str, allowed: str) -> list[str]:
+    return [
+        c
+        for c in s
+        if c not in allowed and (unicodedata.category(c) == "Cc" or "\u202a" <= c <= "\u202e")
+    ]
+
+
+ESCAPEY = st.text(
+    alphabet=st.sampled_from(
+        list("\x1b\x07\x9b\x9c\x9d\x90[]\\;0123456789mHJP_^X(B\n\r\t\x00\x7f\x85\u202e ab")
+    ),
+    max_size=40,
+)
+
+
+@given(st.one_of(st.text(max_size=60), ESCAPEY), st.booleans())
+def test_no_control_or_escape_survives(raw: str, one_line: bool) -> None:
+    out = clean(raw, one_line=one_line)
+    assert "\x1b" not in out
+    assert _controls(out, allowed="" if one_line else "\n\t") == []
+
+
+@given(st.one_of(st.text(max_size=60), ESCAPEY), st.integers(min_value=1, max_value=30))
+def test_excerpt_is_short_and_clean(raw: str, limit: int) -> None:
+    out = clean_excerpt(raw, limit)
+    assert len(out) <= limit
+    assert _controls(out, allowed="") == []
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cf", "Zl", "Zp")), max_size=60))
+def test_plain_text_is_untouched(raw: str) -> None:
+    assert clean(raw) == raw
