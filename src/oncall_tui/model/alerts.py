@@ -1,0 +1,216 @@
+"""Alertmanager v2 answers (GET /api/v2/alerts, /api/v2/silences) -> Alert / Silence.
+
+Outside data is untrusted: an entry with missing or mistyped fields or an unreadable
+time is skipped (and counted, see `parse_alerts_counted`), never fatal. Strings are
+kept verbatim; escaping for the screen happens in the renderers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from oncall_tui.model.fingerprint import fingerprint
+from oncall_tui.model.snapshot import Alert, Silence
+
+_SEVERITY_ORDER = ("critical", "page", "error", "high", "warning", "medium", "info", "low")
+_SEVERITY_RANK = {name: rank for rank, name in enumerate(_SEVERITY_ORDER)}
+_OTHER_RANK = len(_SEVERITY_ORDER)  # "none" and anything unknown
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+ZERO_TIME = "0001-01-01T00:00:00Z"
+"""Go's zero time.Time, which Alertmanager prints for an unset time."""
+_ZERO_TIME_S = -62135596800.0
+
+
+def severity_rank(severity: str) -> int:
+    """0 for the most urgent severity; unknown names and "none" sort last."""
+    return _SEVERITY_RANK.get(severity.strip().lower(), _OTHER_RANK)
+
+
+def parse_time(rfc3339: str) -> float:
+    """RFC 3339 (Z or +hh:mm offset, up to 9 fractional digits) -> POSIX seconds.
+
+    Raises ValueError for anything else. Go's zero time parses to its real value
+    (year 1); `parse_optional_time` turns it into None.
+    """
+    m = _RFC3339.fullmatch(rfc3339.strip())
+    if m is None:
+        raise ValueError(f"not an RFC 3339 time: {rfc3339!r}")
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59):
+        raise ValueError(f"not an RFC 3339 time: {rfc3339!r}")
+    if second > 60 or day > calendar.monthrange(year, month)[1]:
+        raise ValueError(f"not an RFC 3339 time: {rfc3339!r}")
+    whole = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    if m.group(9):
+        offset = int(m.group(10)) * 3600 + int(m.group(11)) * 60
+        whole -= offset if m.group(9) == "+" else -offset
+    fraction = m.group(7)
+    return whole + (int(fraction) / 10 ** len(fraction) if fraction else 0.0)
+
+
+def parse_optional_time(value: object) -> float | None:
+    """Like parse_time, but absent, empty or Go's zero time -> None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a time: {value!r}")
+    t = parse_time(value)
+    return None if t <= _ZERO_TIME_S else t
+
+
+def _str_dict(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError("expected an object of strings")
+    return dict(value)
+
+
+def _str_tuple(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of strings")
+    return tuple(value)
+
+
+def _text(value: object, default: str = "") -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _status_state(entry: Mapping[str, Any]) -> str:
+    status = entry.get("status")
+    if not isinstance(status, Mapping):
+        raise ValueError("missing status")
+    return _text(status.get("state"), "unknown")
+
+
+def _parse_silence(entry: Mapping[str, Any]) -> Silence:
+    matchers = entry.get("matchers")
+    if not isinstance(matchers, list) or not all(isinstance(m, Mapping) for m in matchers):
+        raise ValueError("matchers must be a list of objects")
+    silence_id = _text(entry.get("id"))
+    if not silence_id:
+        raise ValueError("missing id")
+    return Silence(
+        id=silence_id,
+        matchers=tuple(dict(m) for m in matchers),
+        starts_at=parse_time(_text(entry.get("startsAt"))),
+        ends_at=parse_time(_text(entry.get("endsAt"))),
+        created_by=_text(entry.get("createdBy")),
+        comment=_text(entry.get("comment")),
+        state=_status_state(entry),
+    )
+
+
+def parse_silences_counted(raw: object) -> tuple[tuple[Silence, ...], int]:
+    """(silences, number of malformed entries skipped)."""
+    if not isinstance(raw, list):
+        return (), 0
+    out: list[Silence] = []
+    skipped = 0
+    for entry in raw:
+        try:
+            if not isinstance(entry, Mapping):
+                raise ValueError("not an object")
+            out.append(_parse_silence(entry))
+        except (ValueError, TypeError):
+            skipped += 1
+    return tuple(out), skipped
+
+
+def parse_silences(raw: object) -> tuple[Silence, ...]:
+    """Silences in the order Alertmanager gave them; matchers kept verbatim."""
+    return parse_silences_counted(raw)[0]
+
+
+def _covering_silence(ids: Sequence[str], by_id: Mapping[str, Silence]) -> Silence | None:
+    """Of the silences muting an alert, the active one that lasts longest: its author
+    is who acknowledged, its end is when the ack lapses."""
+    found = [by_id[i] for i in ids if i in by_id and by_id[i].state == "active"]
+    return max(found, key=lambda s: s.ends_at, default=None)
+
+
+def _receiver_names(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("receivers must be a list")
+    names = []
+    for r in value:
+        # v2 gives [{"name": ...}]; accept bare strings from look-alike servers.
+        name = r.get("name") if isinstance(r, Mapping) else r
+        names.append(_text(name))
+    return tuple(names)
+
+
+def _parse_alert(
+    entry: Mapping[str, Any], by_id: Mapping[str, Silence], pending: Collection[str]
+) -> Alert:
+    labels = _str_dict(entry.get("labels"))
+    annotations = _str_dict(entry.get("annotations") or {})
+    status = entry.get("status")
+    if not isinstance(status, Mapping):
+        raise ValueError("missing status")
+    fp = _text(entry.get("fingerprint")) or fingerprint(labels)
+    silenced_by = _str_tuple(status.get("silencedBy"))
+    covering = _covering_silence(silenced_by, by_id)
+    return Alert(
+        fingerprint=fp,
+        labels=labels,
+        annotations=annotations,
+        state=_text(status.get("state"), "unknown"),
+        starts_at=parse_time(_text(entry.get("startsAt"))),
+        ends_at=parse_optional_time(entry.get("endsAt")),
+        generator_url=_text(entry.get("generatorURL")),
+        silenced_by=silenced_by,
+        inhibited_by=_str_tuple(status.get("inhibitedBy")),
+        receivers=_receiver_names(entry.get("receivers")),
+        acked_by=covering.created_by if covering else None,
+        acked_until=covering.ends_at if covering else None,
+        ack_pending=fp in pending,
+    )
+
+
+def alert_sort_key(alert: Alert) -> tuple[int, float, str]:
+    """Most severe first, then newest first, then by name."""
+    return (severity_rank(alert.severity), -alert.starts_at, alert.alertname)
+
+
+def parse_alerts_counted(
+    raw: object, silences: Sequence[Silence], pending_acks: Collection[str] = ()
+) -> tuple[tuple[Alert, ...], int]:
+    """(alerts sorted for display, number of malformed entries skipped)."""
+    if not isinstance(raw, list):
+        return (), 0
+    by_id = {s.id: s for s in silences}
+    pending = pending_acks if isinstance(pending_acks, set | frozenset) else set(pending_acks)
+    out: list[Alert] = []
+    skipped = 0
+    for entry in raw:
+        try:
+            if not isinstance(entry, Mapping):
+                raise ValueError("not an object")
+            out.append(_parse_alert(entry, by_id, pending))
+        except (ValueError, TypeError):
+            skipped += 1
+    out.sort(key=alert_sort_key)
+    return tuple(out), skipped
+
+
+def parse_alerts(
+    raw: object, silences: Sequence[Silence], pending_acks: Collection[str] = ()
+) -> tuple[Alert, ...]:
+    """Alertmanager's alerts, most severe first; ack info from the silences."""
+    return parse_alerts_counted(raw, silences, pending_acks)[0]

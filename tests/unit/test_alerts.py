@@ -1,0 +1,263 @@
+"""Parsing Alertmanager v2 alerts and silences: times, acks, order, malformed input."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oncall_tui.demo import servers
+from oncall_tui.model.alerts import (
+    parse_alerts,
+    parse_alerts_counted,
+    parse_optional_time,
+    parse_silences,
+    parse_silences_counted,
+    parse_time,
+    severity_rank,
+)
+from oncall_tui.model.fingerprint import fingerprint
+
+T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-11-14T22:13:20Z", T0),
+        ("2023-11-14T22:13:20.5Z", T0 + 0.5),
+        ("2023-11-14T22:13:20.123456789Z", T0 + 0.123456789),
+        ("2023-11-15T00:13:20+02:00", T0),
+        ("2023-11-14T20:43:20.25-01:30", T0 + 0.25),
+        ("2023-11-14t22:13:20z", T0),
+        ("1970-01-01T00:00:00Z", 0.0),
+        ("0001-01-01T00:00:00Z", -62135596800.0),
+    ],
+)
+def test_parse_time(text: str, expected: float) -> None:
+    assert parse_time(text) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "2023-11-14",
+        "2023-11-14T22:13:20",  # no zone: ambiguous
+        "2023-11-14T22:13:20.1234567890Z",  # 10 digits
+        "2023-13-14T22:13:20Z",
+        "2023-02-30T22:13:20Z",
+        "2023-11-14T25:13:20Z",
+    ],
+)
+def test_parse_time_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(text)
+
+
+def test_optional_time_zero_and_absent_are_none() -> None:
+    assert parse_optional_time("0001-01-01T00:00:00Z") is None
+    assert parse_optional_time(None) is None
+    assert parse_optional_time("") is None
+    assert parse_optional_time("2023-11-14T22:13:20Z") == T0
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+        ),
+    ),
+    st.integers(min_value=0, max_value=9),
+)
+def test_parse_time_round_trips(moment: datetime, digits: int) -> None:
+    text = moment.isoformat(timespec="seconds")
+    nanos = moment.microsecond * 1000 + 789  # digits 7-9: beyond what datetime holds
+    fraction = f"{nanos:09d}"[:digits]
+    if digits:
+        text = text[:19] + "." + fraction + text[19:]
+    expected = moment.replace(microsecond=0).timestamp() + (
+        int(fraction) / 10**digits if digits else 0.0
+    )
+    assert parse_time(text.replace("+00:00", "Z")) == pytest.approx(expected, abs=1e-6)
+
+
+def test_severity_rank_order() -> None:
+    order = ["critical", "page", "error", "high", "warning", "medium", "info", "low", "none"]
+    assert [severity_rank(s) for s in order] == sorted(severity_rank(s) for s in order)
+    assert severity_rank("CRITICAL") == 0
+    assert severity_rank("whatever") == severity_rank("none")
+
+
+def _silence(sid: str, state: str, ends: str, by: str) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "matchers": [{"name": "alertname", "value": "A", "isRegex": False, "isEqual": True}],
+        "startsAt": "2023-11-14T22:00:00Z",
+        "endsAt": ends,
+        "createdBy": by,
+        "comment": "looking",
+        "status": {"state": state},
+    }
+
+
+def _alert(name: str, severity: str | None, starts: str, **status: Any) -> dict[str, Any]:
+    labels = {"alertname": name}
+    if severity is not None:
+        labels["severity"] = severity
+    return {
+        "labels": labels,
+        "annotations": {"summary": "[bold]not markup[/]"},
+        "startsAt": starts,
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prom/graph",
+        "fingerprint": fingerprint(labels),
+        "receivers": [{"name": "team"}],
+        "status": {"state": "active", "silencedBy": [], "inhibitedBy": [], **status},
+    }
+
+
+SILENCES = [
+    _silence("s1", "active", "2023-11-15T00:00:00Z", "alice"),
+    _silence("s2", "active", "2023-11-15T06:00:00Z", "bob"),
+    _silence("s3", "expired", "2023-11-16T00:00:00Z", "carol"),
+]
+
+
+def test_parse_silences_keeps_matchers_verbatim() -> None:
+    silences = parse_silences(SILENCES)
+    assert [s.id for s in silences] == ["s1", "s2", "s3"]
+    assert silences[0].matchers == (SILENCES[0]["matchers"][0],)
+    assert silences[2].state == "expired"
+    assert silences[1].ends_at == parse_time("2023-11-15T06:00:00Z")
+    assert parse_silences([]) == ()
+    assert parse_silences({"not": "a list"}) == ()
+
+
+def test_parse_silences_skips_malformed() -> None:
+    bad = [
+        {"id": "x"},
+        "string",
+        {**SILENCES[0], "endsAt": "soon"},
+        {**SILENCES[0], "matchers": "x"},
+    ]
+    assert parse_silences_counted([*bad, SILENCES[1]]) == (parse_silences([SILENCES[1]]), 4)
+
+
+def test_parse_alerts_ack_from_the_active_silence_ending_last() -> None:
+    silences = parse_silences(SILENCES)
+    raw = [
+        _alert(
+            "A",
+            "critical",
+            "2023-11-14T22:00:00Z",
+            state="suppressed",
+            silencedBy=["s1", "s2", "s3", "unknown"],
+        ),
+    ]
+    (alert,) = parse_alerts(raw, silences)
+    assert alert.acked_by == "bob"  # s3 lasts longer but is expired
+    assert alert.acked_until == parse_time("2023-11-15T06:00:00Z")
+    assert alert.ends_at is None
+    assert alert.receivers == ("team",)
+    assert alert.display_state == "silenced"
+    assert alert.annotations["summary"] == "[bold]not markup[/]"
+    assert not alert.ack_pending
+
+
+def test_parse_alerts_pending_ack_and_inhibited() -> None:
+    raw = [_alert("B", "warning", "2023-11-14T22:00:00Z", inhibitedBy=["abc"])]
+    (alert,) = parse_alerts(
+        raw, (), pending_acks=[fingerprint({"alertname": "B", "severity": "warning"})]
+    )
+    assert alert.ack_pending
+    assert alert.inhibited_by == ("abc",)
+    assert alert.display_state == "inhibited"
+    assert alert.acked_by is None
+
+
+def test_parse_alerts_sort_order() -> None:
+    raw = [
+        _alert("Z", None, "2023-11-14T22:00:00Z"),
+        _alert("W1", "warning", "2023-11-14T20:00:00Z"),
+        _alert("W2", "warning", "2023-11-14T21:00:00Z"),
+        _alert("C", "critical", "2023-11-14T10:00:00Z"),
+        _alert("E", "Error", "2023-11-14T10:00:00Z"),
+        _alert("B", "warning", "2023-11-14T21:00:00Z"),
+    ]
+    names = [a.alertname for a in parse_alerts(raw, ())]
+    assert names == ["C", "E", "B", "W2", "W1", "Z"]
+
+
+def test_parse_alerts_skips_malformed_and_counts_them() -> None:
+    good = _alert("A", "info", "2023-11-14T22:00:00Z")
+    bad = [
+        {**good, "labels": None},
+        {**good, "labels": {"alertname": 5}},
+        {**good, "startsAt": "not a time"},
+        {**good, "status": None},
+        {**good, "endsAt": 12},
+        42,
+    ]
+    no_fp = {k: v for k, v in good.items() if k != "fingerprint"}
+    alerts, skipped = parse_alerts_counted([*bad, good, no_fp], ())
+    assert skipped == len(bad)
+    assert [a.fingerprint for a in alerts] == [good["fingerprint"]] * 2
+    assert parse_alerts([], ()) == ()
+    assert parse_alerts(None, ()) == ()
+
+
+# --- the same against a real Alertmanager ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.Server]:
+    try:
+        server = servers.start_alertmanager(Path(tmp_path_factory.mktemp("am")))
+    except servers.MissingBinary as e:
+        pytest.skip(str(e))
+    yield server
+    server.stop()
+
+
+@pytest.mark.servers
+def test_real_alertmanager_alert_and_silence(alertmanager: servers.Server) -> None:
+    now = datetime.now(UTC)
+    labels = {"alertname": "DiskFull", "severity": "critical", "host": "db-1"}
+    silence = {
+        "matchers": [
+            {"name": k, "value": v, "isRegex": False, "isEqual": True} for k, v in labels.items()
+        ],
+        "startsAt": now.isoformat(),
+        "endsAt": (now + timedelta(hours=1)).isoformat(),
+        "createdBy": "alice@host",
+        "comment": "on it",
+    }
+    with httpx.Client(base_url=alertmanager.url, timeout=5.0) as client:
+        client.post("/api/v2/alerts", json=[{"labels": labels, "startsAt": now.isoformat()}])
+        sid = client.post("/api/v2/silences", json=silence).json()["silenceID"]
+        deadline = time.monotonic() + 15
+        alerts: tuple[Any, ...] = ()
+        while time.monotonic() < deadline:
+            silences = parse_silences(client.get("/api/v2/silences").json())
+            alerts = parse_alerts(client.get("/api/v2/alerts").json(), silences)
+            if alerts and alerts[0].silenced_by:
+                break
+            time.sleep(0.1)
+    (alert,) = alerts
+    assert alert.fingerprint == fingerprint(labels)
+    assert alert.silenced_by == (sid,)
+    assert alert.acked_by == "alice@host"
+    assert alert.acked_until == pytest.approx((now + timedelta(hours=1)).timestamp(), abs=1e-3)
+    assert alert.starts_at == pytest.approx(now.timestamp(), abs=1e-3)
+    assert alert.state == "suppressed"
