@@ -1,0 +1,1 @@
+"""Actions that change something (acks, runbook runs): journal first, then the source."""
