@@ -1,0 +1,107 @@
+"""Circuit breakers from resilience4j-style metrics.
+
+`states` is the range answer of a gauge with one series per breaker x state, 1 for
+the breaker's current state (resilience4j_circuitbreaker_state{name, state}). From it
+come the current state, the state at the start of the window, and every transition
+within the window. Failures and failure rate come from instant queries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+from oncall_tui.model.series import Sample, Series
+from oncall_tui.model.snapshot import BreakerState, CircuitBreaker, StateChange
+
+_ALARMING = (BreakerState.OPEN, BreakerState.FORCED_OPEN, BreakerState.HALF_OPEN)
+_SORT_RANK = {state: rank for rank, state in enumerate(_ALARMING)}
+_OTHER_RANK = len(_ALARMING)
+_STATES = {s.value.lower(): s for s in BreakerState}
+
+
+def parse_state(value: str) -> BreakerState:
+    """A state label value, any case ("half_open", "HALF_OPEN"); else UNKNOWN."""
+    return _STATES.get(value.strip().lower(), BreakerState.UNKNOWN)
+
+
+def _preference(state: BreakerState) -> int:
+    # If two states claim the same instant (a scrape mid-transition), show the
+    # more alarming one: hiding an OPEN breaker is the worse mistake.
+    return _SORT_RANK.get(state, _OTHER_RANK + (state is BreakerState.UNKNOWN))
+
+
+def _timeline(series: Iterable[tuple[BreakerState, Series]]) -> list[StateChange]:
+    """Oldest first: the state at the first instant, then each change."""
+    at_time: dict[float, BreakerState] = {}
+    for state, s in series:
+        for at, value in s.points:
+            # The gauge is 1 for the current state; >= 0.5 tolerates float noise.
+            if value >= 0.5:
+                prev = at_time.get(at)
+                if prev is None or _preference(state) < _preference(prev):
+                    at_time[at] = state
+    changes: list[StateChange] = []
+    for at in sorted(at_time):
+        state = at_time[at]
+        if not changes or changes[-1].state != state:
+            changes.append(StateChange(at, state))
+    return changes
+
+
+def _by_name(samples: Iterable[Sample], name_label: str) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = defaultdict(list)
+    for s in samples:
+        name = s.labels.get(name_label)
+        if name is not None and not math.isnan(s.value):
+            out[name].append(s.value)
+    return out
+
+
+def _failure_rate(values: list[float]) -> float | None:
+    # resilience4j reports -1 until the breaker has seen enough calls.
+    valid = [v for v in values if math.isfinite(v) and v >= 0]
+    # Several series per name (one per instance): the worst instance is what matters.
+    return max(valid) if valid else None
+
+
+def breakers_from(
+    states: list[Series],
+    failures: list[Sample],
+    failure_rate: list[Sample],
+    name_label: str,
+    state_label: str,
+) -> tuple[CircuitBreaker, ...]:
+    """One CircuitBreaker per name: OPEN, FORCED_OPEN, HALF_OPEN first, then by name.
+
+    history = the state at the window's start, then each transition (oldest first);
+    last_change_at = the newest transition, None when none happened in the window.
+    Failures of several series with the same name are summed; NaN and -1 failure
+    rates are None. A breaker seen only in failures or rate is UNKNOWN.
+    """
+    grouped: dict[str, list[tuple[BreakerState, Series]]] = defaultdict(list)
+    for s in states:
+        name = s.labels.get(name_label)
+        state = s.labels.get(state_label)
+        if name is not None and state is not None:
+            grouped[name].append((parse_state(state), s))
+    fails = _by_name(failures, name_label)
+    rates = _by_name(failure_rate, name_label)
+
+    out = []
+    for name in grouped.keys() | fails.keys() | rates.keys():
+        history = _timeline(grouped.get(name, ()))
+        failed = [v for v in fails.get(name, ()) if math.isfinite(v)]
+        out.append(
+            CircuitBreaker(
+                name=name,
+                state=history[-1].state if history else BreakerState.UNKNOWN,
+                failures=sum(failed) if failed else None,
+                failure_rate=_failure_rate(rates.get(name, [])),
+                last_change_at=history[-1].at if len(history) > 1 else None,
+                history=tuple(history),
+            )
+        )
+    out.sort(key=lambda b: (_SORT_RANK.get(b.state, _OTHER_RANK), b.name))
+    return tuple(out)
