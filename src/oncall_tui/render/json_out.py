@@ -1,0 +1,191 @@
+"""`oncall-tui snapshot --format json`: a Snapshot as plain JSON-ready data.
+
+The keys PRODUCT.md promises (health.score, latency[].quantiles, circuit_breakers,
+runbooks, incidents, alerts, sources) are a contract for scripts; the extra keys add
+detail without changing those. Durations and latencies are numbers in seconds, ratios
+in [0, 1] (breaker failure_rate in percent, as resilience4j reports it), timestamps
+RFC3339 UTC strings. NaN and infinities become null: "not known", never a number.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from oncall_tui.model.snapshot import (
+    QUANTILES,
+    Alert,
+    CircuitBreaker,
+    Incident,
+    Section,
+    ServiceLatency,
+    Snapshot,
+    SourceStatus,
+)
+
+JSON = dict[str, Any]
+
+
+def num(value: float | None) -> float | None:
+    """A finite number, or None for missing / NaN / infinite."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def rfc3339(ts: float | None) -> str | None:
+    """POSIX seconds as "2026-11-23T09:39:06Z" (whole seconds: what `jq fromdate` reads)."""
+    if ts is None or not math.isfinite(ts):
+        return None
+    try:
+        return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # far outside the calendar
+        return None
+
+
+def _section(s: Section, now: float) -> JSON:
+    age = None if s.fetched_at is None else max(0.0, now - s.fetched_at)
+    return {
+        "source": s.source,
+        "ok": s.ok,
+        "stale": not s.ok,
+        "error": s.error,
+        "fetched_at": rfc3339(s.fetched_at),
+        "age_s": num(age),
+    }
+
+
+def _latency(s: ServiceLatency) -> JSON:
+    return {
+        "service": s.service,
+        "quantiles": {name: num(s.quantiles.get(name)) for name, _ in QUANTILES},
+        "requests_per_s": num(s.requests_per_s),
+    }
+
+
+def _breaker(b: CircuitBreaker) -> JSON:
+    return {
+        "name": b.name,
+        "state": str(b.state),
+        "failures": num(b.failures),
+        "failure_rate": num(b.failure_rate),
+        "last_change_at": rfc3339(b.last_change_at),
+    }
+
+
+def _incident(i: Incident) -> JSON:
+    return {
+        "alertname": i.alertname,
+        "severity": i.severity,
+        "status": i.status,
+        "started_at": rfc3339(i.started_at),
+        "resolved_at": rfc3339(i.resolved_at),
+        "acked_at": rfc3339(i.acked_at),
+        "acked_by": i.acked_by,
+        "tta_s": num(i.tta_s),
+        "ttr_s": num(i.ttr_s),
+        "labels": dict(i.labels),
+    }
+
+
+def _alert(a: Alert) -> JSON:
+    return {
+        "fingerprint": a.fingerprint,
+        "labels": dict(a.labels),
+        "annotations": dict(a.annotations),
+        "state": a.display_state,
+        "acked": a.acked,
+        "acked_by": a.acked_by,
+        "acked_until": rfc3339(a.acked_until),
+        "ack_pending": a.ack_pending,
+        "starts_at": rfc3339(a.starts_at),
+        "silenced_by": list(a.silenced_by),
+        "inhibited_by": list(a.inhibited_by),
+    }
+
+
+def _source(s: SourceStatus) -> JSON:
+    return {
+        "ok": s.ok,
+        "error": s.error,
+        "latency_s": num(s.latency_s),
+        "checked_at": rfc3339(s.checked_at),
+        "last_ok_at": rfc3339(s.last_ok_at),
+        "url": s.url,
+        "detail": s.detail,
+    }
+
+
+def snapshot_to_json(snap: Snapshot) -> JSON:
+    """The Snapshot as a dict of JSON types (orjson/json can dump it as is)."""
+    now = snap.taken_at
+    h, rb, inc = snap.health, snap.runbooks, snap.incidents
+    return {
+        "taken_at": rfc3339(now),
+        "window_s": num(snap.window_s),
+        "poll_duration_s": num(snap.poll_duration_s),
+        "health": {
+            "score": num(h.score),
+            "components": [
+                {"name": c.name, "availability": num(c.availability), "error": c.error}
+                for c in h.components
+            ],
+            "slo_checks": [
+                {
+                    "name": c.name,
+                    "value": num(c.value),
+                    "target": num(c.target),
+                    "unit": c.unit,
+                    "ok": c.ok,
+                    "penalty": num(c.penalty),
+                }
+                for c in h.slo_checks
+            ],
+            "alert_penalty": num(h.alert_penalty),
+            "terms": [
+                {"label": t.label, "points": num(t.points), "explanation": t.explanation}
+                for t in h.terms
+            ],
+        },
+        "latency": [_latency(s) for s in snap.latency.services],
+        "latency_slo_p95_s": num(snap.latency.slo_p95),
+        "error_rate": {"value": num(snap.errors.value), "slo": num(snap.errors.slo)},
+        "circuit_breakers": [_breaker(b) for b in snap.circuit_breakers.breakers],
+        "runbooks": {
+            "total": num(rb.total),
+            "success_rate": num(rb.success_rate),
+            "avg_duration_s": num(rb.avg_duration_s),
+            "escalations": num(rb.escalations),
+            "top": [
+                {
+                    "name": r.name,
+                    "runs": num(r.runs),
+                    "success_rate": num(r.success_rate),
+                    "avg_duration_s": num(r.avg_duration_s),
+                    "escalations": num(r.escalations),
+                    "local_runs": r.local_runs,
+                }
+                for r in rb.top
+            ],
+        },
+        "incidents": [_incident(i) for i in inc.items],
+        "incident_stats": {
+            "count": len(inc.items),
+            "firing": sum(1 for i in inc.items if i.status == "firing"),
+            "mtta_s": num(inc.mtta_s),
+            "mttr_s": num(inc.mttr_s),
+            "lookback_s": num(inc.lookback_s),
+        },
+        "alerts": [_alert(a) for a in snap.alerts.items],
+        "sources": {name: _source(s) for name, s in snap.sources.items()},
+        "sections": {
+            "health": _section(h.section, now),
+            "latency": _section(snap.latency.section, now),
+            "error_rate": _section(snap.errors.section, now),
+            "circuit_breakers": _section(snap.circuit_breakers.section, now),
+            "runbooks": _section(rb.section, now),
+            "incidents": _section(inc.section, now),
+            "alerts": _section(snap.alerts.section, now),
+        },
+    }
