@@ -261,3 +261,17 @@ def test_real_alertmanager_alert_and_silence(alertmanager: servers.Server) -> No
     assert alert.acked_until == pytest.approx((now + timedelta(hours=1)).timestamp(), abs=1e-3)
     assert alert.starts_at == pytest.approx(now.timestamp(), abs=1e-3)
     assert alert.state == "suppressed"
+
+
+def test_parse_10000_alerts() -> None:
+    sevs = ["critical", "warning", "info", "none"]
+    raw = [_alert(f"A{i}", sevs[i % 4], f"2023-11-14T{i % 24:02d}:00:00Z") for i in range(10_000)]
+    silences = parse_silences(
+        [_silence(f"s{i}", "active", "2023-11-15T00:00:00Z", "x") for i in range(1_000)]
+    )
+    alerts = parse_alerts(raw, silences, pending_acks=[a["fingerprint"] for a in raw[:10]])
+    assert len(alerts) == 10_000
+    assert [severity_rank(a.severity) for a in alerts] == sorted(
+        severity_rank(a.severity) for a in alerts
+    )
+    assert sum(a.ack_pending for a in alerts) == 10
