@@ -75,8 +75,10 @@ def breakers_from(
 ) -> tuple[CircuitBreaker, ...]:
     """One CircuitBreaker per name: OPEN, FORCED_OPEN, HALF_OPEN first, then by name.
 
-    history = the state at the window's start, then each transition (oldest first);
-    last_change_at = the newest transition, None when none happened in the window.
+    state = the state whose series is 1 at the newest instant where one is 1 (an
+    instant where all are 0 says nothing); history = the state at the window's
+    start, then each transition (oldest first); last_change_at = the newest
+    transition, None when none happened in the window.
     Failures of several series with the same name are summed; NaN and -1 failure
     rates are None. A breaker seen only in failures or rate is UNKNOWN.
     """
