@@ -419,12 +419,15 @@ class Journal:
                 ),
             )
 
-    def update_ack_until(self, silence_id: str, until: float) -> None:
-        """The silence was extended in place (ack-until-resolved)."""
+    def update_ack_until(
+        self, silence_id: str, until: float, *, new_silence_id: str | None = None
+    ) -> None:
+        """The silence was extended (ack-until-resolved); Alertmanager keeps its id when
+        it updates in place, `new_silence_id` covers the case where it replaced it."""
         with self._write() as db:
             db.execute(
-                "UPDATE acks SET until = ? WHERE silence_id = ? AND active = 1",
-                (until, silence_id),
+                "UPDATE acks SET until = ?, silence_id = ? WHERE silence_id = ? AND active = 1",
+                (until, new_silence_id or silence_id, silence_id),
             )
 
     def deactivate_acks(self, silence_id: str) -> None:

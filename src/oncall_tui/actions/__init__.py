@@ -1,1 +1,2 @@
-"""Actions that change something (acks, runbook runs): journal first, then the source."""
+"""Actions that change the world, journal first: acknowledgements (Alertmanager
+silences, with an outbox that survives outages and restarts) and runbook runs."""

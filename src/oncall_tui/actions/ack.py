@@ -1,0 +1,252 @@
+"""Acknowledge / un-acknowledge alerts, journal first, and keep until-resolved acks alive.
+
+The app calls `ack` / `unack` from its key bindings and `tick` once per poll with the
+alerts and silences it just fetched. Every ack and un-ack is written to the journal's
+outbox before it is sent (see `outbox.py` for delivery and exactly-once), so an
+Alertmanager outage shows "ack pending" instead of losing the ack, and a restart
+resumes it.
+
+Ack-until-resolved: the silence carries a marker in its comment. Whichever copy of the
+tool is running extends it in place shortly before it ends while its alert still
+fires, and once the alert is resolved nobody extends it and it lapses by itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from oncall_tui.actions.outbox import AckResult, Deliverer, Delivery
+from oncall_tui.actions.silences import (
+    covering,
+    duplicate_groups,
+    is_until_resolved,
+    matchers_for,
+    silence_matches,
+)
+from oncall_tui.config_types import AckConfig
+from oncall_tui.journal import Journal, OutboxItem
+from oncall_tui.model.snapshot import Alert, Silence
+from oncall_tui.sources.alertmanager import AlertmanagerClient
+from oncall_tui.sources.errors import SourceError, Unreachable
+
+__all__ = ["AckResult", "AckService", "Delivery", "ReadOnlyError"]
+
+
+class ReadOnlyError(RuntimeError):
+    """An action that changes something was asked for in read-only mode."""
+
+
+def _firing(alerts: Sequence[Alert], now: float) -> list[Alert]:
+    """Alertmanager lists only unresolved alerts; an end in the past is a resolve it
+    has not yet dropped."""
+    return [a for a in alerts if a.ends_at is None or a.ends_at > now]
+
+
+class AckService:
+    """Acks as Alertmanager silences; see the module docstring.
+
+    `margin_s`: an until-resolved silence ending within this is extended (default: two
+    refresh periods, or a quarter of `extend_by_s` up to 5 min, whichever is longer).
+    `extend_by_s`: each extension ends this long after now (default: the ack duration).
+    `lease_s`: how long a copy owns an outbox item it is delivering.
+    """
+
+    def __init__(
+        self,
+        am: AlertmanagerClient,
+        journal: Journal,
+        user: str,
+        cfg: AckConfig,
+        clock: Callable[[], float] = time.time,
+        *,
+        read_only: bool = False,
+        refresh_s: float = 5.0,
+        margin_s: float | None = None,
+        extend_by_s: float | None = None,
+        lease_s: float = 60.0,
+    ) -> None:
+        self.am = am
+        self.journal = journal
+        self.user = user
+        self.cfg = cfg
+        self.clock = clock
+        self.read_only = read_only
+        self.extend_by_s = extend_by_s if extend_by_s is not None else cfg.default_duration_s
+        self.margin_s = (
+            margin_s
+            if margin_s is not None
+            else max(2.0 * refresh_s, min(300.0, self.extend_by_s / 4.0))
+        )
+        self.lease_s = lease_s
+        self.deliverer = Deliverer(am, journal, clock, extend_margin_s=lambda: self.margin_s)
+
+    def _refuse_if_read_only(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode: {what} is disabled")
+
+    # -- what the UI asks ---------------------------------------------------------------
+
+    def silences_for(self, alert: Alert, silences: Sequence[Silence]) -> list[Silence]:
+        """The active silences covering `alert` (ours or anyone's), longest first: what
+        `u` can expire; more than one -> the UI asks which."""
+        return covering(alert, silences)
+
+    def pending_fingerprints(self) -> set[str]:
+        """Alerts with an ack not yet delivered ("ack pending")."""
+        return self.journal.pending_fingerprints()
+
+    # -- actions ----------------------------------------------------------------------
+
+    async def ack(
+        self,
+        alerts: Sequence[Alert],
+        duration_s: float | None = None,
+        comment: str | None = None,
+        until_resolved: bool | None = None,
+    ) -> AckResult:
+        """Acknowledge each alert with its own silence (see `silences.py` for why not
+        one regex silence per group). Journal first, then one delivery try at once."""
+        self._refuse_if_read_only("acknowledging")
+        now = self.clock()
+        duration = self.cfg.default_duration_s if duration_s is None else duration_s
+        text = self.cfg.default_comment if comment is None else comment
+        forever = self.cfg.until_resolved if until_resolved is None else until_resolved
+        ids: list[tuple[int, str]] = []
+        refused: list[Delivery] = []
+        for alert in alerts:
+            if not matchers_for(alert.labels):
+                refused.append(
+                    Delivery(alert.fingerprint, "rejected", "the alert has no label to match")
+                )
+                continue
+            payload = {
+                "labels": alert.labels,
+                "created_by": self.user,
+                "text": text,
+                "until_resolved": forever,
+                "acked_at": now,
+                "duration_s": duration,
+                "ends_at": now + duration,
+            }
+            key = f"ack:{alert.fingerprint}:{self.user}"
+            ids.append((self.journal.enqueue("ack", payload, [alert.fingerprint], key), key))
+        return await self._deliver_now([i for i, _ in ids], refused)
+
+    async def unack(self, alert: Alert, silence_id: str | None) -> AckResult:
+        """Expire `silence_id` (ours or anyone's). None: drop this alert's acks that are
+        still waiting in the outbox (nothing was sent, so nothing to expire)."""
+        self._refuse_if_read_only("un-acknowledging")
+        if silence_id is None:
+            dropped = [
+                item
+                for item in self.journal.pending_items()
+                if item.op == "ack" and alert.fingerprint in item.fingerprints
+            ]
+            done = [
+                Delivery(alert.fingerprint, "cancelled", "pending ack withdrawn", item_id=i.id)
+                for i in dropped
+                if self.journal.cancel(i.id, "withdrawn by un-ack before delivery")
+            ]
+            if not done:
+                done = [Delivery(alert.fingerprint, "rejected", "no ack to withdraw")]
+            return AckResult(tuple(done))
+        payload = {"silence_id": silence_id}
+        item_id = self.journal.enqueue("unack", payload, [alert.fingerprint], f"unack:{silence_id}")
+        return await self._deliver_now([item_id], [])
+
+    async def _deliver_now(self, item_ids: Sequence[int], done: list[Delivery]) -> AckResult:
+        out = list(done)
+        items: list[OutboxItem] = []
+        for item_id in item_ids:
+            item = self.journal.claim(item_id, self.clock(), lease_s=self.lease_s)
+            if item is None:  # another copy (or our own tick) is delivering it right now
+                known = self.journal.item(item_id)
+                fp = known.fingerprints[0] if known and known.fingerprints else ""
+                out.append(Delivery(fp, "pending", "being delivered", item_id=item_id))
+            else:
+                items.append(item)
+        out.extend(await self._deliver_all(items, None))
+        return AckResult(tuple(out), self.deliverer.skipped_peers())
+
+    async def _deliver_all(
+        self, items: Sequence[OutboxItem], firing: Sequence[Alert] | None
+    ) -> list[Delivery]:
+        """Deliver claimed items in order. Once no Alertmanager answered, the rest are
+        not tried now (each would wait for every peer's timeout): they get the same
+        backoff and error."""
+        out: list[Delivery] = []
+        down: str | None = None
+        for item in items:
+            if down is not None:
+                out.append(self.deliverer.failed(item, down))
+                continue
+            delivery = await self.deliverer.deliver(item, firing)
+            if delivery.status == "pending":
+                down = (self.journal.item(item.id) or item).last_error or delivery.message
+            out.append(delivery)
+        return out
+
+    # -- once per poll ----------------------------------------------------------------
+
+    async def tick(
+        self, alerts: Sequence[Alert] | None, silences: Sequence[Silence] | None
+    ) -> list[str]:
+        """Deliver due outbox items; extend until-resolved silences whose alert still
+        fires; merge duplicate silences that racing copies made. `alerts` / `silences`
+        None (this poll could not read them): only the outbox is worked on. Returns
+        what happened, in words. Does nothing in read-only mode."""
+        if self.read_only:
+            return []
+        now = self.clock()
+        firing = None if alerts is None else _firing(alerts, now)
+        if firing is not None and silences is not None:
+            self._plan_extensions(firing, silences, now)
+        due = self.journal.due(now, lease_s=self.lease_s)
+        words = [d.message for d in await self._deliver_all(due, firing)]
+        if silences is not None:
+            words.extend(await self._merge_duplicates(silences))
+        return words
+
+    def _plan_extensions(
+        self, firing: Sequence[Alert], silences: Sequence[Silence], now: float
+    ) -> None:
+        """Enqueue an extension for each until-resolved silence that ends soon while its
+        alert fires; mark the ack done when its alert has resolved."""
+        tracked = {r.silence_id for r in self.journal.active_until_resolved()}
+        for s in silences:
+            if s.state != "active" or not is_until_resolved(s):
+                continue
+            hits = [a for a in firing if silence_matches(s, a.labels)]
+            if not hits:
+                if s.id in tracked:
+                    self.journal.deactivate_acks(s.id)
+                continue
+            if s.ends_at - now <= self.margin_s:
+                self.journal.enqueue(
+                    "extend",
+                    {"silence_id": s.id, "extend_by_s": self.extend_by_s},
+                    [hits[0].fingerprint],
+                    f"extend:{s.id}",
+                    now=now,
+                )
+
+    async def _merge_duplicates(self, silences: Sequence[Silence]) -> list[str]:
+        """Two copies acking the same alert in the same instant may each create a
+        silence; every copy keeps the same one (see `duplicate_groups`) and expires the
+        others of its own author. Housekeeping: a failure is simply retried next poll."""
+        words: list[str] = []
+        for keeper, extra in duplicate_groups(silences):
+            if keeper.created_by != self.user:
+                continue
+            for s in extra:
+                try:
+                    await self.am.expire_silence(s.id)
+                except Unreachable:
+                    return words
+                except SourceError as e:
+                    words.append(f"could not expire duplicate silence {s.id}: {e}")
+                    continue
+                self.journal.deactivate_acks(s.id)
+                words.append(f"expired duplicate silence {s.id} (kept {keeper.id})")
+        return words

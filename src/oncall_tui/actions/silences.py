@@ -1,0 +1,187 @@
+"""Silences as acknowledgements: pure functions, no I/O.
+
+An ack is an Alertmanager silence whose matchers are the alert's labels (exact, equal
+matchers), authored by the user, with a comment that starts with "ACK! ". That prefix
+is the "ours" marker and a trailing "[until-resolved]" says the silence is to be
+extended while its alert fires: both live in the Alertmanager itself, so every copy of
+the tool (any user, any machine) sees them without sharing a journal.
+
+Acking a group makes one silence per alert, not one silence with regex matchers:
+- exact: a regex silence over a group (`alertname=~"A|B", instance=~"x|y"`) also mutes
+  label combinations that were never in the group, and future alerts that happen to
+  fit it;
+- un-ack and ack-until-resolved stay per alert: one alert of the group resolving lets
+  its own silence lapse while the others are still extended, and `u` on one alert
+  does not un-ack its neighbours;
+- Alertmanager groups are a routing view (by `group_by` labels); the alert is what the
+  engineer looked at and what the incident log records.
+The cost is N small POSTs for a group of N, which the outbox delivers like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from oncall_tui.model.snapshot import Alert, Silence
+
+ACK_PREFIX = "ACK! "
+"""Every silence this tool makes has a comment starting with this."""
+UNTIL_RESOLVED_MARK = "[until-resolved]"
+"""Trailing marker: extend while the alert fires, let it lapse once resolved."""
+
+MatcherKey = frozenset[tuple[str, str, bool, bool]]
+
+
+class EmptyMatchers(ValueError):
+    """The alert has no label with a value: a silence for it would match everything
+    (Alertmanager refuses such a silence)."""
+
+
+def rfc3339(ts: float) -> str:
+    """POSIX seconds -> RFC 3339 in UTC with milliseconds, as Alertmanager writes it."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def ack_comment(text: str, until_resolved: bool = False) -> str:
+    """ "ACK! <text>", plus the until-resolved marker when asked."""
+    comment = ACK_PREFIX + text.strip()
+    return f"{comment} {UNTIL_RESOLVED_MARK}" if until_resolved else comment
+
+
+def ack_text(comment: str) -> str:
+    """The user's words of an ack comment, without prefix and marker."""
+    text = comment.removeprefix(ACK_PREFIX)
+    return text.removesuffix(UNTIL_RESOLVED_MARK).rstrip()
+
+
+def is_ours(silence: Silence) -> bool:
+    """Made by this tool (any copy, any user)."""
+    return silence.comment.startswith(ACK_PREFIX)
+
+
+def is_until_resolved(silence: Silence) -> bool:
+    return is_ours(silence) and silence.comment.rstrip().endswith(UNTIL_RESOLVED_MARK)
+
+
+def matchers_for(labels: Mapping[str, str]) -> list[dict[str, object]]:
+    """One exact equality matcher per label, sorted by name. Labels with an empty value
+    are skipped: `name=""` matches only alerts *without* that label, which an alert with
+    labels never is, and Alertmanager treats an empty label as absent anyway."""
+    return [
+        {"name": name, "value": value, "isRegex": False, "isEqual": True}
+        for name, value in sorted(labels.items())
+        if value != ""
+    ]
+
+
+def silence_for(
+    alert_labels: Mapping[str, str],
+    *,
+    starts_at: float,
+    ends_at: float,
+    created_by: str,
+    comment: str,
+    until_resolved: bool = False,
+) -> dict[str, object]:
+    """The POST /api/v2/silences body that acknowledges one alert. `comment` is the
+    user's text; the "ACK! " prefix (and the until-resolved marker) are added here."""
+    matchers = matchers_for(alert_labels)
+    if not matchers:
+        raise EmptyMatchers("the alert has no label with a value to silence it by")
+    return {
+        "matchers": matchers,
+        "startsAt": rfc3339(starts_at),
+        "endsAt": rfc3339(ends_at),
+        "createdBy": created_by,
+        "comment": ack_comment(comment, until_resolved),
+    }
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def matcher_matches(matcher: Mapping[str, object], labels: Mapping[str, str]) -> bool:
+    """Alertmanager's matcher semantics: a missing label has the value ""; regexes are
+    anchored at both ends; `isEqual` false negates (absent in old versions = true).
+    A regex Python cannot compile (RE2-only syntax) is taken as not matching: we then
+    fail to see a silence rather than claim one that may not apply."""
+    name = matcher.get("name")
+    value = matcher.get("value")
+    if not isinstance(name, str) or not isinstance(value, str):
+        return False
+    actual = labels.get(name, "")
+    if matcher.get("isRegex") is True:
+        pattern = _regex(value)
+        if pattern is None:
+            return False
+        hit = pattern.fullmatch(actual) is not None
+    else:
+        hit = actual == value
+    return hit if matcher.get("isEqual", True) is not False else not hit
+
+
+def silence_matches(silence: Silence, labels: Mapping[str, str]) -> bool:
+    return bool(silence.matchers) and all(matcher_matches(m, labels) for m in silence.matchers)
+
+
+def covering(alert: Alert, silences: Iterable[Silence]) -> list[Silence]:
+    """Active silences whose matchers all match the alert's labels, longest-lasting
+    first (the one `u` most likely means)."""
+    found = [s for s in silences if s.state == "active" and silence_matches(s, alert.labels)]
+    return sorted(found, key=lambda s: (-s.ends_at, s.id))
+
+
+def matcher_key(matchers: Iterable[Mapping[str, object]]) -> MatcherKey:
+    """Order-free identity of a matcher list (Alertmanager may reorder them)."""
+    return frozenset(
+        (
+            str(m.get("name", "")),
+            str(m.get("value", "")),
+            m.get("isRegex") is True,
+            m.get("isEqual", True) is not False,
+        )
+        for m in matchers
+    )
+
+
+def identical_acks(
+    silences: Iterable[Silence], matchers: Iterable[Mapping[str, object]], created_by: str
+) -> list[Silence]:
+    """Our silences (active or pending) with exactly these matchers by this author:
+    an ack that was already delivered — by an earlier try whose answer got lost, or
+    by another copy of the tool. Latest-ending first."""
+    key = matcher_key(matchers)
+    found = [
+        s
+        for s in silences
+        if s.state in ("active", "pending")
+        and is_ours(s)
+        and s.created_by == created_by
+        and matcher_key(s.matchers) == key
+    ]
+    return sorted(found, key=lambda s: (-s.ends_at, s.id))
+
+
+def duplicate_groups(silences: Sequence[Silence]) -> list[tuple[Silence, list[Silence]]]:
+    """(keeper, duplicates) for each set of our active silences with the same matchers,
+    author and until-resolved flag. The keeper is chosen the same way by every copy of
+    the tool (latest end, then smallest id), so copies that race converge on one."""
+    groups: dict[tuple[MatcherKey, str, bool], list[Silence]] = {}
+    for s in silences:
+        if s.state == "active" and is_ours(s):
+            key = (matcher_key(s.matchers), s.created_by, is_until_resolved(s))
+            groups.setdefault(key, []).append(s)
+    out = []
+    for members in groups.values():
+        if len(members) > 1:
+            ordered = sorted(members, key=lambda s: (-s.ends_at, s.id))
+            out.append((ordered[0], ordered[1:]))
+    return out
