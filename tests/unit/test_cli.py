@@ -1,0 +1,208 @@
+"""The `oncall-tui` command line: flags, exit codes, one-line errors, light import."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeServer, Reply
+from oncall_tui import __version__
+from oncall_tui.cli import build_parser, main, overrides_from
+from oncall_tui.demo.servers import free_port
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> subprocess.CompletedProcess[str]:
+    """`python -m oncall_tui ARGS` with a clean environment (no user config, no journal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "oncall_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(env),
+    )
+
+
+def clean_env(extra: dict[str, str] | None = None, home: str = "/nonexistent") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONCALL_TUI_")}
+    env.update({"XDG_CONFIG_HOME": f"{home}/config", "XDG_STATE_HOME": f"{home}/state"})
+    env.pop("NO_COLOR", None)
+    env.update(extra or {})
+    return env
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"oncall-tui {__version__}"
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[latency]\nslo_p95 = 5\n")
+    for argv in (("--config", str(config)), ("snapshot", "--config", str(config))):
+        result = run_cli(*argv)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert result.stderr.count("\n") == 1
+        assert result.stderr.startswith(f"oncall-tui: config error in {config}: ")
+        assert 'key "latency.slo_p95"' in result.stderr
+        assert result.stdout == ""
+
+
+def test_missing_explicit_config_file(tmp_path: Path) -> None:
+    result = run_cli("snapshot", "--config", str(tmp_path / "missing.toml"))
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"oncall-tui: config error in {tmp_path / 'missing.toml'}: file not found\n"
+    )
+
+
+def test_bad_environment_variable_is_a_config_error() -> None:
+    result = run_cli("snapshot", env={"ONCALL_TUI_READ_ONLY": "perhaps"})
+    assert result.returncode == 2
+    assert "environment variable ONCALL_TUI_READ_ONLY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--no-such-flag",),
+        ("snapshot", "--format", "xml"),
+        ("snapshot", "--window", "soon"),
+        ("--refresh", "0"),
+        ("frobnicate",),
+    ],
+)
+def test_usage_errors_exit_2(argv: tuple[str, ...]) -> None:
+    result = run_cli(*argv)
+    assert result.returncode == 2
+    assert "usage: oncall-tui" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_sub_commands_and_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for word in ("snapshot", "demo", "--prometheus", "--alertmanager", "ONCALL_TUI_REFRESH"):
+        assert word in out
+
+
+def test_flags_before_and_after_the_sub_command() -> None:
+    parser = build_parser()
+    args = parser.parse_args(
+        [
+            "--prometheus",
+            "http://a:1",
+            "--read-only",
+            "snapshot",
+            "--alertmanager",
+            "http://b:2",
+            "--alertmanager",
+            "http://c:3",
+            "--refresh",
+            "1m",
+            "--theme",
+            "x",
+        ]
+    )
+    assert overrides_from(args) == {
+        "prometheus_url": "http://a:1",
+        "alertmanager_urls": ["http://b:2", "http://c:3"],
+        "read_only": True,
+        "theme": "x",
+        "refresh_s": 60.0,
+    }
+    assert args.command == "snapshot" and args.format == "json" and args.window is None
+
+
+def test_no_flags_no_overrides() -> None:
+    args = build_parser().parse_args([])
+    assert args.command is None
+    assert overrides_from(args) == {}
+
+
+def test_demo_flags() -> None:
+    args = build_parser().parse_args(
+        ["demo", "--prometheus-bin", "/p", "--alertmanager-bin", "/a", "--no-tui"]
+    )
+    assert (args.command, args.prometheus_bin, args.alertmanager_bin, args.no_tui) == (
+        "demo",
+        "/p",
+        "/a",
+        True,
+    )
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, oncall_tui.cli; "
+        "print(sorted(m for m in ('textual', 'httpx', 'rich', 'orjson') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_snapshot_with_both_sources_down_prints_state_and_exits_1() -> None:
+    prom, am = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+    result = run_cli("snapshot", "--prometheus", prom, "--alertmanager", am)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    for name in ("prometheus", "alertmanager"):
+        assert data["sources"][name]["ok"] is False
+        assert "refused" in data["sources"][name]["error"]
+    assert data["health"]["components"] == []
+
+
+def test_snapshot_text_without_tty_has_no_colour() -> None:
+    prom, am = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+    result = run_cli("snapshot", "--format", "text", "--prometheus", prom, "--alertmanager", am)
+    assert result.returncode == 1
+    assert "\x1b" not in result.stdout
+    assert "Sources" in result.stdout and "DOWN" in result.stdout
+
+
+def test_ctrl_c_exits_130_quietly(fake_http: Callable[[Reply], FakeServer]) -> None:
+    hanging = fake_http(Reply(hang_s=20.0))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "oncall_tui",
+            "snapshot",
+            "--prometheus",
+            hanging.url,
+            "--alertmanager",
+            hanging.url,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not hanging.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hanging.requests, "the snapshot never reached the server"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
