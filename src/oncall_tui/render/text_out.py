@@ -137,8 +137,9 @@ def _health(snap: Snapshot) -> list[RenderableType]:
         target = dur(s.target) if s.unit == "s" else pct(s.target, 2)
         style = DIM if s.ok is None else OK if s.ok else BAD
         table.add_row(t(s.name), Text(value, style), Text(f"≤ {target}"), _points(-s.penalty))
-    firing = sum(1 for a in snap.alerts.items if a.display_state == "active")
-    table.add_row(Text("firing alerts"), Text(str(firing)), Text(""), _points(-h.alert_penalty))
+    # Which alerts count (silenced ones do, inhibited ones may not) is the model's rule;
+    # the points are what it decided, so only they are shown.
+    table.add_row(Text("alert penalty"), Text(""), Text(""), _points(-h.alert_penalty))
     return [head, table]
 
 
