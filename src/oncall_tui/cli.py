@@ -137,6 +137,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, object]:
 def _open_journal(config: Config) -> Journal | None:
     """The journal, if one exists, so the snapshot shows acks and local runs as the TUI
     does. A snapshot never creates one, and a journal it cannot open only costs that."""
+    import sqlite3
+
     from oncall_tui.journal import Journal, JournalError, default_journal_path
 
     path = Path(config.journal_path) if config.journal_path else default_journal_path()
@@ -144,7 +146,7 @@ def _open_journal(config: Config) -> Journal | None:
         return None
     try:
         return Journal(path)
-    except JournalError as e:
+    except (JournalError, sqlite3.Error) as e:  # e.g. "file is not a database"
         print(f"oncall-tui: warning: {e}; acks and local runs left out", file=sys.stderr)
         return None
 

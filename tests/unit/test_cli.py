@@ -206,3 +206,58 @@ def test_ctrl_c_exits_130_quietly(fake_http: Callable[[Reply], FakeServer]) -> N
         proc.wait()
     assert proc.returncode == 130
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_snapshot_opens_the_journal_only_when_it_exists(tmp_path: Path) -> None:
+    from oncall_tui.cli import _open_journal
+    from oncall_tui.config_types import Config
+    from oncall_tui.journal import Journal
+
+    path = tmp_path / "journal.sqlite3"
+    assert _open_journal(Config(journal_path=str(path))) is None
+    assert not path.exists()
+    Journal(path).close()
+    journal = _open_journal(Config(journal_path=str(path)))
+    assert isinstance(journal, Journal) and journal.path == str(path)
+    journal.close()
+
+
+def test_snapshot_never_creates_a_journal(tmp_path: Path) -> None:
+    prom, am = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+    env = clean_env(home=str(tmp_path))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "oncall_tui",
+            "snapshot",
+            "--prometheus",
+            prom,
+            "--alertmanager",
+            am,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+    )
+    assert result.returncode == 1
+    assert not (tmp_path / "state").exists()
+
+
+def test_unreadable_journal_is_a_warning_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    path.write_bytes(b"this is not an SQLite database, just some bytes" * 10)
+    prom, am = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+    result = run_cli(
+        "snapshot",
+        "--prometheus",
+        prom,
+        "--alertmanager",
+        am,
+        env={"ONCALL_TUI_JOURNAL": str(path)},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("oncall-tui: warning: ")
+    assert json.loads(result.stdout)["sources"]["prometheus"]["ok"] is False
