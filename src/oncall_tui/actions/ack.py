@@ -112,7 +112,7 @@ class AckService:
         duration = self.cfg.default_duration_s if duration_s is None else duration_s
         text = self.cfg.default_comment if comment is None else comment
         forever = self.cfg.until_resolved if until_resolved is None else until_resolved
-        ids: list[tuple[int, str]] = []
+        ids: list[int] = []
         refused: list[Delivery] = []
         for alert in alerts:
             if not matchers_for(alert.labels):
@@ -130,8 +130,8 @@ class AckService:
                 "ends_at": now + duration,
             }
             key = f"ack:{alert.fingerprint}:{self.user}"
-            ids.append((self.journal.enqueue("ack", payload, [alert.fingerprint], key), key))
-        return await self._deliver_now([i for i, _ in ids], refused)
+            ids.append(self.journal.enqueue("ack", payload, [alert.fingerprint], key, now=now))
+        return await self._deliver_now(ids, refused)
 
     async def unack(self, alert: Alert, silence_id: str | None) -> AckResult:
         """Expire `silence_id` (ours or anyone's). None: drop this alert's acks that are
@@ -152,7 +152,9 @@ class AckService:
                 done = [Delivery(alert.fingerprint, "rejected", "no ack to withdraw")]
             return AckResult(tuple(done))
         payload = {"silence_id": silence_id}
-        item_id = self.journal.enqueue("unack", payload, [alert.fingerprint], f"unack:{silence_id}")
+        item_id = self.journal.enqueue(
+            "unack", payload, [alert.fingerprint], f"unack:{silence_id}", now=self.clock()
+        )
         return await self._deliver_now([item_id], [])
 
     async def _deliver_now(self, item_ids: Sequence[int], done: list[Delivery]) -> AckResult:
