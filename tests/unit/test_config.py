@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from oncall_tui.config import ConfigError, default_config_path, load_config
+from oncall_tui.config import ConfigError, _from_toml, default_config_path, load_config
+from oncall_tui.config_table import Table
 from oncall_tui.config_types import Config
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "config.toml"
@@ -517,3 +520,80 @@ def test_config_never_holds_secrets(tmp_path: Path) -> None:
     env = {"PROM_TOKEN": "tok-123", "AM_PASS": "pw-456"}
     cfg = load_config(write(tmp_path, FULL), env, {})
     assert "tok-123" not in repr(cfg) and "pw-456" not in repr(cfg)
+
+
+_KEYS = [
+    "refresh",
+    "user",
+    "read_only",
+    "journal",
+    "url",
+    "urls",
+    "headers",
+    "timeout",
+    "basic_auth",
+    "username",
+    "password_env",
+    "bearer_token_env",
+    "tls_skip_verify",
+    "components",
+    "name",
+    "query",
+    "penalty_critical",
+    "histogram",
+    "slo_p95",
+    "slo",
+    "preset",
+    "state_query",
+    "top",
+    "kind",
+    "command",
+    "method",
+    "body",
+    "alerts",
+    "env",
+    "default_duration",
+    "window",
+    "bell",
+    "refesh",
+]
+_SECTIONS = [
+    "prometheus",
+    "alertmanager",
+    "health",
+    "latency",
+    "errors",
+    "circuit_breakers",
+    "runbook_stats",
+    "incidents",
+    "runbooks",
+    "ack",
+    "ui",
+]
+_scalars = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["5s", "http://h", "exec", "http", "generic", ""]),
+    st.integers(-3, 3),
+    st.floats(allow_nan=True),
+    st.booleans(),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.sampled_from(_KEYS + _SECTIONS), _values, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_any_document_gives_a_config_or_a_config_error(data: dict[str, object]) -> None:
+    """Whatever shape the TOML has, the answer is a Config or one ConfigError line."""
+    try:
+        cfg = _from_toml(Table(data, "", "/x/config.toml", Path("/x")))
+    except ConfigError as e:
+        assert "\n" not in str(e) and str(e).startswith("config error in /x/config.toml: ")
+    else:
+        assert isinstance(cfg, Config)
