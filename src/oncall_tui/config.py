@@ -37,6 +37,7 @@ from oncall_tui.config_types import (
     Runbook,
     RunbookStatsConfig,
     UiConfig,
+    default_user,
 )
 from oncall_tui.durations import parse_duration
 
@@ -169,9 +170,14 @@ def _runbook_stats(t: Table) -> RunbookStatsConfig:
 
 def _runbook(t: Table) -> Runbook:
     name = t.required("name")
-    kind = t.string("kind", "exec")
+    kind = t.required("kind")
     if kind not in ("exec", "http"):
         raise t.fail("kind", f'expected "exec" or "http", got {show(kind)}')
+    # A key of the other kind is almost surely a mistake that would silently do nothing.
+    other = ("method", "headers", "body") if kind == "exec" else ("env",)
+    for key in other:
+        if key in t.data:
+            raise t.fail(key, f'is only used by kind "{"http" if kind == "exec" else "exec"}"')
     command = t.strings("command", ())
     url = t.opt_string("url")
     if kind == "exec":
@@ -267,7 +273,7 @@ def _from_toml(root: Table) -> Config:
     """The Config a parsed TOML document describes (before env and flags)."""
     cfg = Config(
         refresh_s=root.duration("refresh", Config.refresh_s),
-        user=root.string("user", Config().user),
+        user=root.string("user", default_user()),
         read_only=root.boolean("read_only", Config.read_only),
         prometheus=_section(root, "prometheus", _prometheus),
         alertmanager=_section(root, "alertmanager", _alertmanager),

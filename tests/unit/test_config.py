@@ -325,6 +325,15 @@ def test_existing_token_file_is_resolved_next_to_the_config(tmp_path: Path) -> N
     ("text", "expected"),
     [
         ('[[runbooks]]\nkind = "exec"\ncommand = ["x"]', 'key "runbooks[0].name": is required'),
+        ('[[runbooks]]\nname = "a"\ncommand = ["x"]', 'key "runbooks[0].kind": is required'),
+        (
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["x"]\nbody = {}',
+            'key "runbooks[0].body": is only used by kind "http"',
+        ),
+        (
+            '[[runbooks]]\nname = "a"\nkind = "http"\nurl = "http://h"\nenv = {}',
+            'key "runbooks[0].env": is only used by kind "exec"',
+        ),
         (
             '[[runbooks]]\nname = "a"\nkind = "shell"',
             'key "runbooks[0].kind": expected "exec" or "http", got "shell"',
@@ -334,19 +343,19 @@ def test_existing_token_file_is_resolved_next_to_the_config(tmp_path: Path) -> N
             'key "runbooks[0].command": kind "exec" needs a non-empty array',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = []',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = []',
             'key "runbooks[0].command": kind "exec" needs a non-empty array',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = "rm -rf /"',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = "rm -rf /"',
             'key "runbooks[0].command": expected an array of strings, got "rm -rf /"',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = ["x", 1]',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["x", 1]',
             'key "runbooks[0].command": expected an array of strings, got an array',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = ["x"]\nurl = "http://h"',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["x"]\nurl = "http://h"',
             'key "runbooks[0].url": is only used by kind "http"',
         ),
         (
@@ -366,15 +375,16 @@ def test_existing_token_file_is_resolved_next_to_the_config(tmp_path: Path) -> N
             'key "runbooks[0].method": expected one of GET, POST, PUT, PATCH, DELETE, got "FETCH"',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = ["x"]\ntimeout = "0s"',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["x"]\ntimeout = "0s"',
             'key "runbooks[0].timeout": must be longer than 0',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = ["x"]\ncomand = ["y"]',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["x"]\ncomand = ["y"]',
             'key "runbooks[0].comand": unknown key; did you mean "command"?',
         ),
         (
-            '[[runbooks]]\nname = "a"\ncommand = ["x"]\n[[runbooks]]\nname = "a"\ncommand = ["y"]',
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["x"]\n'
+            '[[runbooks]]\nname = "a"\nkind = "exec"\ncommand = ["y"]',
             'key "runbooks[1].name": duplicate runbook name "a"',
         ),
     ],
