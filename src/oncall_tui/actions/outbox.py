@@ -125,6 +125,12 @@ class Deliverer:
             return Delivery(fp, "rejected", words, item_id=item.id, peer=e.url)
         except SourceError as e:
             return self.failed(item, str(e))
+        except (KeyError, TypeError, ValueError) as e:
+            # A payload this version cannot read (e.g. written by another version):
+            # retrying would fail the same way, forever.
+            words = f"unreadable outbox item {item.id} ({type(e).__name__}: {e}); dropped"
+            self.journal.mark_rejected(item.id, words)
+            return Delivery(fp, "rejected", words, item_id=item.id)
 
     def failed(self, item: OutboxItem, error: str) -> Delivery:
         """A try that did not get through: pending, next try after the backoff."""

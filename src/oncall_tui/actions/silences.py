@@ -46,8 +46,9 @@ def rfc3339(ts: float) -> str:
 
 
 def ack_comment(text: str, until_resolved: bool = False) -> str:
-    """ "ACK! <text>", plus the until-resolved marker when asked."""
-    comment = ACK_PREFIX + text.strip()
+    """The comment "ACK! <text>", plus the until-resolved marker when asked (and only
+    then: the user's text cannot bring the marker in by accident)."""
+    comment = ACK_PREFIX + text.replace(UNTIL_RESOLVED_MARK, "").strip()
     return f"{comment} {UNTIL_RESOLVED_MARK}" if until_resolved else comment
 
 
