@@ -314,3 +314,12 @@ def test_long_lists_are_cut() -> None:
 def test_fits_80_columns() -> None:
     out = render(make_snapshot(), width=80)
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_json_output_does_not_load_rich() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, oncall_tui.render; print('rich' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
