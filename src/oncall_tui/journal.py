@@ -211,13 +211,19 @@ class Journal:
             raise JournalError(f"cannot open the journal {self.path}: {e}") from None
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        if not memory:
-            self._db.execute("PRAGMA journal_mode = WAL")
-        # FULL: an ack the user saw as "pending" must survive a power cut, not only a crash.
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._migrate()
-        self.prune(time.time() - DONE_RETENTION_S)
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            if not memory:
+                self._db.execute("PRAGMA journal_mode = WAL")
+            # FULL: an ack the user saw as "pending" must survive a power cut too.
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+            self.prune(time.time() - DONE_RETENTION_S)
+        except (sqlite3.Error, JournalError) as e:
+            self._db.close()
+            if isinstance(e, JournalError):
+                raise
+            raise JournalError(f"cannot use the journal {self.path}: {e}") from None
 
     # -- plumbing ---------------------------------------------------------------------
 

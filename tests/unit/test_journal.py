@@ -205,3 +205,10 @@ def test_payloads_and_fingerprints_round_trip(payload: dict[str, str], fps: list
         item_id = j.enqueue("ack", payload, fps, None, now=1.0)
         (item,) = j.due(1.0)
         assert (item.id, item.payload, item.fingerprints) == (item_id, payload, tuple(fps))
+
+
+def test_a_file_that_is_not_a_journal_is_refused_with_words(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"<html>not a database</html>" * 100)
+    with pytest.raises(JournalError, match=f"cannot use the journal {path}: file is not a data"):
+        Journal(path)
