@@ -313,6 +313,11 @@ class Journal:
     def due(self, now: float, *, lease_s: float = 60.0) -> list[OutboxItem]:
         """Pending items whose time has come, oldest first, claimed for `lease_s`
         (their next try is pushed that far) so no other copy delivers them meanwhile."""
+        # Called every poll: a plain read first, the write lock only when there is work.
+        if not self._read(
+            "SELECT 1 FROM outbox WHERE state = 'pending' AND next_try_at <= ? LIMIT 1", (now,)
+        ):
+            return []
         with self._write() as db:
             rows = db.execute(
                 "SELECT * FROM outbox WHERE state = 'pending' AND next_try_at <= ? ORDER BY id",
