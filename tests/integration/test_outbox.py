@@ -136,6 +136,8 @@ async def test_outage_then_restart_of_both_delivers_exactly_once(
     assert service.pending_fingerprints() == {alert.fingerprint}
     (item,) = journal.pending_items()
     assert item.attempts >= 1 and item.last_error
+    details = service.pending_details()[alert.fingerprint]
+    assert details.startswith("ack pending (") and "no Alertmanager answered" in details
     am.restart()
 
     async def delivered() -> bool:

@@ -73,11 +73,12 @@ class AckService:
         self.clock = clock
         self.read_only = read_only
         self.extend_by_s = extend_by_s if extend_by_s is not None else cfg.default_duration_s
-        self.margin_s = (
-            margin_s
-            if margin_s is not None
-            else max(2.0 * refresh_s, min(300.0, self.extend_by_s / 4.0))
-        )
+        if margin_s is None:
+            # Room for a couple of missed polls, but well inside one extension, or every
+            # poll would extend again.
+            wanted = max(2.0 * refresh_s, min(300.0, self.extend_by_s / 4.0))
+            margin_s = min(wanted, self.extend_by_s / 2.0)
+        self.margin_s = margin_s
         self.lease_s = lease_s
         self.deliverer = Deliverer(am, journal, clock, extend_margin_s=lambda: self.margin_s)
 
@@ -95,6 +96,19 @@ class AckService:
     def pending_fingerprints(self) -> set[str]:
         """Alerts with an ack not yet delivered ("ack pending")."""
         return self.journal.pending_fingerprints()
+
+    def pending_details(self) -> dict[str, str]:
+        """fingerprint -> what is waiting and why, in words, for every undelivered ack
+        or un-ack (e.g. "ack pending (2 tries): no Alertmanager answered: ...")."""
+        out: dict[str, str] = {}
+        for item in self.journal.pending_items():
+            if item.op == "extend":
+                continue
+            why = item.last_error or "sending"
+            tries = f" ({item.attempts} tries)" if item.attempts else ""
+            for fp in item.fingerprints:
+                out[fp] = f"{item.op} pending{tries}: {why}"
+        return out
 
     # -- actions ----------------------------------------------------------------------
 
