@@ -212,3 +212,15 @@ def test_a_file_that_is_not_a_journal_is_refused_with_words(path: Path) -> None:
     path.write_bytes(b"<html>not a database</html>" * 100)
     with pytest.raises(JournalError, match=f"cannot use the journal {path}: file is not a data"):
         Journal(path)
+
+
+def test_journal_and_actions_never_load_textual() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, oncall_tui.journal; assert 'httpx' not in sys.modules; "
+        "import oncall_tui.actions.ack; print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
