@@ -177,11 +177,10 @@ class Deliverer:
         if found:
             existing = found[0]
             wanted_comment = str(body["comment"])
+            ends_at = max(existing.ends_at, ends_at)  # never shorten someone's ack
             if existing.ends_at + 1.0 < ends_at or existing.comment != wanted_comment:
                 entry = next(e for e in raw if e.get("id") == existing.id)
-                silence_id = await self.am.create_silence(
-                    _update(entry, max(existing.ends_at, ends_at), wanted_comment)
-                )
+                silence_id = await self.am.create_silence(_update(entry, ends_at, wanted_comment))
             else:
                 silence_id = existing.id
             words = f"acknowledged{_where(self.am)} (silence {silence_id} already existed)"
@@ -214,8 +213,8 @@ class Deliverer:
         silence_id = str(item.payload["silence_id"])
         extend_by = float(item.payload["extend_by_s"])
         entry = next((e for e in await self._raw_silences() if e.get("id") == silence_id), None)
-        parsed = parse_silences([entry]) if entry is not None else ()
-        if not parsed or parsed[0].state != "active":
+        parsed = parse_silences([entry])
+        if entry is None or not parsed or parsed[0].state != "active":
             return self._cancel(item, fp, f"silence {silence_id} is no longer active")
         silence = parsed[0]
         now = self.clock()
@@ -224,7 +223,6 @@ class Deliverer:
         if silence.ends_at > now + self.extend_margin_s():
             # Another copy of the tool extended it already.
             return self._sent(item, fp, silence_id, f"silence {silence_id} already extended")
-        assert entry is not None
         new_end = now + extend_by
         new_id = await self.am.create_silence(_update(entry, new_end, silence.comment))
         self.journal.update_ack_until(silence_id, new_end, new_silence_id=new_id)
