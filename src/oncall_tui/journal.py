@@ -144,48 +144,24 @@ class RunRecord:
 
 
 def _outbox_item(row: sqlite3.Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        op=row["op"],
-        payload=json.loads(row["payload"]),
-        fingerprints=tuple(json.loads(row["fingerprints"])),
-        created_at=row["created_at"],
-        attempts=row["attempts"],
-        next_try_at=row["next_try_at"],
-        last_error=row["last_error"],
-        state=row["state"],
-        result=row["result"],
-        sent_at=row["sent_at"],
-        dedupe_key=row["dedupe_key"],
-    )
+    d = dict(row)
+    d["payload"] = json.loads(d["payload"])
+    d["fingerprints"] = tuple(json.loads(d["fingerprints"]))
+    return OutboxItem(**d)
 
 
 def _ack_record(row: sqlite3.Row) -> AckRecord:
-    return AckRecord(
-        fingerprint=row["fingerprint"],
-        silence_id=row["silence_id"],
-        by=row["by"],
-        acked_at=row["acked_at"],
-        until=row["until"],
-        until_resolved=bool(row["until_resolved"]),
-        labels=json.loads(row["labels"]),
-        active=bool(row["active"]),
-    )
+    d = dict(row)
+    del d["id"]
+    d["labels"] = json.loads(d["labels"])
+    d["until_resolved"], d["active"] = bool(d["until_resolved"]), bool(d["active"])
+    return AckRecord(**d)
 
 
 def _run_record(row: sqlite3.Row) -> RunRecord:
-    return RunRecord(
-        id=row["id"],
-        runbook=row["runbook"],
-        target=row["target"],
-        by=row["by"],
-        started_at=row["started_at"],
-        ended_at=row["ended_at"],
-        ok=None if row["ok"] is None else bool(row["ok"]),
-        exit_code=row["exit_code"],
-        output_tail=row["output_tail"],
-        fingerprint=row["fingerprint"],
-    )
+    d = dict(row)
+    d["ok"] = None if d["ok"] is None else bool(d["ok"])
+    return RunRecord(**d)
 
 
 class Journal:
