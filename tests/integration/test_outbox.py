@@ -170,6 +170,12 @@ async def test_backoff_doubles_up_to_a_minute(http: httpx.AsyncClient) -> None:
 
     result = await service.ack([alert])
     assert result.status == "pending"
+    # Pressing `a` again while it waits: still one ack, and the words say when.
+    again = await service.ack([alert], comment="second press")
+    assert again.status == "pending"
+    assert again.message.startswith("ack pending, next try within 1s: no Alertmanager")
+    (item,) = journal.pending_items()
+    assert item.payload["text"] == "second press"
     waits = []
     for _ in range(8):
         (item,) = journal.pending_items()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from oncall_tui.actions.outbox import AckResult, Deliverer, Delivery
+from oncall_tui.actions.outbox import AckResult, Deliverer, Delivery, DeliveryStatus
 from oncall_tui.actions.silences import (
     covering,
     duplicate_groups,
@@ -176,14 +176,30 @@ class AckService:
         items: list[OutboxItem] = []
         for item_id in item_ids:
             item = self.journal.claim(item_id, self.clock(), lease_s=self.lease_s)
-            if item is None:  # another copy (or our own tick) is delivering it right now
-                known = self.journal.item(item_id)
-                fp = known.fingerprints[0] if known and known.fingerprints else ""
-                out.append(Delivery(fp, "pending", "being delivered", item_id=item_id))
+            if item is None:
+                out.append(self._not_now(item_id))
             else:
                 items.append(item)
         out.extend(await self._deliver_all(items, None))
         return AckResult(tuple(out), self.deliverer.skipped_peers())
+
+    def _not_now(self, item_id: int) -> Delivery:
+        """An item we could not claim: it merged into an earlier pending one that waits
+        for its next try, or another copy (or our own tick) is sending it right now."""
+        known = self.journal.item(item_id)
+        if known is None:
+            return Delivery("", "cancelled", f"outbox item {item_id} is gone", item_id=item_id)
+        fp = known.fingerprints[0] if known.fingerprints else ""
+        if known.state == "sent":
+            words = f"{known.op} delivered by another copy of the tool"
+            return Delivery(fp, "delivered", words, known.result, item_id)
+        if known.state != "pending":
+            status: DeliveryStatus = "rejected" if known.state == "failed" else "cancelled"
+            return Delivery(fp, status, known.last_error or known.state, item_id=item_id)
+        wait = max(0.0, known.next_try_at - self.clock())
+        why = f": {known.last_error}" if known.last_error else ""
+        words = f"{known.op} pending, next try within {wait:.0f}s{why}"
+        return Delivery(fp, "pending", words, item_id=item_id)
 
     async def _deliver_all(
         self, items: Sequence[OutboxItem], firing: Sequence[Alert] | None
