@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oncall_tui.actions.outbox import AckResult, Delivery
 from oncall_tui.actions.silences import (
     UNTIL_RESOLVED_MARK,
     EmptyMatchers,
@@ -200,3 +201,20 @@ def test_the_marker_cannot_come_in_through_the_users_text() -> None:
     comment = ack_comment(f"fix {UNTIL_RESOLVED_MARK}", until_resolved=False)
     assert not is_until_resolved(silence([], comment=comment))
     assert comment == "ACK! fix"
+
+
+def test_ack_result_words_for_one_alert_and_for_a_group() -> None:
+    ok = Delivery("a", "delivered", "acknowledged via http://am1: silence s1", "s1")
+    down = Delivery("b", "pending", "ack pending, retrying in 1s: no Alertmanager answered")
+    one = AckResult((ok,), {"http://am2": "http://am2: connection refused"})
+    assert one.status == "delivered" and one.ok and one.silence_ids == ("s1",)
+    assert one.message == (
+        "acknowledged via http://am1: silence s1; skipped http://am2: connection refused"
+    )
+    group = AckResult((ok, ok, down, ok))
+    assert group.status == "pending" and not group.ok
+    assert group.message == (
+        "3 delivered, 1 pending — ack pending, retrying in 1s: no Alertmanager answered"
+    )
+    bad = Delivery("c", "rejected", "rejected by the Alertmanager (400): bad")
+    assert AckResult((down, bad)).status == "rejected"

@@ -14,6 +14,7 @@ No Alertmanager answering -> the item stays pending, retried after 1 s, 2 s, 4 s
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -78,12 +79,17 @@ class AckResult:
 
     @property
     def message(self) -> str:
-        seen: list[str] = []
-        for d in self.deliveries:
-            if d.message not in seen:
-                seen.append(d.message)
-        seen.extend(f"skipped {err}" for err in self.skipped_peers.values())
-        return "; ".join(seen)
+        """In words, one line: each outcome for one or two alerts; for a bigger group
+        the counts and the worst outcome's words. Then the peers that were skipped."""
+        if len(self.deliveries) <= 2:
+            parts = list(dict.fromkeys(d.message for d in self.deliveries))
+        else:
+            counts = Counter(d.status for d in self.deliveries)
+            worst = next(d for d in self.deliveries if d.status == self.status)
+            summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+            parts = [f"{summary} — {worst.message}"]
+        parts.extend(f"skipped {err}" for err in self.skipped_peers.values())
+        return "; ".join(parts)
 
 
 def _where(am: AlertmanagerClient) -> str:
