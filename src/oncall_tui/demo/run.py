@@ -32,6 +32,7 @@ from oncall_tui.demo import assets
 from oncall_tui.demo.history import HistoryError, backfill
 from oncall_tui.demo.servers import (
     ALERTMANAGER_NAMES,
+    INSTALL_HINT,
     PROMETHEUS_NAMES,
     MissingBinary,
     Server,
@@ -200,7 +201,8 @@ def run_demo(args: argparse.Namespace, config: Config) -> int:
         find_binary(PROMETHEUS_NAMES, "ONCALL_TUI_PROMETHEUS_BIN", prom_bin)
         find_binary(ALERTMANAGER_NAMES, "ONCALL_TUI_ALERTMANAGER_BIN", am_bin)
     except MissingBinary as e:
-        print(f"oncall-tui demo: {e}", file=sys.stderr)
+        hint = "" if INSTALL_HINT in str(e) else f"; {INSTALL_HINT}"
+        print(f"oncall-tui demo: {e}{hint}", file=sys.stderr)
         return 2
     tmp = Path(tempfile.gettempdir())
     remove_stale_dirs(tmp)

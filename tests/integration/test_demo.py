@@ -1,0 +1,267 @@
+"""The demo against real servers: it starts and stops cleanly (no orphans, ports free,
+temp dir gone), dies with its launcher, and its runbooks really heal the system."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from oncall_tui.config_types import Config
+from oncall_tui.demo.run import DemoStack, remove_stale_dirs, start_stack
+from oncall_tui.demo.service import TOKEN_ENV
+from oncall_tui.demo.simulation import Breaker, Simulation, Timing
+from oncall_tui.model.alerts import parse_alerts
+from oncall_tui.model.snapshot import Alert
+from oncall_tui.sources.runbooks import execute, plan_run, runbooks_for
+
+pytestmark = pytest.mark.servers
+
+DEMO = [sys.executable, "-m", "oncall_tui.demo.run", "--no-tui", "--speed", "10"]
+
+
+def poll(what: str, check: Callable[[], Any], timeout: float = 40.0, every: float = 0.3) -> Any:
+    """Poll `check` until it returns something truthy, or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def children(pid: int) -> set[int]:
+    """All descendants of `pid`, from /proc."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = {int(k) for k in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo.extend(kids - found)
+            found |= kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def port_free(port: int) -> bool:
+    """Nobody listens: a server could bind it (SO_REUSEADDR, as servers do, since our own
+    client connections may linger in TIME_WAIT)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def launch_demo(*extra: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start the demo launcher and read where everything is from its output."""
+    proc = subprocess.Popen(
+        [*DEMO, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    where: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if m := re.match(r"demo running in (\S+)", line):
+            where["workdir"] = m.group(1)
+        for name in ("Prometheus", "Alertmanager"):
+            if m := re.match(rf"\s+{name}\s+(\S+)", line):
+                where[name] = m.group(1)
+        if m := re.match(r"\s+demo service\s+(\S+)/metrics\s+\(control (\S+)/state\)", line):
+            where["service"], where["control"] = m.group(1), m.group(2)
+        if "press Ctrl+C" in line or time.monotonic() > deadline:
+            break
+    assert proc.poll() is None, f"demo exited early: {where}"
+    return proc, where
+
+
+def ports_of(where: dict[str, str]) -> list[int]:
+    return [int(where[k].rsplit(":", 1)[1]) for k in ("Prometheus", "Alertmanager", "service")]
+
+
+def assert_all_answer(where: dict[str, str]) -> None:
+    with httpx.Client(timeout=5) as c:
+        assert c.get(where["Prometheus"] + "/-/ready").status_code == 200
+        assert c.get(where["Alertmanager"] + "/-/ready").status_code == 200
+        assert "resilience4j_circuitbreaker_state" in c.get(where["service"] + "/metrics").text
+        assert c.get(where["control"] + "/state").json()["backends"]
+
+
+def test_demo_stops_everything_on_sigterm() -> None:
+    proc, where = launch_demo("--history-days", "0.2", "--no-auto-degrade")
+    try:
+        assert_all_answer(where)
+        kids = children(proc.pid)
+        assert len(kids) >= 3  # prometheus, alertmanager, service
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    poll("children to exit", lambda: not any(alive(k) for k in kids), timeout=10)
+    assert all(port_free(p) for p in ports_of(where))
+    assert not Path(where["workdir"]).exists()
+
+
+def test_children_die_when_the_launcher_is_killed() -> None:
+    proc, where = launch_demo("--history-days", "0", "--no-auto-degrade")
+    kids = children(proc.pid)
+    assert len(kids) >= 3
+    proc.kill()  # no handler, no atexit: only PDEATHSIG can save us
+    proc.wait(10)
+    poll("children to exit", lambda: not any(alive(k) for k in kids), timeout=15)
+    poll("ports to be free", lambda: all(port_free(p) for p in ports_of(where)), timeout=5)
+    # The next demo removes the dir the killed one left behind.
+    workdir = Path(where["workdir"])
+    assert workdir.exists()
+    remove_stale_dirs(workdir.parent)
+    assert not workdir.exists()
+
+
+def test_missing_servers_say_how_to_install_and_exit_2() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONCALL_TUI_")}
+    env["PATH"] = "/nonexistent"
+    done = subprocess.run(DEMO, capture_output=True, text=True, env=env, timeout=30)
+    assert done.returncode == 2
+    assert "apt-get install prometheus prometheus-alertmanager" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
+    os.environ.setdefault(TOKEN_ENV, "demo-test-token")
+    workdir = tmp_path_factory.mktemp("demo")
+    s = start_stack(workdir, Config(), speed=10.0, auto_degrade=False, history_days=0)
+    yield s
+    s.stop()
+    assert not any(server.alive() for server in s.servers)
+
+
+def am_alerts(stack: DemoStack, backend: str) -> dict[str, Alert]:
+    url = stack.server("alertmanager").url + "/api/v2/alerts"
+    alerts = parse_alerts(httpx.get(url, timeout=5).json(), ())
+    return {a.alertname: a for a in alerts if a.labels.get("backend") == backend}
+
+
+def breaker(stack: DemoStack, backend: str) -> str:
+    state = httpx.get(stack.control_url + "/state", timeout=5).json()
+    return str(state["backends"][backend]["breaker"])
+
+
+def test_restart_runbook_heals_and_the_alerts_resolve(stack: DemoStack) -> None:
+    httpx.post(stack.control_url + "/degrade/payments", timeout=5).raise_for_status()
+    firing = poll(
+        "both payments alerts to fire",
+        lambda: (
+            (a := am_alerts(stack, "payments")).keys()
+            >= {"BackendHighErrorRate", "CircuitBreakerOpen"}
+            and a
+        ),
+    )
+    critical = firing["BackendHighErrorRate"]
+    assert critical.severity == "critical" and firing["CircuitBreakerOpen"].severity == "warning"
+    assert breaker(stack, "payments") in ("OPEN", "HALF_OPEN")
+
+    offered, linked = runbooks_for(critical, stack.config.runbooks)
+    assert offered[0].name == "restart-payments" and "restart-payments" in linked
+    plan = plan_run(offered[0], critical, os.environ)
+    lines: list[str] = []
+    result = asyncio.run(execute(plan, lines.append))
+    assert result.ok, result
+    assert "payments restarted; health check passed" in lines
+    assert "gateway circuit breaker for payments: CLOSED" in lines
+
+    assert breaker(stack, "payments") == "CLOSED"
+    poll("payments alerts to resolve", lambda: not am_alerts(stack, "payments"), timeout=45)
+    metrics = httpx.get(stack.server("service").url + "/metrics", timeout=5).text
+    assert 'runbook_executions_total{runbook="restart-payments",status="success"} 1.0' in metrics
+
+
+def test_http_runbook_pages_with_the_secret_from_the_environment(stack: DemoStack) -> None:
+    page = next(r for r in stack.config.runbooks if r.name == "page-backend-owner")
+    alert = Alert(
+        "f00", {"alertname": "BackendHighErrorRate", "backend": "search"}, {}, "active", 0
+    )
+    plan = plan_run(page, alert, os.environ)
+    assert os.environ[TOKEN_ENV] not in plan.describe()
+    result = asyncio.run(execute(plan, lambda _: None))
+    assert result.ok and result.http_status == 202
+    assert "owner of search" in result.output_tail
+    without = plan_run(page, alert, {TOKEN_ENV: "wrong"})
+    result = asyncio.run(execute(without, lambda _: None))
+    assert not result.ok and result.http_status == 401
+
+
+def test_flaky_runbook_results_match_the_service_counters(stack: DemoStack) -> None:
+    flaky = next(r for r in stack.config.runbooks if r.name == "flaky-cache-clear")
+    plan = plan_run(flaky, None, os.environ)
+
+    def counters() -> tuple[float, float]:
+        text = httpx.get(stack.server("service").url + "/metrics", timeout=5).text
+        found = dict(
+            re.findall(
+                r'runbook_executions_total\{runbook="flaky-cache-clear",status="(\w+)"\} (\S+)',
+                text,
+            )
+        )
+        return float(found["success"]), float(found["failure"])
+
+    before = counters()
+    outcomes = [asyncio.run(execute(plan, lambda _: None)) for _ in range(4)]
+    after = counters()
+    ok = sum(r.ok for r in outcomes)
+    assert (after[0] - before[0], after[1] - before[1]) == (ok, len(outcomes) - ok)
+    for r in outcomes:
+        assert (r.exit_code == 0) == r.ok
+        assert ("cache cleared" in r.output_tail) == r.ok
+
+
+def test_simulation_is_deterministic_for_a_seed() -> None:
+    runs = []
+    for _ in range(2):
+        sim = Simulation(seed=7, timing=Timing(10.0))
+        for _ in range(400):
+            sim.step()
+        runs.append(sim.state())
+    assert runs[0] == runs[1]
+    assert any(b["degraded"] for b in runs[0]["backends"].values())  # the story moved
+
+
+def test_breaker_opens_half_opens_and_closes() -> None:
+    b = Breaker(wait_s=5.0)
+    for i in range(Breaker.min_calls):
+        assert b.permits(i)
+        b.record(failed=i % 2 == 0, now=i)
+    assert b.state == "open" and not b.permits(10.0)
+    assert b.permits(15.0) and b.state == "half_open"
+    for _ in range(Breaker.trial_calls - 1):
+        assert b.permits(15.0)
+    assert not b.permits(15.0)  # only the trial calls
+    for _ in range(Breaker.trial_calls):
+        b.record(failed=False, now=16.0)
+    assert b.state == "closed" and b.failure_rate() == -1.0
