@@ -246,3 +246,48 @@ async def test_http_unreachable_is_a_failure() -> None:
     rb = Runbook(name="down", kind="http", url="http://127.0.0.1:9/x", timeout_s=2)
     result = await execute(plan_run(rb, None, {}), lambda _: None)
     assert not result.ok and result.error is not None and "request failed" in result.error
+
+
+async def test_service_with_the_real_journal(tmp_path: Path) -> None:
+    from oncall_tui.journal import Journal
+
+    journal = Journal(tmp_path / "journal.sqlite3")
+    service = RunbookService(journal, "bob@host", time.time)
+    alert = Alert("fp1", {"alertname": "X", "service": "api"}, {}, "active", 0.0)
+    ok_plan = exec_plan("print('restarted')", "{labels.service}", alert=alert)
+    assert (await service.run(ok_plan, alert, lambda _: None)).ok
+    bad_plan = exec_plan("import sys; sys.exit(4)", timeout=5)
+    assert not (await service.run(bad_plan, None, lambda _: None)).ok
+    newest, oldest = journal.runs_since(0)
+    assert (oldest.runbook, oldest.by, oldest.fingerprint, oldest.ok) == (
+        "t",
+        "bob@host",
+        "fp1",
+        True,
+    )
+    assert oldest.output_tail == "restarted" and oldest.target.endswith(" api")
+    assert (newest.ok, newest.exit_code) == (False, 4)
+    assert journal.local_run_counts(0) == {"t": (2, 1)}
+
+
+async def test_a_cancelled_task_still_records_the_run(tmp_path: Path) -> None:
+    from oncall_tui.journal import Journal
+
+    journal = Journal(tmp_path / "journal.sqlite3")
+    service = RunbookService(journal, "bob@host", time.time)
+    pids: list[int] = []
+    started = asyncio.Event()
+
+    def on_output(line: str) -> None:
+        pids.append(int(line))
+        started.set()
+
+    code = "import os, time; print(os.getpid()); time.sleep(30)"
+    task = asyncio.create_task(service.run(exec_plan(code), None, on_output))
+    await asyncio.wait_for(started.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert gone(pids[0])  # cancelling the task ends the process too
+    (run,) = journal.runs_since(0)
+    assert run.ok is False and run.ended_at is not None
