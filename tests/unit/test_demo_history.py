@@ -6,11 +6,12 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from oncall_tui.demo.history import History, backfill, make_history, openmetrics
+from oncall_tui.demo.history import History, backfill, make_history, openmetrics, seed_journal
 from oncall_tui.demo.servers import Server, prometheus_config, start_prometheus
 
 NOW = 1_790_000_000.0
@@ -111,3 +112,26 @@ def test_prometheus_answers_runbook_counters_for_the_past(
     value = float(result[0]["value"][1])  # type: ignore[index]
     # increase() extrapolates at the window's edges; within a few runs of the truth.
     assert abs(value - recent) <= max(3.0, 0.1 * recent)
+
+
+def test_seeded_journal_acks_each_incident_inactive_and_records_restarts(tmp_path: Path) -> None:
+    from oncall_tui.journal import Journal
+    from oncall_tui.model.fingerprint import fingerprint
+
+    h = make_history(NOW, days=3, seed=2)
+    seed_journal(tmp_path / "j.sqlite3", h)
+    with Journal(tmp_path / "j.sqlite3") as journal:
+        acks = journal.acks_by_fingerprint(0)
+        acked = [i for i in h.incidents if i.start + 30 + i.acked_after_s < i.end]
+        assert acked
+        for inc in acked:
+            crit, _ = inc.alert_labels()
+            at = inc.start + 30 + inc.acked_after_s
+            assert (at, inc.acked_by) in acks[fingerprint(crit)]
+            assert inc.start < at < inc.end
+        assert journal.active_until_resolved() == []
+        assert all(not a.active for fp in acks for a in journal.acks_for(fp))
+        runs = journal.runs_since(0)
+        assert runs and all(r.runbook.startswith("restart-") and r.ended_at for r in runs)
+        counts = journal.local_run_counts(0)
+        assert sum(n for n, _ in counts.values()) == len(runs)

@@ -27,6 +27,7 @@ from oncall_tui.demo.service import TOKEN_ENV
 from oncall_tui.demo.simulation import BACKENDS, GATEWAY, Timing
 
 RULES_FILE = "rules.yml"
+JOURNAL_FILE = "journal.sqlite3"
 ALERTMANAGER_YML = ALERTMANAGER_CONFIG
 """Group quickly, deliver nowhere: the demo shows alerts, it does not page anyone."""
 ERROR_RATIO_THRESHOLD = 0.2
@@ -181,5 +182,5 @@ def demo_config(
         circuit_breakers=BreakersConfig(preset="resilience4j"),
         runbook_stats=RunbookStatsConfig(),
         runbooks=demo_runbooks(control_url),
-        journal_path=str(workdir / "journal.sqlite3"),
+        journal_path=str(workdir / JOURNAL_FILE),
     )

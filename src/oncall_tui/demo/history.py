@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oncall_tui.demo.simulation import AUTOMATION, BACKENDS
+from oncall_tui.journal import Journal
+from oncall_tui.model.fingerprint import fingerprint
 
+ONCALL_PEOPLE = ("alice@oncall", "bob@oncall", "carol@oncall")
 ALERT_STEP_S = 60
 COUNTER_STEP_S = 600
 INSTANCE = "history"
@@ -34,6 +37,21 @@ class PastIncident:
     start: float
     end: float
     escalated: bool
+    acked_after_s: float
+    acked_by: str
+
+    def alert_labels(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(critical, warning) label sets, exactly as the demo's rules write them."""
+        b = self.backend
+        return (
+            {
+                "alertname": "BackendHighErrorRate",
+                "backend": b,
+                "service": b,
+                "severity": "critical",
+            },
+            {"alertname": "CircuitBreakerOpen", "backend": b, "name": b, "severity": "warning"},
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,10 @@ def make_history(now: float, days: float, seed: int = 1) -> History:
         backend = rng.choice(BACKENDS)
         length = rng.choice((rng.uniform(600, 1800), rng.uniform(1800, 7200)))
         escalated = length > 2700
-        incidents.append(PastIncident(backend, t, t + length, escalated))
+        ack_after = rng.uniform(60, 900)
+        incidents.append(
+            PastIncident(backend, t, t + length, escalated, ack_after, rng.choice(ONCALL_PEOPLE))
+        )
         runs.append(PastRun(t + 120, f"failover-{backend}", False, rng.uniform(20, 60)))
         if rng.random() < 0.25:
             runs.append(PastRun(t + length / 2, f"restart-{backend}", False, rng.uniform(5, 30)))
@@ -101,10 +122,7 @@ def _alert_lines(h: History) -> Iterator[str]:
         points.extend((float(ts), 1.0) for ts in range(first, int(min(end, h.end)), ALERT_STEP_S))
 
     for inc in h.incidents:
-        crit = {"alertname": "BackendHighErrorRate", "backend": inc.backend}
-        crit |= {"service": inc.backend, "severity": "critical"}
-        warn = {"alertname": "CircuitBreakerOpen", "backend": inc.backend}
-        warn |= {"name": inc.backend, "severity": "warning"}
+        crit, warn = inc.alert_labels()
         span({**crit, "alertstate": "pending"}, inc.start, inc.start + 30)
         span({**crit, "alertstate": "firing"}, inc.start + 30, inc.end)
         span({**warn, "alertstate": "pending"}, inc.start - 60, inc.start - 45)
@@ -202,3 +220,34 @@ def backfill(
         tail = "\n".join((done.stderr or done.stdout).splitlines()[-5:])
         raise HistoryError(f"promtool failed ({done.returncode}): {tail}")
     return h
+
+
+def seed_journal(journal_path: Path, h: History) -> None:
+    """Past acks (someone acked each incident's critical alert) and the restarts run from
+    this tool, so MTTA and the local share of runbook runs have a past too. The acks are
+    recorded inactive: their silences are long gone and must never be expired."""
+    with Journal(journal_path) as journal:
+        for n, inc in enumerate(h.incidents):
+            crit, _ = inc.alert_labels()
+            acked_at = inc.start + 30 + inc.acked_after_s
+            if acked_at >= inc.end:
+                continue
+            silence_id = f"demo-history-{n}"
+            journal.record_ack(
+                fingerprint(crit), silence_id, inc.acked_by, acked_at, acked_at + 3600, False, crit
+            )
+            journal.deactivate_acks(silence_id)
+            for run in h.runs:
+                if run.runbook == f"restart-{inc.backend}" and inc.start < run.at <= inc.end:
+                    run_id = journal.record_run_started(
+                        run.runbook,
+                        f"demo ctl heal {inc.backend}",
+                        inc.acked_by,
+                        run.at,
+                        fingerprint(crit),
+                    )
+                    output = "restarted; health check passed" if run.ok else "restart failed"
+                    code = 0 if run.ok else 1
+                    journal.record_run_finished(
+                        run_id, run.at + run.duration_s, run.ok, code, output
+                    )

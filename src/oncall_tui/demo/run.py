@@ -29,7 +29,7 @@ from typing import Any
 
 from oncall_tui.config_types import Config
 from oncall_tui.demo import assets
-from oncall_tui.demo.history import HistoryError, backfill
+from oncall_tui.demo.history import HistoryError, backfill, seed_journal
 from oncall_tui.demo.servers import (
     ALERTMANAGER_NAMES,
     INSTALL_HINT,
@@ -109,6 +109,7 @@ def start_stack(
             t0 = time.monotonic()
             try:
                 h = backfill(prom_dir / "data", promtool, time.time(), history_days, seed)
+                seed_journal(workdir / assets.JOURNAL_FILE, h)
                 say(
                     f"history: {len(h.incidents)} past incidents and {len(h.runs)} runbook "
                     f"runs over {history_days:g} days ({time.monotonic() - t0:.1f}s)"
