@@ -1,0 +1,308 @@
+"""The alert detail view: every label and annotation literally, its state and its ack.
+
+Also holds `DetailScreen`, the frame shared by the read-only detail views (alert,
+breaker history, health breakdown): a bordered panel over the dimmed overview, content
+that scrolls, Esc or `q` to close.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich import box
+from rich.console import RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Static
+
+from oncall_tui.config_types import Runbook
+from oncall_tui.durations import format_age, format_duration
+from oncall_tui.model.snapshot import Alert, Silence
+from oncall_tui.text import clean
+
+EXPIRY_WARNING_S = 300.0
+"""An ack whose silence ends sooner than this is highlighted: it is about to lapse."""
+
+
+def local_time(ts: float) -> str:
+    """A timestamp as the local wall clock, to the second."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def literal(s: str, one_line: bool = False) -> Text:
+    """Outside text for Rich: escapes removed, never parsed as markup."""
+    return Text(clean(s, one_line=one_line))
+
+
+def kv_grid() -> Table:
+    """A two-column key / value grid for the facts at the top of a detail view."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+class DetailScreen(ModalScreen[None]):
+    """A read-only detail view. Subclasses fill `#body`; styles come from the theme."""
+
+    DEFAULT_CSS = """
+    DetailScreen {
+        align: center middle;
+    }
+    DetailScreen > #panel {
+        width: 100%;
+        max-width: 140;
+        height: 100%;
+        margin: 1 2;
+        border: round $primary;
+        border-title-style: bold;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+    }
+    DetailScreen #body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    DetailScreen #body > Static {
+        height: auto;
+    }
+    DetailScreen .heading {
+        text-style: bold;
+        color: $accent;
+        margin-top: 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._panel_title: Text = Text()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="panel") as panel:
+            panel.border_title = self._panel_title
+            panel.border_subtitle = Text("Esc / q close · ↑↓ PgUp PgDn scroll")
+            yield VerticalScroll(id="body")
+
+    def on_mount(self) -> None:
+        self.fill()
+        # Colours are resolved into Rich styles when filled: refill on a theme switch.
+        self.watch(self.app, "theme", lambda _: self.fill(), init=False)
+        self.query_one("#body").focus()
+
+    def fill(self) -> None:
+        """Replace the body's content; subclasses build it with `style()`."""
+        body = self.query_one("#body", VerticalScroll)
+        body.remove_children()
+        body.mount_all(part if isinstance(part, Widget) else Static(part) for part in self.parts())
+
+    def parts(self) -> list[RenderableType | Widget]:
+        """The body, top to bottom: widgets as they are, renderables in a Static."""
+        raise NotImplementedError
+
+    def heading(self, title: str) -> Static:
+        return Static(Text(title), classes="heading")
+
+    def style(self, name: str) -> Style:
+        """The Rich style of component class `name` under the current theme."""
+        return self.get_component_rich_style(name, partial=True)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def literal_table(items: Mapping[str, str], key_header: str) -> Table:
+    """Labels or annotations: every key and value as it is, long values folded."""
+    table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
+    table.add_column(key_header, no_wrap=False, ratio=1, overflow="fold", style="bold")
+    table.add_column("value", ratio=3, overflow="fold")
+    for key in sorted(items):
+        table.add_row(literal(key, one_line=True), literal(items[key]))
+    return table
+
+
+class AlertDetailScreen(DetailScreen):
+    """One alert: state, times, ack, labels, annotations, linked runbooks."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "alert-detail--critical",
+        "alert-detail--warning",
+        "alert-detail--info",
+        "alert-detail--key",
+        "alert-detail--expiring",
+        "alert-detail--pending",
+        "alert-detail--muted",
+    }
+    DEFAULT_CSS = """
+    AlertDetailScreen .alert-detail--critical { color: $severity-critical; text-style: bold; }
+    AlertDetailScreen .alert-detail--warning { color: $severity-warning; text-style: bold; }
+    AlertDetailScreen .alert-detail--info { color: $severity-info; text-style: bold; }
+    AlertDetailScreen .alert-detail--key { color: $text-muted; }
+    AlertDetailScreen .alert-detail--expiring {
+        color: $background;
+        background: $warning;
+        text-style: bold;
+    }
+    AlertDetailScreen .alert-detail--pending { color: $warning; text-style: bold; }
+    AlertDetailScreen .alert-detail--muted { color: $stale; }
+    AlertDetailScreen.-critical > #panel { border: round $severity-critical; }
+    AlertDetailScreen.-warning > #panel { border: round $severity-warning; }
+    AlertDetailScreen.-info > #panel { border: round $severity-info; }
+    """
+
+    def __init__(
+        self,
+        alert: Alert,
+        runbooks: Sequence[Runbook],
+        silences: Sequence[Silence],
+        *,
+        now: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.alert = alert
+        self._runbooks = list(runbooks)
+        self._silences = {s.id: s for s in silences}
+        self._now = now
+        severity = alert.severity if alert.severity in ("critical", "warning", "info") else ""
+        if severity:
+            self.add_class(f"-{severity}")
+        title = Text(" ")
+        title.append(clean(alert.alertname, one_line=True) or "(no alertname)")
+        title.append(f" · {clean(alert.severity, one_line=True)} ")
+        self._panel_title = title
+
+    def on_mount(self) -> None:
+        # DetailScreen.on_mount has run already (Textual calls each class's handler).
+        if self._now is None:
+            # Ages and "expires in" move with the clock.
+            self.set_interval(5.0, self._refresh_facts)
+
+    def _refresh_facts(self) -> None:
+        self.query_one("#facts", Static).update(self._facts(time.time()))
+
+    def _facts(self, now: float) -> Table:
+        alert = self.alert
+        key = self.style("alert-detail--key")
+        grid = kv_grid()
+
+        def row(name: str, value: Text) -> None:
+            grid.add_row(Text(name, key), value)
+
+        severity_style = {
+            "critical": "alert-detail--critical",
+            "warning": "alert-detail--warning",
+            "info": "alert-detail--info",
+        }.get(alert.severity, "alert-detail--muted")
+        row("severity", Text(clean(alert.severity, one_line=True), self.style(severity_style)))
+        state = Text(alert.display_state, "bold")
+        state.append(f"  (Alertmanager: {clean(alert.state, one_line=True)})", key)
+        row("state", state)
+        row(
+            "started", Text(f"{local_time(alert.starts_at)}  ({format_age(now - alert.starts_at)})")
+        )
+        if alert.ends_at is not None:
+            row("ends", Text(f"{local_time(alert.ends_at)}  ({format_age(now - alert.ends_at)})"))
+        row("ack", self._ack_text(now))
+        if alert.silenced_by:
+            row("silenced by", literal(", ".join(alert.silenced_by), one_line=True))
+        if alert.ack_pending:
+            row(
+                "outbox",
+                Text(
+                    "⧗ ack pending: queued, not yet delivered", self.style("alert-detail--pending")
+                ),
+            )
+        if alert.inhibited_by:
+            row("inhibited by", literal(", ".join(alert.inhibited_by), one_line=True))
+        if alert.receivers:
+            row("receivers", literal(", ".join(alert.receivers), one_line=True))
+        row(
+            "source",
+            literal(alert.generator_url, one_line=True) if alert.generator_url else Text("—"),
+        )
+        row("fingerprint", literal(alert.fingerprint, one_line=True))
+        return grid
+
+    def _ack_text(self, now: float) -> Text:
+        alert = self.alert
+        text = Text()
+        if alert.acked_by or alert.silenced_by:
+            text.append("acked by ")
+            text.append(clean(alert.acked_by or "(unknown)", one_line=True), "bold")
+            if alert.acked_until is not None:
+                left = alert.acked_until - now
+                text.append(f" until {local_time(alert.acked_until)} ")
+                if 0 <= left < EXPIRY_WARNING_S:
+                    text.append(
+                        f" expires in {format_duration(round(left))} ",
+                        self.style("alert-detail--expiring"),
+                    )
+                elif left < 0:
+                    text.append(" expired ", self.style("alert-detail--expiring"))
+                else:
+                    text.append(f"(in {format_duration(round(left))})")
+        else:
+            text.append("not acknowledged", self.style("alert-detail--muted"))
+        return text
+
+    def _silences_table(self, now: float) -> Table | None:
+        covering = [self._silences[i] for i in self.alert.silenced_by if i in self._silences]
+        if not covering:
+            return None
+        table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
+        table.add_column("id", overflow="fold", ratio=2)
+        table.add_column("by", overflow="fold", ratio=1)
+        table.add_column("ends", no_wrap=True)
+        table.add_column("comment", overflow="fold", ratio=3)
+        for s in covering:
+            table.add_row(
+                literal(s.id, one_line=True),
+                literal(s.created_by, one_line=True),
+                Text(f"{local_time(s.ends_at)} ({format_age(now - s.ends_at)})"),
+                literal(s.comment),
+            )
+        return table
+
+    def _runbooks_table(self) -> RenderableType:
+        if not self._runbooks:
+            return Text("No runbook is linked to this alert.", self.style("alert-detail--muted"))
+        table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
+        table.add_column("runbook", overflow="fold", ratio=1, style="bold")
+        table.add_column("kind", no_wrap=True)
+        table.add_column("runs", overflow="fold", ratio=2)
+        table.add_column("description", overflow="fold", ratio=2)
+        for rb in self._runbooks:
+            runs = " ".join(rb.command) if rb.kind == "exec" else f"{rb.method} {rb.url or ''}"
+            table.add_row(
+                literal(rb.name, one_line=True),
+                literal(rb.kind, one_line=True),
+                literal(runs),
+                literal(rb.description),
+            )
+        return table
+
+    def parts(self) -> list[RenderableType | Widget]:
+        now = time.time() if self._now is None else self._now
+        parts: list[RenderableType | Widget] = [Static(self._facts(now), id="facts")]
+        parts += [self.heading(f"Labels ({len(self.alert.labels)})")]
+        parts += [literal_table(self.alert.labels, "label")]
+        parts += [self.heading(f"Annotations ({len(self.alert.annotations)})")]
+        if self.alert.annotations:
+            parts += [literal_table(self.alert.annotations, "annotation")]
+        else:
+            parts += [Text("none", self.style("alert-detail--muted"))]
+        silences = self._silences_table(now)
+        if silences is not None:
+            parts += [self.heading("Silences covering it"), silences]
+        parts += [self.heading("Runbooks"), self._runbooks_table()]
+        return parts
