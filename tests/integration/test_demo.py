@@ -3,6 +3,7 @@ temp dir gone), dies with its launcher, and its runbooks really heal the system.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import httpx
 import pytest
 
 from oncall_tui.config_types import Config
-from oncall_tui.demo.run import DemoStack, remove_stale_dirs, start_stack
+from oncall_tui.demo.run import DemoStack, remove_stale_dirs, run_demo, start_stack
 from oncall_tui.demo.service import TOKEN_ENV
 from oncall_tui.demo.simulation import Breaker, Simulation, Timing
 from oncall_tui.model.alerts import parse_alerts
@@ -265,3 +267,74 @@ def test_breaker_opens_half_opens_and_closes() -> None:
     for _ in range(Breaker.trial_calls):
         b.record(failed=False, now=16.0)
     assert b.state == "closed" and b.failure_rate() == -1.0
+
+
+def run_demo_in_process(
+    monkeypatch: pytest.MonkeyPatch, tui: Callable[[Config], int]
+) -> tuple[int | BaseException, dict[str, Any]]:
+    """run_demo with a stand-in for the TUI (oncall_tui.ui.app.run_app) that quits,
+    crashes or gets signalled at will while the real servers run."""
+    seen: dict[str, Any] = {}
+
+    def run_app(config: Config) -> int:
+        seen["config"] = config
+        seen["kids"] = children(os.getpid()) - before  # not other tests' servers
+        assert_all_answer_config(config)
+        return tui(config)
+
+    module = types.ModuleType("oncall_tui.ui.app")
+    module.run_app = run_app  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "oncall_tui.ui.app", module)
+    handler_before = signal.getsignal(signal.SIGTERM)
+    before = children(os.getpid())
+    args = argparse.Namespace(no_tui=False, speed=10.0, history_days=0, no_auto_degrade=True)
+    try:
+        outcome: int | BaseException = run_demo(args, Config())
+    except Exception as e:
+        outcome = e
+    assert signal.getsignal(signal.SIGTERM) == handler_before
+    return outcome, seen
+
+
+def assert_all_answer_config(config: Config) -> None:
+    with httpx.Client(timeout=5) as c:
+        assert c.get(config.prometheus.url + "/-/ready").status_code == 200
+        assert c.get(config.alertmanager.urls[0] + "/-/ready").status_code == 200
+
+
+def assert_cleaned_up(seen: dict[str, Any]) -> None:
+    config: Config = seen["config"]
+    assert config.journal_path is not None
+    poll("children to exit", lambda: not any(alive(k) for k in seen["kids"]), timeout=10)
+    for url in (config.prometheus.url, config.alertmanager.urls[0]):
+        assert port_free(int(url.rsplit(":", 1)[1]))
+    assert not Path(config.journal_path).parent.exists()
+
+
+def test_quitting_the_tui_stops_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    outcome, seen = run_demo_in_process(monkeypatch, lambda config: 0)
+    assert outcome == 0
+    assert len(seen["kids"]) >= 3
+    # The TUI got the demo's own config: its runbooks and a journal in the temp dir.
+    assert {r.name for r in seen["config"].runbooks} >= {"restart-payments", "flaky-cache-clear"}
+    assert_cleaned_up(seen)
+
+
+def test_a_crashing_tui_still_stops_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(config: Config) -> int:
+        raise RuntimeError("boom")
+
+    outcome, seen = run_demo_in_process(monkeypatch, crash)
+    assert isinstance(outcome, RuntimeError)
+    assert_cleaned_up(seen)
+
+
+def test_sigterm_while_the_tui_runs_stops_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    def signalled(config: Config) -> int:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # interrupted by the handler
+        return 99
+
+    outcome, seen = run_demo_in_process(monkeypatch, signalled)
+    assert outcome == 0
+    assert_cleaned_up(seen)
