@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -94,7 +96,7 @@ HOOK = Runbook(
 
 def test_http_body_is_substituted_recursively_and_keys_untouched() -> None:
     plan = plan_run(HOOK, alert({"service": 'a"b', "team": "t"}), {"RUNDECK_TOKEN": "s3cr3t"})
-    assert plan.url == 'https://user:pw@rundeck.example/job/a"b/run'
+    assert plan.url == "https://user:pw@rundeck.example/job/a%22b/run"
     assert plan.body == {"options": {"service": 'a"b', "n": 3, "tags": ["t", 1]}}
     assert plan.headers["X-Team"] == "t"
     # ${ENV} stays unexpanded in the plan: it is expanded only when sent.
@@ -135,3 +137,19 @@ def test_runbooks_for_puts_linked_first() -> None:
     assert [r.name for r in ordered] == ["a", "b"] and linked == set()
     ordered, linked = runbooks_for(alert({}, {"runbook": "https://wiki/x"}), [a, c])
     assert linked == set()
+
+
+@given(value=label_text)
+def test_a_label_value_stays_one_url_segment(value: str) -> None:
+    plan = plan_run(HOOK, alert({"service": value, "team": "t"}), {"RUNDECK_TOKEN": "x"})
+    rest = plan.url.split("/job/", 1)[1]
+    segment = rest.removesuffix("/run")
+    assert "/" not in segment and "?" not in segment and "#" not in segment
+    assert unquote(segment) == value
+    assert plan.body == {"options": {"service": value, "n": 3, "tags": ["t", 1]}}
+
+
+def test_describe_shows_control_characters_in_headers_as_escapes() -> None:
+    plan = plan_run(HOOK, alert({"service": "api", "team": "\x1b[2J"}), {"RUNDECK_TOKEN": "x"})
+    text = plan.describe()
+    assert "\x1b" not in text and "X-Team: \\x1b[2J" in text

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 import orjson
@@ -84,9 +84,9 @@ class RunPlan:
                 shown = REDACTED if ENV_REF.search(value) else show_arg(value)
                 lines.append(f"  env {key}={shown}")
         else:
-            lines.append(self.target)
+            lines.append(visible(self.target))
             for key, value in self.headers.items():
-                lines.append(f"  {key}: {redact_header(key, value)}")
+                lines.append(f"  {visible(key)}: {visible(redact_header(key, value))}")
             if self.body is not None:
                 text = orjson.dumps(self.body, option=orjson.OPT_INDENT_2).decode()
                 lines.append("  body:")
@@ -112,6 +112,11 @@ def show_arg(arg: str) -> str:
         return shlex.quote(arg)
     escaped = "".join(c if c.isprintable() and c not in "\\'" else _escape_char(c) for c in arg)
     return f"$'{escaped}'"
+
+
+def visible(text: str) -> str:
+    """`text` with control characters shown as escapes instead of acting."""
+    return "".join(c if c.isprintable() else _escape_char(c) for c in text)
 
 
 def _escape_char(c: str) -> str:
@@ -143,8 +148,16 @@ def redact_header(name: str, value: str) -> str:
     return value
 
 
-def _substitute(template: str, runbook: Runbook, alert: Alert | None) -> str:
+def _substitute(
+    template: str,
+    runbook: Runbook,
+    alert: Alert | None,
+    encode: Callable[[str], str] = lambda v: v,
+) -> str:
     def one(m: re.Match[str]) -> str:
+        return encode(_lookup(m))
+
+    def _lookup(m: re.Match[str]) -> str:
         if alert is None:
             raise RunbookError(f"runbook {runbook.name!r} needs an alert: it uses {m.group(0)}")
         if m.group(3):
@@ -204,7 +217,9 @@ def plan_run(runbook: Runbook, alert: Alert | None, env: Mapping[str, str]) -> R
     if runbook.kind == "http":
         if not runbook.url:
             raise RunbookError(f"runbook {runbook.name!r} has no url")
-        url = _substitute(runbook.url, runbook, alert)
+        # Percent-encoded: a label value stays one path segment or query value, the
+        # way an exec substitution stays one argument.
+        url = _substitute(runbook.url, runbook, alert, lambda v: quote(v, safe=""))
         headers = {k: _substitute(v, runbook, alert) for k, v in runbook.headers.items()}
         if any("\n" in v or "\r" in v for v in headers.values()):
             raise RunbookError(f"runbook {runbook.name!r}: a header value holds a line break")
