@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich import box
+from rich.columns import Columns
 from rich.console import RenderableType
 from rich.style import Style
 from rich.table import Table
@@ -156,19 +157,19 @@ class BreakerHistoryScreen(DetailScreen):
         grid.add_row(Text("failure rate", key), Text(rate))
         return grid
 
-    def _time_in_states(self, parts: list[Segment]) -> Text:
+    def _time_in_states(self, parts: list[Segment]) -> Columns:
         total = sum(s.end - s.start for s in parts) or 1.0
         spent: dict[BreakerState | None, float] = {}
         for s in parts:
             spent[s.state] = spent.get(s.state, 0.0) + (s.end - s.start)
-        text = Text()
-        for i, (state, seconds) in enumerate(sorted(spent.items(), key=lambda kv: -kv[1])):
-            if i:
-                text.append("   ")
-            text.append(_GLYPHS.get(state, _OTHER_GLYPH) + " ", self.style(state_class(state)))
-            text.append_text(self._state_text(state))
-            text.append(f" {format_duration(seconds)} ({100 * seconds / total:.0f} %)")
-        return text
+        entries = []
+        for state, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+            entry = Text(_GLYPHS.get(state, _OTHER_GLYPH) + " ", self.style(state_class(state)))
+            entry.append_text(self._state_text(state))
+            entry.append(f" {format_duration(seconds)} ({100 * seconds / total:.0f} %)")
+            entries.append(entry)
+        # Columns wraps whole entries, never in the middle of one.
+        return Columns(entries, padding=(0, 3))
 
     def _transitions(self, now: float) -> RenderableType:
         changes = sorted(self.breaker.history, key=lambda c: c.at)

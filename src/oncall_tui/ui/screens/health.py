@@ -108,24 +108,27 @@ class HealthBreakdownScreen(DetailScreen):
         h = self.health
         if not h.terms:
             return self._muted("Nothing could be measured, so there is no score.")
-        table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
-        table.add_column("term", overflow="fold", ratio=2, style="bold")
-        table.add_column("points", justify="right", no_wrap=True)
-        table.add_column("why", overflow="fold", ratio=5)
+        total = sum(t.points for t in h.terms)
+        if h.score is None or math.isclose(total, h.score, abs_tol=0.05):
+            note = self._muted("= the score")
+        elif total < 0 or total > 100:
+            note = self._muted(f"→ score {h.score:.1f}: the sum, clamped to 0 … 100")
+        else:
+            note = self._muted(f"≠ score {h.score:.1f}: differs from the sum of the terms")
+        # box.SIMPLE draws a rule above the footer: the terms, a line, their sum.
+        table = Table(
+            box=box.SIMPLE, expand=True, show_edge=False, pad_edge=False, show_footer=True
+        )
+        table.add_column("term", overflow="fold", ratio=2, style="bold", footer=Text("sum"))
+        table.add_column(
+            "points", justify="right", no_wrap=True, footer=Text(f"{total:.1f}", "bold")
+        )
+        table.add_column("why", overflow="fold", ratio=5, footer=note)
         for term in h.terms:
             points = Text(_points(term.points))
             if term.points < 0:
                 points.stylize(self.style("health-breakdown--bad"))
             table.add_row(literal(term.label, one_line=True), points, literal(term.explanation))
-        total = sum(t.points for t in h.terms)
-        table.add_section()
-        table.add_row(Text("sum"), Text(f"{total:.1f}", "bold"), Text(""))
-        if h.score is not None and not math.isclose(total, h.score, abs_tol=0.05):
-            table.add_row(
-                Text("score"),
-                Text(f"{h.score:.1f}", "bold"),
-                self._muted("the sum, clamped to 0 … 100"),
-            )
         return table
 
     def _components(self) -> RenderableType:

@@ -56,6 +56,7 @@ class RunOutputScreen(ModalScreen[None]):
         height: 1fr;
         background: $background;
         border: none;
+        padding: 0 1;
     }
     RunOutputScreen #status {
         height: 1;
