@@ -1,0 +1,29 @@
+"""Typed messages the poll worker posts to the app."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from oncall_tui.model.snapshot import Snapshot
+
+
+class SnapshotReady(Message):
+    """One poll finished; `snapshot` is what it learned (sections may be `ok=False`)."""
+
+    def __init__(self, snapshot: Snapshot, generation: int = 0) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.generation = generation  # which poll_now() started it; stale ones are ignored
+
+    def can_replace(self, message: Message) -> bool:
+        # A newer snapshot makes an unprocessed older one worthless: one repaint.
+        return isinstance(message, SnapshotReady)
+
+
+class PollFailed(Message):
+    """The poll itself raised (not a source's trouble, which a Snapshot reports)."""
+
+    def __init__(self, error: str, generation: int = 0) -> None:
+        super().__init__()
+        self.error = error
+        self.generation = generation

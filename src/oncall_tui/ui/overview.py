@@ -1,0 +1,159 @@
+"""The overview screen: the six panels, Tab between them, Enter opens details.
+
+Wide and tall terminals get a grid of every panel; below 120 columns or 36 rows the
+screen switches (breakpoint classes `-narrow` / `-short`) to a compact layout: a one-line
+summary of every panel's numbers, a tab strip, and one panel at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from oncall_tui.model.snapshot import Snapshot
+from oncall_tui.ui.widgets.alerts import AlertsPanel
+from oncall_tui.ui.widgets.breakers import BreakersPanel
+from oncall_tui.ui.widgets.errors import ErrorsPanel
+from oncall_tui.ui.widgets.format import Palette
+from oncall_tui.ui.widgets.health import HealthPanel
+from oncall_tui.ui.widgets.incidents import IncidentsPanel
+from oncall_tui.ui.widgets.latency import LatencyPanel
+from oncall_tui.ui.widgets.panel import Panel
+from oncall_tui.ui.widgets.runbooks import RunbooksPanel
+from oncall_tui.ui.widgets.status import PollState, status_line, summary_line, tabs_line
+
+if TYPE_CHECKING:
+    from oncall_tui.ui.app import OncallApp
+
+TAB_NAMES = ("Health", "Latency", "Errors", "Breakers", "Runbooks", "Incidents", "Alerts")
+
+
+class OverviewScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Overrides Screen's focus_next: Tab moves between panels, not between widgets.
+        Binding("tab", "next_panel(1)", "Next panel", show=False, id="next_panel"),
+        Binding("shift+tab", "next_panel(-1)", "Previous panel", show=False, id="prev_panel"),
+    ]
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self.clock = clock
+        self.health = HealthPanel(clock, id="health")
+        self.latency = LatencyPanel(clock, id="latency")
+        self.errors = ErrorsPanel(clock, id="errors")
+        self.breakers = BreakersPanel(clock, id="breakers")
+        self.runbooks = RunbooksPanel(clock, id="runbooks")
+        self.incidents = IncidentsPanel(clock, id="incidents")
+        self.alerts = AlertsPanel(clock, id="alerts")
+        self.panels: list[Panel] = [
+            self.health,
+            self.latency,
+            self.errors,
+            self.breakers,
+            self.runbooks,
+            self.incidents,
+            self.alerts,
+        ]
+        self.active = len(self.panels) - 1  # alerts: what the on-call engineer acts on
+        self.snapshot: Snapshot | None = None
+
+    @property
+    def oncall(self) -> OncallApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="status")
+        yield Static(Text(""), id="summary")
+        yield Static(Text(""), id="tabs")
+        with Container(id="panels"):
+            # Grid order (wide layout): health, latency, errors / breakers, runbooks /
+            # alerts, incidents. Tab order stays the product's panel order.
+            yield from (self.health, self.latency, self.errors, self.breakers)
+            yield from (self.runbooks, self.alerts, self.incidents)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_active()
+        self.call_after_refresh(self.panels[self.active].focus_target.focus)
+        self.set_interval(1.0, self.refresh_ages)
+
+    # -- data ------------------------------------------------------------------------
+
+    def update_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        for panel in self.panels:
+            panel.update_snapshot(snapshot)
+        self.refresh_status()
+
+    def rerender(self) -> None:
+        for panel in self.panels:
+            panel.rerender()
+        self.refresh_status()
+
+    def refresh_ages(self) -> None:
+        for panel in self.panels:
+            panel.refresh_age()
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        if not self.is_mounted:
+            return
+        palette = Palette(self.app.theme_variables)
+        poll: PollState = self.oncall.poll_state()
+        self.query_one("#status", Static).update(
+            status_line(self.snapshot, poll, palette, self.clock())
+        )
+        self.query_one("#summary", Static).update(summary_line(self.snapshot, palette))
+
+    def on_resize(self) -> None:
+        # Sparklines and bars are sized to the panel: draw them again at the new width.
+        self.call_after_refresh(self.rerender)
+
+    # -- panels and focus ------------------------------------------------------------
+
+    def _show_active(self) -> None:
+        for i, panel in enumerate(self.panels):
+            panel.set_class(i == self.active, "-active")
+        self.query_one("#tabs", Static).update(tabs_line(TAB_NAMES, self.active))
+
+    def action_next_panel(self, step: int) -> None:
+        self.active = (self.active + step) % len(self.panels)
+        self._show_active()
+        # In the compact layout the panel was hidden: focus once it is displayed.
+        self.call_after_refresh(self.panels[self.active].focus_target.focus)
+
+    def on_descendant_focus(self) -> None:
+        focused = self.focused
+        for i, panel in enumerate(self.panels):
+            if focused is not None and (focused is panel or panel in focused.ancestors):
+                if i != self.active:
+                    self.active = i
+                    self._show_active()
+                break
+        self.app.refresh_bindings()
+
+    @on(DataTable.RowHighlighted)
+    def _row_moved(self) -> None:
+        # a / A / u / r depend on what is selected.
+        self.app.refresh_bindings()
+
+    # -- details ---------------------------------------------------------------------
+
+    def action_open_details(self) -> None:
+        self.oncall.open_details(self.panels[self.active])
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        for panel in self.panels:
+            if getattr(panel, "table", None) is event.data_table:
+                self.oncall.open_details(panel)

@@ -1,0 +1,156 @@
+"""Polling for the app: one poll at a time in a worker, the next one armed after it.
+
+Polls never overlap and never block input: each runs in an exclusive async worker and
+posts a typed message; the next one-shot timer is armed only when that message is
+handled, at the refresh interval, or with backoff (2x, up to 60 s) after a failure.
+Starting a poll (R, a window key) cancels a running one, whose late result is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual import work
+from textual.app import App
+from textual.timer import Timer
+
+from oncall_tui.config_types import Config
+from oncall_tui.model.snapshot import Snapshot
+from oncall_tui.text import clean
+from oncall_tui.ui.actions_protocol import PollerLike
+from oncall_tui.ui.messages import PollFailed, SnapshotReady
+from oncall_tui.ui.overview import OverviewScreen
+from oncall_tui.ui.state import Backoff, CriticalWatch, merge
+from oncall_tui.ui.widgets.status import PollState
+
+
+class PollingMixin(App[int]):
+    # Set by OncallApp.__init__.
+    config: Config
+    poller: PollerLike
+    clock: Callable[[], float]
+    window_s: float
+    view: Snapshot | None
+    overview: OverviewScreen
+
+    def init_polling(self) -> None:
+        self.paused = False
+        self.polling = False
+        self.poll_error: str | None = None
+        self.backoff = Backoff(self.config.refresh_s)
+        self.criticals = CriticalWatch()
+        self._generation = 0
+        self._timer: Timer | None = None
+        self._next_poll_at: float | None = None
+
+    def poll_state(self) -> PollState:
+        retry = None
+        if self.poll_error and self._next_poll_at is not None:
+            retry = max(0.0, self._next_poll_at - self.clock())
+        return PollState(
+            window_s=self.window_s,
+            refresh_s=self.config.refresh_s,
+            paused=self.paused,
+            polling=self.polling,
+            error=self.poll_error,
+            retry_in_s=retry,
+        )
+
+    def poll_now(self) -> None:
+        """Start a poll now (cancelling a running one and the armed timer)."""
+        self._disarm()
+        self._generation += 1
+        self.polling = True
+        self._poll(self._generation, self.window_s)
+        self.overview.refresh_status()
+
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def _poll(self, generation: int, window_s: float) -> None:
+        try:
+            snapshot = await self.poller.poll(window_s)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any poller failure is shown, never fatal
+            self.post_message(PollFailed(f"{type(exc).__name__}: {exc}", generation))
+            return
+        self.post_message(SnapshotReady(snapshot, generation))
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if message.generation != self._generation:
+            return  # a poll that was superseded (R, window change) while running
+        new = message.snapshot
+        self.view = merge(self.view, new)
+        self.overview.update_snapshot(self.view)
+        self.app.refresh_bindings()
+        self._notify_new_criticals()
+        self.polling = False
+        all_down = bool(new.sources) and not any(s.ok for s in new.sources.values())
+        if all_down:
+            # Nothing answered: retrying at full speed only adds load to a sick system.
+            self.poll_error = None
+            self._arm(self.backoff.failed())
+        else:
+            self.poll_error = None
+            self._arm(self.backoff.succeeded())
+        self.overview.refresh_status()
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        if message.generation != self._generation:
+            return
+        self.polling = False
+        self.poll_error = clean(message.error, one_line=True)
+        self._arm(self.backoff.failed())
+        self.overview.refresh_status()
+
+    def _arm(self, delay: float) -> None:
+        self._disarm()
+        if self.paused:
+            return
+        self._next_poll_at = self.clock() + delay
+        self._timer = self.set_timer(delay, self.poll_now, name="next-poll")
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._next_poll_at = None
+
+    def _notify_new_criticals(self) -> None:
+        new = self.criticals.update(self.view.alerts.items if self.view else ())
+        if not new:
+            return
+        if self.config.ui.bell:
+            self.bell()
+        if self.config.ui.desktop_notify:
+            names = ", ".join(sorted({a.alertname for a in new}))
+            self.desktop_notify(f"critical: {names}")
+
+    def desktop_notify(self, message: str) -> None:
+        """OSC 9 (iTerm2, kitty, WezTerm, foot...). Off unless config.ui.desktop_notify."""
+        driver = self._driver
+        if driver is None or self.is_headless:
+            return
+        driver.write(f"\x1b]9;oncall-tui: {clean(message, one_line=True)}\x07")
+
+    # -- keys ------------------------------------------------------------------------
+
+    def action_window(self, seconds: float) -> None:
+        self.window_s = float(seconds)
+        self.poll_now()
+
+    def action_refresh(self) -> None:
+        invalidate = getattr(self.poller, "invalidate_history", None)
+        if callable(invalidate):
+            invalidate()
+        self.backoff.succeeded()
+        self.poll_now()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            self._disarm()
+            self.notify("Polling paused: p resumes", timeout=3)
+        else:
+            self.poll_now()
+        self.overview.refresh_status()

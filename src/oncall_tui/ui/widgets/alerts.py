@@ -1,0 +1,192 @@
+"""Alert list panel: Alertmanager's alerts grouped by alertname, with a `/` filter.
+
+Row keys: an alert's fingerprint, or "group:<alertname>" for a group's header row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Input
+
+from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
+from oncall_tui.ui.widgets.format import Palette, age, txt
+from oncall_tui.ui.widgets.panel import Panel, refill, selected_key
+
+COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
+GROUP_PREFIX = "group:"
+HIDDEN_LABELS = ("alertname", "severity")
+
+
+def label_summary(alert: Alert) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k not in HIDDEN_LABELS)
+
+
+def _state_text(alert: Alert, palette: Palette) -> Text:
+    state = alert.display_state
+    out = Text(state, style="" if state == "active" else "dim")
+    if alert.ack_pending:
+        out.append(" ⧗ack pending", style=palette.style("severity-warning", bold=True))
+    return out
+
+
+def _acked_text(alert: Alert, palette: Palette, now: float) -> Text:
+    if not alert.acked_by:
+        return Text("")
+    out = txt(alert.acked_by)
+    if alert.acked_until is not None:
+        left = f" ({age(alert.acked_until, now)} left)"
+        if ack_expiring(alert, now):
+            # The silence is about to lapse: the alert will page again.
+            out.append(left, style=palette.style("severity-warning", bold=True))
+            out.stylize("reverse")
+        else:
+            out.append(left, style="dim")
+    return out
+
+
+def _group_row(group: AlertGroup, palette: Palette) -> list[Text]:
+    counts = [f"{n} {s}" for s in ("active", "silenced", "inhibited") if (n := group.count(s))]
+    header = Text("▾ ", style="bold").append_text(txt(group.name or "(no alertname)", "bold"))
+    header.append(f" ({len(group.alerts)})", style="dim")
+    return [
+        header,
+        txt(group.severity, style=palette.severity(group.severity)),
+        Text(", ".join(counts), style="dim"),
+        Text(""),
+        Text(""),
+        Text(""),
+    ]
+
+
+def alert_rows(
+    alerts: Sequence[Alert], palette: Palette, now: float
+) -> list[tuple[str, list[Text]]]:
+    rows: list[tuple[str, list[Text]]] = []
+    for group in group_alerts(alerts):
+        rows.append((GROUP_PREFIX + group.name, _group_row(group, palette)))
+        for a in group.alerts:
+            dim = "dim" if a.display_state != "active" else ""
+            rows.append(
+                (
+                    a.fingerprint,
+                    [
+                        Text("  ").append_text(txt(label_summary(a), dim)),
+                        txt(a.severity, style=palette.severity(a.severity)),
+                        _state_text(a, palette),
+                        Text(age(now, a.starts_at), justify="right"),
+                        _acked_text(a, palette, now),
+                        txt(a.annotations.get("summary", ""), dim),
+                    ],
+                )
+            )
+    return rows
+
+
+class AlertsPanel(Panel):
+    TITLE = "Alerts"
+    SECTION = "alerts"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+    ]
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(clock, id=id)
+        self.filter_text = ""
+        self.filter_input = Input(placeholder="filter: text or key=value", id="alert-filter")
+        self.table: DataTable[Text] = DataTable(
+            id="alerts-table", cursor_type="row", zebra_stripes=True
+        )
+
+    @property
+    def focus_target(self) -> DataTable[Text]:
+        return self.table
+
+    def compose(self) -> ComposeResult:
+        yield self.filter_input
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.filter_input.display = False
+
+    def visible_alerts(self) -> list[Alert]:
+        if self.snapshot is None:
+            return []
+        return filter_alerts(self.snapshot.alerts.items, self.filter_text)
+
+    def title_text(self) -> str:
+        if self.snapshot is None:
+            return self.TITLE
+        items = self.snapshot.alerts.items
+        active = sum(1 for a in items if a.display_state == "active")
+        shown = len(self.visible_alerts())
+        title = f"{self.TITLE} · {active} active / {len(items)}"
+        return title + (f" · filter: {shown} match" if self.filter_text else "")
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        refill(self.table, alert_rows(self.visible_alerts(), self.palette, self.clock()))
+
+    # -- selection -------------------------------------------------------------------
+
+    def selected_alert(self) -> Alert | None:
+        key = selected_key(self.table)
+        if key is None or key.startswith(GROUP_PREFIX) or self.snapshot is None:
+            return None
+        return next((a for a in self.snapshot.alerts.items if a.fingerprint == key), None)
+
+    def selected_alerts(self) -> list[Alert]:
+        """The selected alert, or every shown alert of the selected group."""
+        key = selected_key(self.table)
+        if key is None:
+            return []
+        if key.startswith(GROUP_PREFIX):
+            name = key[len(GROUP_PREFIX) :]
+            return [a for a in self.visible_alerts() if a.alertname == name]
+        alert = self.selected_alert()
+        return [alert] if alert else []
+
+    def select_first_alert(self) -> None:
+        for i, (key, _) in enumerate(self._keys()):
+            if not key.startswith(GROUP_PREFIX):
+                self.table.move_cursor(row=i)
+                return
+
+    def _keys(self) -> list[tuple[str, int]]:
+        return [(str(row.key.value), i) for i, row in enumerate(self.table.ordered_rows)]
+
+    # -- filter ----------------------------------------------------------------------
+
+    def start_filter(self) -> None:
+        self.filter_input.display = True
+        self.filter_input.focus()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        if self.snapshot is not None:
+            self.render_snapshot(self.snapshot)
+        self.border_title = self.title_text()
+
+    @on(Input.Changed, "#alert-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.set_filter(event.value)
+
+    @on(Input.Submitted, "#alert-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not self.filter_text:
+            self.filter_input.display = False
+        self.table.focus()
+        self.select_first_alert()
+
+    def action_clear_filter(self) -> None:
+        self.filter_input.value = ""
+        self.filter_input.display = False
+        self.set_filter("")
+        self.table.focus()

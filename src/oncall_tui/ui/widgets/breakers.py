@@ -1,0 +1,98 @@
+"""Circuit-breaker panel: a table with the state coloured, failures, rate, since."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from oncall_tui.model.snapshot import BreakerState, CircuitBreaker, Snapshot
+from oncall_tui.ui.widgets.format import NA, Palette, age, finite, num, txt
+from oncall_tui.ui.widgets.panel import Panel, refill, selected_key
+
+COLUMNS = ("Breaker", "State", "Failures", "Fail %", "Since")
+_ORDER = {
+    BreakerState.OPEN: 0,
+    BreakerState.FORCED_OPEN: 1,
+    BreakerState.HALF_OPEN: 2,
+    BreakerState.UNKNOWN: 3,
+    BreakerState.CLOSED: 4,
+    BreakerState.METRICS_ONLY: 5,
+    BreakerState.DISABLED: 6,
+}
+
+
+def state_style(state: BreakerState, palette: Palette) -> Style | str:
+    if state in (BreakerState.OPEN, BreakerState.FORCED_OPEN):
+        return palette.style("breaker-open", bold=True)
+    if state is BreakerState.HALF_OPEN:
+        return palette.style("breaker-half-open", bold=True)
+    if state is BreakerState.CLOSED:
+        return palette.style("breaker-closed")
+    return "dim"
+
+
+def breaker_rows(
+    breakers: Sequence[CircuitBreaker], palette: Palette, now: float
+) -> list[tuple[str, list[Text]]]:
+    """Open ones first: they are what the reader is looking for."""
+    rows = []
+    for b in sorted(breakers, key=lambda b: (_ORDER.get(b.state, 9), b.name)):
+        rate = finite(b.failure_rate)
+        rows.append(
+            (
+                b.name,
+                [
+                    txt(b.name),
+                    Text(b.state.value, style=state_style(b.state, palette)),
+                    Text(num(b.failures), justify="right"),
+                    Text(NA if rate is None else f"{rate:.1f}", justify="right"),
+                    Text(age(now, b.last_change_at), justify="right"),
+                ],
+            )
+        )
+    return rows
+
+
+class BreakersPanel(Panel):
+    TITLE = "Circuit breakers"
+    SECTION = "circuit_breakers"
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(clock, id=id)
+        self.table: DataTable[Text] = DataTable(
+            id="breakers-table", cursor_type="row", zebra_stripes=True
+        )
+
+    @property
+    def focus_target(self) -> DataTable[Text]:
+        return self.table
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+
+    def title_text(self) -> str:
+        if self.snapshot is None:
+            return self.TITLE
+        opened = sum(
+            1
+            for b in self.snapshot.circuit_breakers.breakers
+            if b.state in (BreakerState.OPEN, BreakerState.FORCED_OPEN)
+        )
+        return f"{self.TITLE} · {opened} open" if opened else self.TITLE
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        rows = breaker_rows(snapshot.circuit_breakers.breakers, self.palette, self.clock())
+        refill(self.table, rows)
+
+    def selected(self) -> CircuitBreaker | None:
+        key = selected_key(self.table)
+        if self.snapshot is None or key is None:
+            return None
+        return next((b for b in self.snapshot.circuit_breakers.breakers if b.name == key), None)

@@ -1,0 +1,49 @@
+"""Error-rate panel: the current ratio vs the SLO and a sparkline over the window."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from oncall_tui.model.snapshot import ErrorRate, Snapshot
+from oncall_tui.ui.widgets.format import Palette, level_vs_target, pct
+from oncall_tui.ui.widgets.panel import Panel
+from oncall_tui.ui.widgets.sparkline import sparkline
+
+
+def errors_text(errors: ErrorRate, palette: Palette, width: int) -> Text:
+    level = level_vs_target(errors.value, errors.slo)
+    out = Text()
+    out.append(pct(errors.value, 2), style=palette.level(level) + Style(bold=True))
+    if errors.slo is not None:
+        out.append(f"  SLO {pct(errors.slo, 2)}", style="dim")
+    out.append("\n")
+    line = sparkline(
+        errors.history,
+        width,
+        errors.slo,
+        ok=palette.level("ok"),
+        warn=palette.level("warn"),
+        bad=palette.level("bad"),
+    )
+    out.append_text(line if line.plain else Text("no history in this window", style="dim"))
+    values = [v for _, v in errors.history if v == v]
+    if values:
+        out.append(f"\nmin {pct(min(values), 2)}  max {pct(max(values), 2)}", style="dim")
+    return out
+
+
+class ErrorsPanel(Panel):
+    TITLE = "Error rate"
+    SECTION = "errors"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="errors-body")
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        width = max(10, self.content_size.width or 40)
+        self.query_one("#errors-body", Static).update(
+            errors_text(snapshot.errors, self.palette, width)
+        )

@@ -1,0 +1,153 @@
+"""Numbers and outside strings -> short display strings and Rich `Text`.
+
+Everything from outside goes through `txt` (clean + Text, never markup). Colours are
+the theme's app variables, looked up by name at render time, so `t` re-colours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from rich.style import Style
+from rich.text import Text
+from textual.color import Color, ColorParseError
+
+from oncall_tui.durations import format_duration
+from oncall_tui.text import clean
+
+NA = "—"
+
+FALLBACK_COLORS: dict[str, str] = {
+    "severity-critical": "#e5484d",
+    "severity-warning": "#f5a524",
+    "severity-info": "#3e9fe0",
+    "health-ok": "#30a46c",
+    "health-warn": "#f5a524",
+    "health-bad": "#e5484d",
+    "breaker-open": "#e5484d",
+    "breaker-half-open": "#f5a524",
+    "breaker-closed": "#30a46c",
+    "stale": "#8b8d98",
+}
+"""Used when the active theme does not define one of our variables (e.g. a Textual
+built-in theme); real values live in the theme files."""
+
+
+def txt(s: str | None, style: str | Style = "", one_line: bool = True) -> Text:
+    """Outside text, shown literally: escapes and controls removed, no markup parsed."""
+    return Text(clean(s or "", one_line=one_line), style=style)
+
+
+class Palette:
+    """Theme variables -> Rich styles, built once per render from `app.theme_variables`."""
+
+    def __init__(self, variables: Mapping[str, str]) -> None:
+        self._vars = variables
+
+    def color(self, name: str) -> str:
+        raw = self._vars.get(name) or FALLBACK_COLORS.get(name, "")
+        try:
+            return Color.parse(raw).hex
+        except ColorParseError:
+            return Color.parse(FALLBACK_COLORS.get(name, "white")).hex
+
+    def style(self, name: str, bold: bool = False) -> Style:
+        return Style(color=self.color(name), bold=bold)
+
+    def severity(self, severity: str) -> Style:
+        s = severity.lower()
+        if s in ("critical", "page", "error", "high"):
+            return self.style("severity-critical", bold=True)
+        if s in ("warning", "medium"):
+            return self.style("severity-warning")
+        return self.style("severity-info")
+
+    def level(self, level: str) -> Style:
+        """ "ok" / "warn" / "bad" / "unknown" -> the health colours."""
+        if level == "unknown":
+            return self.style("stale")
+        return self.style(f"health-{level}")
+
+
+def finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def ms(seconds: float | None) -> str:
+    """Seconds as whole milliseconds ("148"), or "—"."""
+    v = finite(seconds)
+    if v is None:
+        return NA
+    return f"{v * 1000:.0f}" if v * 1000 >= 10 else f"{v * 1000:.1f}"
+
+
+def pct(ratio: float | None, digits: int = 1) -> str:
+    """A ratio as percent ("98.5%"), or "—"."""
+    v = finite(ratio)
+    return NA if v is None else f"{v * 100:.{digits}f}%"
+
+
+def num(x: float | None) -> str:
+    """A count: whole numbers without decimals ("142"), small fractions with one."""
+    v = finite(x)
+    if v is None:
+        return NA
+    return f"{v:.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 100 else f"{v:.1f}"
+
+
+def dur(seconds: float | None) -> str:
+    v = finite(seconds)
+    return NA if v is None else format_duration(v)
+
+
+def age(now: float, at: float | None) -> str:
+    """ "12m" since `at`, or "—"."""
+    v = finite(at)
+    return NA if v is None else format_duration(max(0, round(now - v)))
+
+
+def bar(ratio: float | None, width: int, full: str = "▓", empty: str = "░") -> str:
+    """A ratio in [0, 1] as a bar of `width` cells, like the static page's bars."""
+    v = finite(ratio)
+    if v is None or width <= 0:
+        return empty * max(0, width)
+    filled = round(max(0.0, min(1.0, v)) * width)
+    return full * filled + empty * (width - filled)
+
+
+def level_vs_target(value: float | None, target: float | None, warn_at: float = 0.8) -> str:
+    """ "ok" below `warn_at` x target, "warn" up to the target, "bad" above it;
+    "unknown" without a value; "ok" without a target (nothing to compare with)."""
+    v = finite(value)
+    if v is None:
+        return "unknown"
+    if target is None:
+        return "ok"
+    if v > target:
+        return "bad"
+    if v > target * warn_at:
+        return "warn"
+    return "ok"
+
+
+def availability_level(ratio: float | None) -> str:
+    v = finite(ratio)
+    if v is None:
+        return "unknown"
+    if v >= 0.99:
+        return "ok"
+    if v >= 0.95:
+        return "warn"
+    return "bad"
+
+
+def score_level(score: float | None) -> str:
+    v = finite(score)
+    if v is None:
+        return "unknown"
+    if v >= 90:
+        return "ok"
+    if v >= 70:
+        return "warn"
+    return "bad"

@@ -1,0 +1,88 @@
+"""Health score panel: the big number, availability bars per component, SLO checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Digits, Static
+
+from oncall_tui.model.snapshot import Health, SloCheck, Snapshot
+from oncall_tui.ui.widgets.format import (
+    NA,
+    Palette,
+    availability_level,
+    bar,
+    ms,
+    pct,
+    score_level,
+    txt,
+)
+from oncall_tui.ui.widgets.panel import Panel
+
+LEVELS = ("ok", "warn", "bad", "unknown")
+
+
+def _slo_value(check: SloCheck, value: float | None) -> str:
+    return ms(value) + "ms" if check.unit == "s" else pct(value, 2)
+
+
+def health_lines(health: Health, palette: Palette, width: int) -> Text:
+    """Everything under the big number, one line per component / check."""
+    out = Text()
+    out.append(bar((health.score or 0) / 100 if health.score is not None else None, width))
+    out.append("\n")
+    name_w = max((len(c.name) for c in health.components), default=0)
+    name_w = min(name_w, max(8, width // 3))
+    for c in health.components:
+        level = availability_level(c.availability)
+        mark = {"ok": "✔", "warn": "▲", "bad": "✖"}.get(level, "?")
+        out.append(f"{mark} ", style=palette.level(level))
+        out.append_text(txt(c.name[:name_w].ljust(name_w)))
+        out.append(f" {pct(c.availability):>7} ", style=palette.level(level))
+        bar_w = width - name_w - 11
+        if bar_w >= 5:
+            out.append(bar(c.availability, bar_w, "█", "░"), style=palette.level(level))
+        out.append("\n")
+    for check in health.slo_checks:
+        level = {True: "ok", False: "bad", None: "unknown"}[check.ok]
+        mark = {"ok": "✔", "bad": "✖"}.get(level, "?")
+        out.append(f"{mark} ", style=palette.level(level))
+        out.append(f"{check.name} {_slo_value(check, check.value)}")
+        out.append(f" / {_slo_value(check, check.target)}", style="dim")
+        if check.penalty:
+            out.append(f"  −{check.penalty:.1f}", style=palette.level("bad"))
+        out.append("\n")
+    if health.alert_penalty:
+        out.append(f"alerts −{health.alert_penalty:.1f} points\n", style=palette.level("warn"))
+    out.rstrip()
+    return out
+
+
+class HealthPanel(Panel):
+    TITLE = "Health"
+    SECTION = "health"
+    can_focus = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.open_details", "Explain", tooltip="How the score was computed"),
+    ]
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(clock, id=id)
+
+    def compose(self) -> ComposeResult:
+        yield Digits(NA, id="health-score", classes="-unknown")
+        yield Static(Text(""), id="health-lines")
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        health = snapshot.health
+        digits = self.query_one("#health-score", Digits)
+        digits.update(NA if health.score is None else f"{health.score:.1f}%")
+        level = score_level(health.score)
+        for name in LEVELS:
+            digits.set_class(name == level, f"-{name}")
+        width = max(10, self.content_size.width or 40)
+        self.query_one("#health-lines", Static).update(health_lines(health, self.palette, width))

@@ -1,0 +1,85 @@
+"""Incident log panel: newest first, severity coloured, TTA / TTR; MTTA / MTTR in the title."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from oncall_tui.durations import format_duration
+from oncall_tui.model.snapshot import Incident, Snapshot
+from oncall_tui.ui.widgets.format import Palette, age, dur, txt
+from oncall_tui.ui.widgets.panel import Panel, refill
+
+COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
+
+
+def started_text(at: float, now: float) -> str:
+    """Local clock time for today's incidents, the date for older ones."""
+    if now - at < 86400:
+        return time.strftime("%H:%M", time.localtime(at))
+    return time.strftime("%m-%d %H:%M", time.localtime(at))
+
+
+def incident_rows(
+    items: Sequence[Incident], palette: Palette, now: float
+) -> list[tuple[str, list[Text]]]:
+    rows = []
+    for i, inc in enumerate(items):
+        firing = inc.status == "firing"
+        status = Text(
+            f"firing {age(now, inc.started_at)}" if firing else "resolved",
+            style=palette.severity(inc.severity) if firing else "dim",
+        )
+        rows.append(
+            (
+                f"{i}",
+                [
+                    Text(started_text(inc.started_at, now)),
+                    txt(inc.severity, style=palette.severity(inc.severity)),
+                    txt(inc.alertname),
+                    status,
+                    Text(dur(inc.tta_s), justify="right"),
+                    Text(dur(inc.ttr_s), justify="right"),
+                    txt(inc.acked_by or ""),
+                ],
+            )
+        )
+    return rows
+
+
+class IncidentsPanel(Panel):
+    TITLE = "Incidents"
+    SECTION = "incidents"
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(clock, id=id)
+        self.table: DataTable[Text] = DataTable(
+            id="incidents-table", cursor_type="row", zebra_stripes=True
+        )
+
+    @property
+    def focus_target(self) -> DataTable[Text]:
+        return self.table
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+
+    def title_text(self) -> str:
+        if self.snapshot is None:
+            return self.TITLE
+        inc = self.snapshot.incidents
+        firing = sum(1 for i in inc.items if i.status == "firing")
+        return (
+            f"{self.TITLE} · {format_duration(inc.lookback_s)} · {len(inc.items)}"
+            f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
+        )
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        refill(self.table, incident_rows(snapshot.incidents.items, self.palette, self.clock()))

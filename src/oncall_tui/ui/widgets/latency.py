@@ -1,0 +1,71 @@
+"""Latency panel: p50..max per service in ms, coloured against the p95 SLO, with a
+sparkline of p95 over the window."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from oncall_tui.durations import format_duration
+from oncall_tui.model.snapshot import QUANTILES, Latency, Snapshot
+from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, txt
+from oncall_tui.ui.widgets.panel import Panel
+from oncall_tui.ui.widgets.sparkline import sparkline
+
+QUANTILE_NAMES = [name for name, _ in QUANTILES]
+
+
+def latency_table(latency: Latency, palette: Palette, width: int) -> Table | Text:
+    if not latency.services:
+        return Text("no latency series", style="dim")
+    slo = latency.slo_p95
+    name_w = min(max(len(s.service) for s in latency.services), max(8, width // 4))
+    fixed = name_w + 6 * len(QUANTILE_NAMES) + 2
+    spark_w = width - fixed - 1
+    table = Table(box=None, padding=(0, 1, 0, 0), expand=False, show_edge=False)
+    table.add_column("service", no_wrap=True, max_width=name_w, overflow="ellipsis")
+    for name in QUANTILE_NAMES:
+        table.add_column(name, justify="right", no_wrap=True, min_width=5)
+    if spark_w >= 6:
+        table.add_column("p95 trend", no_wrap=True)
+    for svc in latency.services:
+        cells: list[Text] = [txt(svc.service)]
+        for name in QUANTILE_NAMES:
+            value = svc.quantiles.get(name)
+            # The SLO is on p95; lower quantiles over it are just as alarming.
+            level = level_vs_target(value, slo) if name != "max" else "ok"
+            style = palette.level(level) if level != "ok" or name == "p95" else ""
+            cells.append(Text(ms(value), style=style))
+        if spark_w >= 6:
+            cells.append(
+                sparkline(
+                    svc.history.get("p95", ()),
+                    spark_w,
+                    slo,
+                    ok=palette.level("ok"),
+                    warn=palette.level("warn"),
+                    bad=palette.level("bad"),
+                )
+            )
+        table.add_row(*cells)
+    return table
+
+
+class LatencyPanel(Panel):
+    TITLE = "Latency (ms)"
+    SECTION = "latency"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="latency-table")
+
+    def title_text(self) -> str:
+        slo = self.snapshot.latency.slo_p95 if self.snapshot else None
+        return self.TITLE + (f" · SLO p95 {format_duration(slo)}" if slo else "")
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        width = max(20, self.content_size.width or 60)
+        self.query_one("#latency-table", Static).update(
+            latency_table(snapshot.latency, self.palette, width)
+        )

@@ -1,0 +1,65 @@
+"""Runbook stats panel: totals over the window and the top runbooks."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from oncall_tui.model.snapshot import RunbookStats, Snapshot
+from oncall_tui.ui.widgets.format import Palette, dur, num, pct, txt
+from oncall_tui.ui.widgets.panel import Panel
+
+
+def _rate_style(rate: float | None, palette: Palette) -> str:
+    if rate is None:
+        return "dim"
+    level = "ok" if rate >= 0.9 else "warn" if rate >= 0.8 else "bad"
+    return str(palette.level(level))
+
+
+def runbook_summary(stats: RunbookStats, palette: Palette) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_row("Executions", num(stats.total))
+    grid.add_row(
+        "Success", Text(pct(stats.success_rate), style=_rate_style(stats.success_rate, palette))
+    )
+    grid.add_row("Avg duration", dur(stats.avg_duration_s))
+    grid.add_row("Escalations", num(stats.escalations))
+    return grid
+
+
+def top_table(stats: RunbookStats, palette: Palette) -> Table | Text:
+    if not stats.top:
+        return Text("no runbook executions in this window", style="dim")
+    table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False)
+    table.add_column("top runbooks", no_wrap=True, overflow="ellipsis", ratio=1)
+    table.add_column("runs", justify="right", no_wrap=True)
+    table.add_column("ok", justify="right", no_wrap=True)
+    for i, r in enumerate(stats.top, 1):
+        name = Text(f"{i}. ").append_text(txt(r.name))
+        if r.local_runs:
+            name.append(f" ({r.local_runs} here)", style="dim")
+        table.add_row(
+            name,
+            num(r.runs),
+            Text(pct(r.success_rate, 0), style=_rate_style(r.success_rate, palette)),
+        )
+    return table
+
+
+class RunbooksPanel(Panel):
+    TITLE = "Runbooks"
+    SECTION = "runbooks"
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="runbooks-summary")
+        yield Static(Text(""), id="runbooks-top")
+
+    def render_snapshot(self, snapshot: Snapshot) -> None:
+        stats = snapshot.runbooks
+        self.query_one("#runbooks-summary", Static).update(runbook_summary(stats, self.palette))
+        self.query_one("#runbooks-top", Static).update(top_table(stats, self.palette))

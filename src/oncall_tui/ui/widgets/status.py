@@ -1,0 +1,96 @@
+"""The top line: poll state, window, sources; and the panel tabs of the compact layout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+
+from oncall_tui.durations import format_duration
+from oncall_tui.model.snapshot import BreakerState, Snapshot
+from oncall_tui.ui.state import age_text
+from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, pct, score_level, txt
+
+
+@dataclass(frozen=True, slots=True)
+class PollState:
+    """What the status line says about polling."""
+
+    window_s: float
+    refresh_s: float
+    paused: bool = False
+    polling: bool = False
+    error: str | None = None  # the poll itself failed (not a source)
+    retry_in_s: float | None = None
+
+
+def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: float) -> Text:
+    out = Text()
+    if poll.paused:
+        out.append(" ⏸ PAUSED ", style="reverse bold")
+    elif poll.polling:
+        out.append(" ⟳ ", style="bold")
+    else:
+        out.append(" ● ", style=palette.level("ok"))
+    out.append(f" window {format_duration(poll.window_s)}", style="bold")
+    out.append(f" · every {format_duration(poll.refresh_s)}", style="dim")
+    if snap is not None:
+        out.append(f" · polled {age_text(now - snap.taken_at)} ago", style="dim")
+        for name, src in sorted(snap.sources.items()):
+            out.append(" · ")
+            if src.ok:
+                out.append(f"{name} ✔", style=palette.level("ok"))
+                if src.latency_s is not None:
+                    out.append(f" {ms(src.latency_s)}ms", style="dim")
+            else:
+                out.append(f"{name} ✖ ", style=palette.level("bad"))
+                out.append_text(txt(src.error or "no answer", palette.level("bad")))
+    if poll.error:
+        out.append(" · poll failed: ", style=palette.level("bad"))
+        out.append_text(txt(poll.error, palette.level("bad")))
+        if poll.retry_in_s is not None:
+            out.append(f" · retry in {format_duration(poll.retry_in_s)}", style="dim")
+    return out
+
+
+def summary_line(snap: Snapshot | None, palette: Palette) -> Text:
+    """The numbers of every panel on one line, for the compact layout."""
+    if snap is None:
+        return Text(" waiting for the first poll…", style="dim")
+    out = Text(" ")
+    h = snap.health.score
+    out.append("Health ")
+    out.append(
+        "—" if h is None else f"{h:.1f}%", style=palette.level(score_level(h)) + Style(bold=True)
+    )
+    slo = snap.latency.slo_p95
+    p95s = [s.quantiles.get("p95") for s in snap.latency.services]
+    worst = max((v for v in p95s if v is not None), default=None)
+    out.append("  p95 ")
+    out.append(f"{ms(worst)}ms", style=palette.level(level_vs_target(worst, slo)))
+    out.append("  err ")
+    e = snap.errors
+    out.append(pct(e.value, 2), style=palette.level(level_vs_target(e.value, e.slo)))
+    opened = sum(
+        1
+        for b in snap.circuit_breakers.breakers
+        if b.state in (BreakerState.OPEN, BreakerState.FORCED_OPEN)
+    )
+    out.append("  breakers ")
+    out.append(f"{opened} open", style=palette.style("breaker-open") if opened else "")
+    active = [a for a in snap.alerts.items if a.display_state == "active"]
+    crit = sum(1 for a in active if a.severity == "critical")
+    out.append("  alerts ")
+    out.append(f"{len(active)} active", style=palette.style("severity-critical") if crit else "")
+    return out
+
+
+def tabs_line(names: Sequence[str], active: int) -> Text:
+    out = Text(" ")
+    for i, name in enumerate(names):
+        out.append(f" {name} ", style="reverse bold" if i == active else "dim")
+        out.append(" ")
+    out.append(" Tab / Shift+Tab", style="dim italic")
+    return out

@@ -1,0 +1,78 @@
+"""Fixtures for the UI tests: a fake poller, a fixed clock, UTC times."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from oncall_tui.config_types import Config, UiConfig
+from oncall_tui.model.snapshot import Snapshot
+
+from .factories import NOW, snapshot
+
+
+@pytest.fixture(autouse=True)
+def _utc() -> Iterator[None]:
+    # Incident start times are local clock times; snapshots must not depend on TZ.
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+@dataclass
+class FakeClock:
+    now: float = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class FakePoller:
+    """Answers each poll with the next item of `script` (the last one repeats): a
+    Snapshot, an exception to raise, or a callable window_s -> Snapshot."""
+
+    script: list[Snapshot | BaseException | Callable[[float], Snapshot]] = field(
+        default_factory=lambda: [snapshot()]
+    )
+    windows: list[float] = field(default_factory=list)
+    calls: int = 0
+    delay_s: float = 0.0
+    closed: bool = False
+
+    async def poll(self, window_s: float) -> Snapshot:
+        self.windows.append(window_s)
+        item = self.script[min(self.calls, len(self.script) - 1)]
+        self.calls += 1
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if isinstance(item, BaseException):
+            raise item
+        if callable(item):
+            return item(window_s)
+        return item
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def config() -> Config:
+    # A long refresh: tests poll explicitly (R, window keys) unless they shorten it.
+    return Config(refresh_s=3600.0, user="tester@host", ui=UiConfig(theme="oncall-dark"))
