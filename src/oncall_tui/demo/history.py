@@ -4,7 +4,7 @@ openmetrics` before Prometheus starts, so the incident log and the stats are not
 
 The series look like what the live demo produces: `ALERTS` as the demo's rules write it
 (same alertnames and labels), and the runbook counters of the demo service. Kept small
-(a few MB, a few seconds): alerts at a 60 s resolution, counters every 10 minutes.
+(a few MB, a few seconds): alerts at a 60 s resolution, counters every 15 minutes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from oncall_tui.model.fingerprint import fingerprint
 
 ONCALL_PEOPLE = ("alice@oncall", "bob@oncall", "carol@oncall")
 ALERT_STEP_S = 60
-COUNTER_STEP_S = 600
+COUNTER_STEP_S = 900
 INSTANCE = "history"
 """The `instance` label of backfilled counters: distinct from the live target, so the
 live counters (starting from zero) are not seen as a reset of the old ones."""
