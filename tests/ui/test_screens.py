@@ -512,3 +512,22 @@ async def test_health_breakdown_says_when_clamped() -> None:
         text = screen_text(app)
         assert re.search(r"sum\s+-40\.0", text)
         assert "clamped to 0 … 100" in text
+
+
+async def test_detail_follows_a_theme_switch() -> None:
+    screen = AlertDetailScreen(alert(), [], SILENCES, now=NOW)
+    app = Host(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        light = app.get_theme("oncall-light")
+        assert light is not None
+        facts = screen.query_one("#facts")
+        app.theme = "oncall-light"
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#facts") is not facts  # refilled with the new colours
+        assert MARKUP in screen_text(app)
+        colour = screen.style("alert-detail--critical").color
+        assert colour is not None and colour.triplet is not None
+        assert colour.triplet.hex == light.variables["severity-critical"]

@@ -94,17 +94,23 @@ class DetailScreen(ModalScreen[None]):
             panel.border_subtitle = Text("Esc / q close · ↑↓ PgUp PgDn scroll")
             yield VerticalScroll(id="body")
 
-    def on_mount(self) -> None:
-        self.fill()
+    async def on_mount(self) -> None:
+        await self.fill()
         # Colours are resolved into Rich styles when filled: refill on a theme switch.
-        self.watch(self.app, "theme", lambda _: self.fill(), init=False)
+        self.watch(self.app, "theme", self._theme_changed, init=False)
         self.query_one("#body").focus()
 
-    def fill(self) -> None:
-        """Replace the body's content; subclasses build it with `style()`."""
+    async def _theme_changed(self, _theme: str) -> None:
+        await self.fill()
+
+    async def fill(self) -> None:
+        """Replace the body's content with `parts()`."""
         body = self.query_one("#body", VerticalScroll)
-        body.remove_children()
-        body.mount_all(part if isinstance(part, Widget) else Static(part) for part in self.parts())
+        # Awaited: the old children (with their ids) must be gone before the new mount.
+        await body.remove_children()
+        await body.mount_all(
+            part if isinstance(part, Widget) else Static(part) for part in self.parts()
+        )
 
     def parts(self) -> list[RenderableType | Widget]:
         """The body, top to bottom: widgets as they are, renderables in a Static."""
@@ -182,7 +188,7 @@ class AlertDetailScreen(DetailScreen):
         self._panel_title = title
 
     def on_mount(self) -> None:
-        # DetailScreen.on_mount has run already (Textual calls each class's handler).
+        # DetailScreen.on_mount runs as well: Textual calls the handler of each class.
         if self._now is None:
             # Ages and "expires in" move with the clock.
             self.set_interval(5.0, self._refresh_facts)
