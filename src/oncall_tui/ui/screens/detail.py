@@ -187,7 +187,7 @@ class AlertDetailScreen(DetailScreen):
         title.append(f" · {clean(alert.severity, one_line=True)} ")
         self._panel_title = title
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         # DetailScreen.on_mount runs as well: Textual calls the handler of each class.
         if self._now is None:
             # Ages and "expires in" move with the clock.
