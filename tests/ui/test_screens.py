@@ -531,3 +531,21 @@ async def test_detail_follows_a_theme_switch() -> None:
         colour = screen.style("alert-detail--critical").color
         assert colour is not None and colour.triplet is not None
         assert colour.triplet.hex == light.variables["severity-critical"]
+
+
+class ClockHost(Host):
+    """An app with a `clock`, as the real one has: screens without `now` follow it."""
+
+    def clock(self) -> float:
+        return NOW
+
+
+async def test_screens_without_now_follow_the_app_clock() -> None:
+    app = ClockHost(AlertDetailScreen(alert(), [], SILENCES))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        assert "expires in 3m 20s" in screen_text(app)
+    app = ClockHost(ChooseSilenceScreen(SILENCES))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "in 3m 20s" in screen_text(app)

@@ -3,7 +3,6 @@ time spent in each state, and the table of its transitions."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -19,7 +18,7 @@ from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker
 from oncall_tui.text import clean
 
-from .detail import DetailScreen, kv_grid, local_time
+from .detail import DetailScreen, app_now, kv_grid, local_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +192,7 @@ class BreakerHistoryScreen(DetailScreen):
         return table
 
     def parts(self) -> list[RenderableType | Widget]:
-        now = time.time() if self._now is None else self._now
+        now = app_now(self) if self._now is None else self._now
         window = segments(self.breaker, now - self._window_s, now)
         return [
             self._facts(now),

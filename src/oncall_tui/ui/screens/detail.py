@@ -19,6 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
@@ -30,6 +31,14 @@ from oncall_tui.text import clean
 
 EXPIRY_WARNING_S = 300.0
 """An ack whose silence ends sooner than this is highlighted: it is about to lapse."""
+
+
+def app_now(node: MessagePump) -> float:
+    """Now, by the app's `clock` when it has one (tests run the app on a fixed clock),
+    else the system's."""
+    clock = getattr(node.app, "clock", None)
+    value = clock() if callable(clock) else None
+    return value if isinstance(value, float | int) else time.time()
 
 
 def local_time(ts: float) -> str:
@@ -194,7 +203,7 @@ class AlertDetailScreen(DetailScreen):
             self.set_interval(5.0, self._refresh_facts)
 
     def _refresh_facts(self) -> None:
-        self.query_one("#facts", Static).update(self._facts(time.time()))
+        self.query_one("#facts", Static).update(self._facts(app_now(self)))
 
     def _facts(self, now: float) -> Table:
         alert = self.alert
@@ -298,7 +307,7 @@ class AlertDetailScreen(DetailScreen):
         return table
 
     def parts(self) -> list[RenderableType | Widget]:
-        now = time.time() if self._now is None else self._now
+        now = app_now(self) if self._now is None else self._now
         parts: list[RenderableType | Widget] = [Static(self._facts(now), id="facts")]
         parts += [self.heading(f"Labels ({len(self.alert.labels)})")]
         parts += [literal_table(self.alert.labels, "label")]

@@ -9,7 +9,6 @@ as `Text(clean(...))`, never as markup.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -27,6 +26,8 @@ from oncall_tui.config_types import AckConfig, Runbook
 from oncall_tui.durations import format_age, format_duration, parse_duration
 from oncall_tui.model.snapshot import Silence
 from oncall_tui.text import clean, clean_excerpt
+
+from .detail import app_now, local_time
 
 _DIALOG_CSS = """
 {cls} {{
@@ -56,8 +57,7 @@ def _title(s: str) -> Text:
 
 def _when(ts: float, now: float) -> str:
     """Local wall time plus how far away it is: "14:05:00 (in 42m)"."""
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-    return f"{stamp} ({format_age(now - ts)})"
+    return f"{local_time(ts)} ({format_age(now - ts)})"
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -223,7 +223,7 @@ class ChooseSilenceScreen(ModalScreen[str | None]):
         self._now = now
 
     def compose(self) -> ComposeResult:
-        now = time.time() if self._now is None else self._now
+        now = app_now(self) if self._now is None else self._now
         options = []
         for silence in self._silences:
             prompt = Text()

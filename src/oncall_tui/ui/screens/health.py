@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import ClassVar
 
 from rich import box
@@ -16,7 +15,7 @@ from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.snapshot import Health, SloCheck
 from oncall_tui.text import clean
 
-from .detail import DetailScreen, kv_grid, literal
+from .detail import DetailScreen, app_now, kv_grid, literal
 
 SCORE_OK = 90.0
 """A score at or above this is shown in the `health-ok` colour."""
@@ -185,7 +184,7 @@ class HealthBreakdownScreen(DetailScreen):
         return text
 
     def parts(self) -> list[RenderableType | Widget]:
-        now = time.time() if self._now is None else self._now
+        now = app_now(self) if self._now is None else self._now
         return [
             self._summary(now),
             self.heading("Score, term by term"),
