@@ -90,7 +90,7 @@ class DetailScreen(ModalScreen[None]):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close"),
+        Binding("escape,q", "close", "Close", id="detail.close", tooltip="Back to the overview"),
     ]
 
     def __init__(self) -> None:

@@ -68,8 +68,8 @@ class RunOutputScreen(ModalScreen[None]):
     RunOutputScreen #status.-cancelling { color: $warning; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "cancel", "Cancel run"),
-        Binding("escape", "close", "Close"),
+        Binding("c", "cancel", "Cancel run", id="run.cancel", tooltip="Stop the running runbook"),
+        Binding("escape", "close", "Close", id="run.close", tooltip="Close once finished"),
     ]
 
     class CancelRequested(Message):
