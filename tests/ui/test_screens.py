@@ -37,7 +37,7 @@ from oncall_tui.ui.screens.dialogs import (
     RunbookPicker,
 )
 from oncall_tui.ui.screens.health import HealthBreakdownScreen
-from oncall_tui.ui.screens.run_output import RunOutputScreen
+from oncall_tui.ui.screens.run_output import MAX_LINE_CHARS, RunOutputScreen
 from oncall_tui.ui.themes import load_themes, variable_defaults
 
 NOW = 1_700_000_000.0
@@ -383,6 +383,17 @@ async def test_run_output_from_another_thread_keeps_order() -> None:
                 break
         assert list(screen.query_one(Log).lines) == [f"line {i}" for i in range(500)]
         assert "ok" in str(screen.query_one("#status", Static).render())
+
+
+async def test_run_output_cuts_very_long_lines() -> None:
+    screen = RunOutputScreen("t", "d")
+    app = Host(screen)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen.append_output("x" * (MAX_LINE_CHARS + 10))
+        await pilot.pause()
+        (line,) = screen.query_one(Log).lines
+        assert line == "x" * MAX_LINE_CHARS + "… (10 more characters)"
 
 
 async def test_run_output_lines_before_mount_are_kept() -> None:

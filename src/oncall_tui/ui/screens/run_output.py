@@ -30,6 +30,8 @@ from oncall_tui.text import clean
 
 MAX_LINES = 10_000
 """Lines kept on screen; older ones scroll away (the journal keeps the output tail)."""
+MAX_LINE_CHARS = 4_000
+"""Longer lines are cut: one megabyte of minified JSON on one line would stall the UI."""
 
 
 class RunOutputScreen(ModalScreen[None]):
@@ -150,7 +152,11 @@ class RunOutputScreen(ModalScreen[None]):
             out: list[str] = []
             for line in lines:
                 # A line with embedded breaks ("\r" progress output) becomes several.
-                out.extend(clean(line).split("\n"))
+                for part in clean(line).split("\n"):
+                    if len(part) > MAX_LINE_CHARS:
+                        cut = len(part) - MAX_LINE_CHARS
+                        part = f"{part[:MAX_LINE_CHARS]}… ({cut} more characters)"
+                    out.append(part)
             self.query_one(Log).write_lines(out)
         if finished is not None and self._ended is None:
             self._ended = finished
