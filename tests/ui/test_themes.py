@@ -65,6 +65,40 @@ def test_shipped_dir_is_the_repo_themes_in_a_checkout() -> None:
     assert {p.name for p in shipped.iterdir()} >= {f"{n}.toml" for n in SHIPPED}
 
 
+def _contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 .. 21)."""
+
+    def luminance(colour: str) -> float:
+        c = Color.parse(colour)
+        chans = [v / 255 for v in (c.r, c.g, c.b)]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in chans]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_shipped_themes_are_readable(name: str, no_user_themes: Path) -> None:
+    themes, _ = load_themes(no_user_themes)
+    theme = next(t for t in themes if t.name == name)
+    assert theme.foreground and theme.background and theme.surface
+    strict = name == "oncall-high-contrast"
+    assert _contrast(theme.foreground, theme.background) >= (15 if strict else 7)
+    for var in VARIABLES:
+        for ground in (theme.background, theme.surface):
+            # Signal colours are read as text on both grounds: WCAG's 3:1 plus margin.
+            ratio = _contrast(theme.variables[var], ground)
+            assert ratio >= (5 if strict else 3.8), f"{var} on {ground}: {ratio:.1f}"
+    # Colours that mean different things must look different.
+    for group in (
+        ("severity-critical", "severity-warning", "severity-info"),
+        ("health-ok", "health-warn", "health-bad"),
+        ("breaker-open", "breaker-half-open", "breaker-closed"),
+    ):
+        assert len({theme.variables[v].lower() for v in group}) == 3, group
+
+
 def _xterm_256_extended() -> set[str]:
     """Palette entries 16..255: the 6x6x6 cube and the grey ramp (0..15 vary by
     terminal, so a portable theme avoids them)."""
