@@ -547,15 +547,22 @@ async def test_detail_follows_a_theme_switch() -> None:
 class ClockHost(Host):
     """An app with a `clock`, as the real one has: screens without `now` follow it."""
 
+    now = NOW
+
     def clock(self) -> float:
-        return NOW
+        return self.now
 
 
 async def test_screens_without_now_follow_the_app_clock() -> None:
-    app = ClockHost(AlertDetailScreen(alert(), [], SILENCES))
+    screen = AlertDetailScreen(alert(), [], SILENCES)
+    app = ClockHost(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         assert "expires in 3m 20s" in screen_text(app)
+        app.now = NOW + 100
+        screen._refresh_facts()  # what its 5 s timer does
+        await pilot.pause()
+        assert "expires in 1m 40s" in screen_text(app)
     app = ClockHost(ChooseSilenceScreen(SILENCES))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -203,7 +203,9 @@ class AlertDetailScreen(DetailScreen):
             self.set_interval(5.0, self._refresh_facts)
 
     def _refresh_facts(self) -> None:
-        self.query_one("#facts", Static).update(self._facts(app_now(self)))
+        # query, not query_one: during a refill (theme switch) it may briefly be gone.
+        for facts in self.query("#facts").results(Static):
+            facts.update(self._facts(app_now(self)))
 
     def _facts(self, now: float) -> Table:
         alert = self.alert
