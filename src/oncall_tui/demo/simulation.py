@@ -218,9 +218,15 @@ class Simulation:
             if self.now >= self.next_automation:
                 self._automation()
                 self.next_automation += self.timing.automation_every_s
-            for _ in range(self.rng.randint(3, 7)):  # ~20 requests a second
+            # ~20 requests a second, in slow waves like a day's traffic, so sparklines move.
+            for _ in range(round(self.rng.randint(3, 7) * self._load())):
                 self._request()
             self._export_breakers()
+
+    def _load(self) -> float:
+        """Traffic relative to average: a 10-minute wave (compressed by speed)."""
+        period = 600.0 / self.timing.speed
+        return 1.0 + 0.35 * math.sin(2 * math.pi * self.now / period)
 
     def _degrade_someone(self) -> None:
         healthy = [b for b in BACKENDS if not self.backends[b].degraded]
@@ -241,7 +247,8 @@ class Simulation:
             m.not_permitted.labels(name, "not_permitted").inc()
             self._observe(GATEWAY, "503", self.rng.uniform(0.001, 0.004))
             return
-        median = BACKEND_MEDIAN_S[name] * (7.0 if b.degraded else 1.0)
+        # Busier is a little slower, even when healthy.
+        median = BACKEND_MEDIAN_S[name] * (7.0 if b.degraded else 1.0) * self._load() ** 0.5
         latency = min(9.0, self.rng.lognormvariate(math.log(median), 0.45))
         failed = self.rng.random() < (0.65 if b.degraded else 0.003)
         code = "500" if failed else ("404" if self.rng.random() < 0.01 else "200")
