@@ -29,7 +29,12 @@ from oncall_tui.model.snapshot import (
 )
 from oncall_tui.ui.screens.breaker import BreakerHistoryScreen
 from oncall_tui.ui.screens.detail import AlertDetailScreen
-from oncall_tui.ui.screens.dialogs import AckDialog
+from oncall_tui.ui.screens.dialogs import (
+    AckDialog,
+    ChooseSilenceScreen,
+    ConfirmScreen,
+    RunbookPicker,
+)
 from oncall_tui.ui.screens.health import HealthBreakdownScreen
 from oncall_tui.ui.themes import load_themes, variable_defaults
 
@@ -181,3 +186,24 @@ def test_ack_dialog_rejects_duration(snap_compare: SnapCompare) -> None:
         await pilot.press(*"soon", "enter")
 
     assert snap_compare(Host(screen), terminal_size=(80, 24), run_before=type_soon)
+
+
+def test_confirm_runbook(snap_compare: SnapCompare) -> None:
+    body = "exec: systemctl restart [bold]api[/]\ntimeout 2m · as alice@ops-laptop"
+    screen = ConfirmScreen("Run restart-api?", body, danger=True)
+    assert snap_compare(Host(screen), terminal_size=(80, 24))
+
+
+def test_choose_silence(snap_compare: SnapCompare) -> None:
+    other = Silence("b2c3", (), NOW - 60, NOW + 7200, "bob@ops", "maintenance window", "active")
+    screen = ChooseSilenceScreen([*SILENCES, other], now=NOW)
+    assert snap_compare(Host(screen), terminal_size=(80, 24))
+
+
+def test_runbook_picker(snap_compare: SnapCompare) -> None:
+    catalogue = [
+        Runbook("clear-cache", "http", url="http://127.0.0.1:8080/hooks/clear", method="POST"),
+        *RUNBOOKS,
+    ]
+    screen = RunbookPicker(catalogue, linked={"restart-api"})
+    assert snap_compare(Host(screen), terminal_size=(80, 24))
