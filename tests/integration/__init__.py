@@ -1,13 +1,15 @@
 """Integration tests against real Prometheus / Alertmanager processes.
 
 `Stack` is what the session fixture `stack` (tests/conftest.py) yields; `start_stack`
-builds it, `wait_until` polls a condition with a deadline (never a bare sleep).
+builds it; `wait_until` / `async_wait_until` poll a condition with a deadline (never a
+bare sleep).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -38,6 +40,24 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g}s waiting for {what}{last}")
         time.sleep(interval)
+
+
+async def async_wait_until(
+    probe: Callable[[], Awaitable[T | None]], timeout: float, what: str, interval: float = 0.1
+) -> T:
+    """`wait_until` for async probes (e.g. a client call), without blocking the loop."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while True:
+        try:
+            result = await probe()
+            if result:
+                return result
+        except Exception as e:
+            last = f" (last error: {type(e).__name__}: {e})"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}{last}")
+        await asyncio.sleep(interval)
 
 
 @dataclass

@@ -206,7 +206,7 @@ def error_from_httpx(exc: httpx.HTTPError | httpx.InvalidURL, base: str) -> Sour
     if isinstance(exc, httpx.ConnectError):
         return Unreachable(redact(_connect_words(exc, base)), url=base)
     if isinstance(exc, httpx.RemoteProtocolError):
-        if "without sending" in str(exc):
+        if "without sending a response" in str(exc):  # h11: nothing came back at all
             return Unreachable(f"{base} closed the connection without answering", url=base)
         return BadResponse(f"{base} closed the connection in the middle of its answer", url=base)
     if isinstance(exc, httpx.DecodingError):

@@ -53,9 +53,9 @@ def decode_vector(result: object) -> list[Sample]:
         raise TypeError("vector result is not a list")
     out: list[Sample] = []
     for item in result:
-        value = item.get("value")
-        if value is None:  # a native histogram sample: not used by this tool
-            continue
+        if "histogram" in item and "value" not in item:
+            continue  # a native histogram sample: not used by this tool
+        value = item["value"]
         out.append(Sample(_labels(item["metric"]), _value(value[1]), float(value[0])))
     return out
 
