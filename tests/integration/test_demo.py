@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -338,3 +339,57 @@ def test_sigterm_while_the_tui_runs_stops_everything(monkeypatch: pytest.MonkeyP
     outcome, seen = run_demo_in_process(monkeypatch, signalled)
     assert outcome == 0
     assert_cleaned_up(seen)
+
+
+def test_real_tui_in_a_terminal_quits_with_q_and_leaves_nothing() -> None:
+    """`oncall-tui demo` end to end in a pseudo-terminal: the real TUI opens on the
+    demo's servers; `q` quits; every server is gone and the temp dir removed."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    env = dict(os.environ, ONCALL_TUI_DEMO_SPEED="10", TERM="xterm-256color")
+    env["XDG_CONFIG_HOME"] = str(Path(env.get("TMPDIR", "/tmp")) / "oncall-tui-no-config")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the demo
+        os.execve(sys.executable, [sys.executable, "-m", "oncall_tui", "demo"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    screen = b""
+
+    def read_until(pattern: bytes, timeout: float) -> bool:
+        nonlocal screen
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(pattern, screen):
+                return True
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    screen += os.read(fd, 65536)
+                except OSError:
+                    break
+        return bool(re.search(pattern, screen))
+
+    try:
+        assert read_until(rb"demo running in \S+", 60), screen[-500:]
+        workdir = Path(re.search(rb"demo running in (\S+)", screen).group(1).decode())  # type: ignore[union-attr]
+        assert read_until(rb"\x1b\[\?1049h", 30), "the TUI took the screen"
+        assert read_until(rb"Breaker", 30)
+        kids = children(pid)
+        assert len(kids) >= 3
+        os.write(fd, b"q")
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline and status is None:
+            read_until(rb"$^", 0.2)  # keep draining the terminal
+            done, code = os.waitpid(pid, os.WNOHANG)
+            status = code if done else None
+        assert status is not None and os.waitstatus_to_exitcode(status) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    poll("children to exit", lambda: not any(alive(k) for k in kids), timeout=10)
+    assert not workdir.exists()
