@@ -256,3 +256,21 @@ async def test_peers_are_tried_in_configured_order_starting_with_the_last_good(
         await client.alerts()
     assert calls == [2, 0, 1]  # last good first, then the others in configured order
     assert all(f.url in str(err.value) for f in fakes)
+
+
+async def test_credentials_in_peer_urls_never_reach_error_strings(
+    http: httpx.AsyncClient, fake_http: FakeHttp
+) -> None:
+    secret = "peer-pass-321"
+    failing = fake_http(Reply(503, f"bad auth {secret}".encode(), "text/plain"))
+    peers = [
+        f"http://am:{secret}@127.0.0.1:{free_port()}",
+        failing.url.replace("http://", f"http://am:{secret}@"),
+    ]
+    client = AlertmanagerClient(peers, http)
+    with pytest.raises(Unreachable) as err:
+        await client.alerts()
+    shown = [str(err.value), str(err.value.url), *client.peer_errors.values()]
+    assert all(secret not in text for text in shown), shown  # even echoed by the 503 body
+    assert "am:" not in str(err.value)
+    assert "bad auth ***" in client.peer_errors[peers[1]]

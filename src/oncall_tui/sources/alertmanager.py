@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from oncall_tui.sources.errors import BadResponse, Rejected, SourceError, Unreachable
-from oncall_tui.sources.http import excerpt, parse_json, redact, send
+from oncall_tui.sources.http import excerpt, parse_json, redact, remember_url_secrets, send
 
 
 def _rejection_text(response: httpx.Response) -> str:
@@ -36,7 +36,7 @@ class AlertmanagerClient:
     def __init__(self, urls: Sequence[str], http: httpx.AsyncClient) -> None:
         if not urls:
             raise ValueError("AlertmanagerClient needs at least one URL")
-        self.urls: tuple[str, ...] = tuple(u.rstrip("/") for u in urls)
+        self.urls: tuple[str, ...] = tuple(remember_url_secrets(u.rstrip("/")) for u in urls)
         self.http = http
         self.peer_errors: dict[str, str] = {}
         """Last error per peer URL ("" once it answered)."""
@@ -49,7 +49,8 @@ class AlertmanagerClient:
         return list(self.urls)
 
     def _fail(self, peer: str, words: str) -> None:
-        self.peer_errors[peer] = words if peer in words else f"{peer}: {words}"
+        shown = redact(peer)
+        self.peer_errors[peer] = redact(words if shown in words else f"{shown}: {words}")
 
     async def _call(
         self,
@@ -77,7 +78,7 @@ class AlertmanagerClient:
                 continue
             if status >= 400:
                 self._answered(peer)
-                raise Rejected(redact(_rejection_text(response)), status=status, url=peer)
+                raise Rejected(redact(_rejection_text(response)), status=status, url=redact(peer))
             if not response.content.strip():
                 self._answered(peer)
                 return None
@@ -88,8 +89,8 @@ class AlertmanagerClient:
                 continue
             self._answered(peer)
             return decoded
-        errors = "; ".join(self.peer_errors.get(p, f"{p}: not tried") for p in self.urls)
-        raise Unreachable(f"no Alertmanager answered: {errors}", url=self.urls[0])
+        errors = "; ".join(self.peer_errors.get(p, f"{redact(p)}: not tried") for p in self.urls)
+        raise Unreachable(f"no Alertmanager answered: {errors}", url=redact(self.urls[0]))
 
     def _answered(self, peer: str) -> None:
         self.peer_errors[peer] = ""
@@ -97,7 +98,7 @@ class AlertmanagerClient:
 
     def _bad(self, what: str) -> SourceError:
         peer = self.last_peer or self.urls[0]
-        return BadResponse(f"{peer} answered {what}", url=peer)
+        return BadResponse(redact(f"{peer} answered {what}"), url=redact(peer))
 
     async def _list(self, path: str) -> list[dict[str, object]]:
         body = await self._call("GET", path)

@@ -57,6 +57,20 @@ def redact(text: str) -> str:
     return _USERINFO.sub(REDACTED + "@", text)
 
 
+def remember_url_secrets(url: str) -> str:
+    """Remember the password of a `user:password@` URL as a secret; `url` unchanged.
+    (httpx sends it as basic auth, and a server may echo it in an error page.)"""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url
+    if parsed.password:
+        _remember(parsed.password)
+        raw = f"{parsed.username}:{parsed.password}".encode()
+        _remember(base64.b64encode(raw).decode())
+    return url
+
+
 def _env(name: str, what: str) -> str:
     value = os.environ.get(name)
     if value is None:

@@ -14,7 +14,7 @@ import httpx
 
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.sources.errors import BadResponse, QueryError
-from oncall_tui.sources.http import excerpt, parse_json, redact, send
+from oncall_tui.sources.http import excerpt, parse_json, redact, remember_url_secrets, send
 
 MAX_POINTS = 11_000
 """Prometheus refuses range queries with more points per series than this."""
@@ -91,7 +91,9 @@ class PrometheusClient:
     """Queries one Prometheus-compatible API at `url` (a base URL, path prefix allowed)."""
 
     def __init__(self, url: str, http: httpx.AsyncClient) -> None:
-        self.url = url.rstrip("/")
+        self.url = remember_url_secrets(url.rstrip("/"))
+        self.shown_url = redact(self.url)
+        """`url` without any `user:password@`: the one for messages and screens."""
         self.http = http
 
     async def _api(self, path: str, params: dict[str, str]) -> object:
@@ -107,7 +109,7 @@ class PrometheusClient:
             error_type = excerpt(str(body.get("errorType", "")), 40)
             error = excerpt(str(body.get("error", "")), 300)
             words = f"{error_type}: {error}" if error_type else error
-            raise QueryError(words or "query failed", error_type=error_type, url=self.url)
+            raise QueryError(words or "query failed", error_type=error_type, url=self.shown_url)
         if (
             not isinstance(body, dict)
             or status != "success"
@@ -117,7 +119,7 @@ class PrometheusClient:
             raise BadResponse(
                 f"answered HTTP {response.status_code} with JSON that is not a Prometheus "
                 f"API answer: {excerpt(response.content, 80)}",
-                url=self.url,
+                url=self.shown_url,
             )
         return body["data"]
 
@@ -127,7 +129,7 @@ class PrometheusClient:
             return decode_data(data)
         except (TypeError, KeyError, IndexError, ValueError, AttributeError) as e:
             raise BadResponse(
-                f"answered with an unexpected shape ({redact(str(e))[:80]})", url=self.url
+                f"answered with an unexpected shape ({redact(str(e))[:80]})", url=self.shown_url
             ) from None
 
     async def instant(self, query: str, at: float | None = None) -> list[Sample]:
@@ -137,7 +139,7 @@ class PrometheusClient:
             params["time"] = f"{at:.3f}"
         result = await self._query("/api/v1/query", params)
         if result and isinstance(result[0], Series):
-            raise BadResponse("an instant query answered a range (matrix)", url=self.url)
+            raise BadResponse("an instant query answered a range (matrix)", url=self.shown_url)
         return result  # type: ignore[return-value]  # checked: vector or scalar
 
     async def range(
@@ -152,14 +154,14 @@ class PrometheusClient:
         }
         result = await self._query("/api/v1/query_range", params)
         if result and isinstance(result[0], Sample):
-            raise BadResponse("a range query answered a single value", url=self.url)
+            raise BadResponse("a range query answered a single value", url=self.shown_url)
         return result  # type: ignore[return-value]  # checked: matrix
 
     async def buildinfo(self) -> dict[str, object]:
         """GET /api/v1/status/buildinfo: version, revision, ... (Prometheus itself)."""
         data = await self._api("/api/v1/status/buildinfo", {})
         if not isinstance(data, dict):
-            raise BadResponse("buildinfo is not an object", url=self.url)
+            raise BadResponse("buildinfo is not an object", url=self.shown_url)
         return data
 
     async def ready(self) -> bool:
