@@ -263,7 +263,7 @@ def snapshot(
     )
 
 
-def failed(now: float, error: str = "prometheus: connection refused (127.0.0.1:9)") -> Snapshot:
+def failed(now: float, error: str = "connection refused (127.0.0.1:9)") -> Snapshot:
     """What the poller returns when Prometheus did not answer: empty sections, ok=False."""
     down = Section("prometheus", ok=False, error=error, fetched_at=None)
     good = snapshot(now)

@@ -8,7 +8,7 @@ modules are imported when first used: they are not needed for the first frame.
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -26,15 +26,13 @@ ALERT_ACTIONS = frozenset({"ack", "ack_dialog", "unack", "runbook"})
 """Actions that change something: hidden in read-only mode."""
 
 
-def describe_runbook(runbook: Runbook) -> str:
-    """What will run, as configured ({labels.x} is filled from the alert when it runs)."""
-    if runbook.kind == "exec":
-        what = "runs: " + " ".join(json.dumps(a) if " " in a else a for a in runbook.command)
-    else:
-        what = f"{runbook.method} {runbook.url}"
-        if runbook.body is not None:
-            what += "\nbody: " + json.dumps(runbook.body)
-    return what + f"\ntimeout: {runbook.timeout_s:g}s"
+def describe_run(runbook: Runbook, alert: Alert) -> str:
+    """Exactly what will run for `alert` (labels substituted, secrets redacted).
+
+    Raises RunbookError when it cannot be planned (e.g. a label it needs is missing)."""
+    from oncall_tui.sources.runbooks import plan_run
+
+    return plan_run(runbook, alert, os.environ).describe()
 
 
 class AlertActionsMixin(App[int]):
@@ -141,7 +139,11 @@ class AlertActionsMixin(App[int]):
         runbook = await self.push_screen_wait(RunbookPicker(runbooks, linked))
         if runbook is None:
             return
-        body = describe_runbook(runbook) + f"\nfor alert: {alert.alertname}"
+        try:
+            body = describe_run(runbook, alert)
+        except Exception as exc:  # RunbookError: says what is missing, in words
+            self.notify(clean(str(exc)), title="Runbook", severity="error", markup=False)
+            return
         if not await self.push_screen_wait(ConfirmScreen(f"Run {runbook.name}?", body, True)):
             return
         await self._run(runbook, alert, body)

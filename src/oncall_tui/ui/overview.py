@@ -39,6 +39,7 @@ TAB_NAMES = ("Health", "Latency", "Errors", "Breakers", "Runbooks", "Incidents",
 class OverviewScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's)
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
+    AUTO_FOCUS = "#alerts-table"  # what the on-call engineer acts on
     BINDINGS: ClassVar[list[BindingType]] = [
         # Overrides Screen's focus_next: Tab moves between panels, not between widgets.
         Binding("tab", "next_panel(1)", "Next panel", show=False, id="next_panel"),
@@ -137,6 +138,11 @@ class OverviewScreen(Screen[None]):
         for i, panel in enumerate(self.panels):
             if focused is not None and (focused is panel or panel in focused.ancestors):
                 if i != self.active:
+                    if not panel.display:
+                        # Compact layout: Textual moved the focus to a hidden panel
+                        # (e.g. on start); the shown panel keeps it.
+                        self.call_after_refresh(self.panels[self.active].focus_target.focus)
+                        break
                     self.active = i
                     self._show_active()
                 break

@@ -60,6 +60,8 @@ class PollingMixin(App[int]):
     def poll_now(self) -> None:
         """Start a poll now (cancelling a running one and the armed timer)."""
         self._disarm()
+        if not self.is_running:
+            return  # shutting down
         self._generation += 1
         self.polling = True
         self._poll(self._generation, self.window_s)
@@ -77,8 +79,8 @@ class PollingMixin(App[int]):
         self.post_message(SnapshotReady(snapshot, generation))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        if message.generation != self._generation:
-            return  # a poll that was superseded (R, window change) while running
+        if message.generation != self._generation or not self.is_running:
+            return  # superseded (R, window change) while running, or shutting down
         new = message.snapshot
         self.view = merge(self.view, new)
         self.overview.update_snapshot(self.view)
@@ -96,7 +98,7 @@ class PollingMixin(App[int]):
         self.overview.refresh_status()
 
     def on_poll_failed(self, message: PollFailed) -> None:
-        if message.generation != self._generation:
+        if message.generation != self._generation or not self.is_running:
             return
         self.polling = False
         self.poll_error = clean(message.error, one_line=True)

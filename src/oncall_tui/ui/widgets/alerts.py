@@ -91,6 +91,7 @@ def alert_rows(
 
 class AlertsPanel(Panel):
     TITLE = "Alerts"
+    can_focus = False  # the table inside takes the focus
     SECTION = "alerts"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),

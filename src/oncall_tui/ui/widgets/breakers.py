@@ -59,6 +59,7 @@ def breaker_rows(
 
 class BreakersPanel(Panel):
     TITLE = "Circuit breakers"
+    can_focus = False  # the table inside takes the focus
     SECTION = "circuit_breakers"
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:

@@ -53,6 +53,7 @@ def incident_rows(
 
 class IncidentsPanel(Panel):
     TITLE = "Incidents"
+    can_focus = False  # the table inside takes the focus
     SECTION = "incidents"
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:

@@ -25,6 +25,7 @@ class Panel(Vertical):
 
     TITLE = ""
     SECTION = ""
+    can_focus = True  # panels without a table take the focus themselves (Tab stops)
     """The Snapshot field this panel shows (its `.section` says how fresh it is)."""
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
@@ -51,17 +52,27 @@ class Panel(Vertical):
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        if not self.is_mounted:
+            return  # a fast first poll: shown once mounted (see _show_early_snapshot)
         self.render_snapshot(snapshot)
         self.refresh_age()
 
+    def on_mount(self) -> None:
+        # Subclasses' on_mount run too (Textual calls the handler of every class).
+        self.call_after_refresh(self._show_early_snapshot)
+
+    def _show_early_snapshot(self) -> None:
+        if self.snapshot is not None:
+            self.update_snapshot(self.snapshot)
+
     def rerender(self) -> None:
         """Render again with the current data (theme changed, resized)."""
-        if self.snapshot is not None:
+        if self.snapshot is not None and self.is_mounted:
             self.render_snapshot(self.snapshot)
 
     def refresh_age(self) -> None:
         section = self.section
-        if section is None:
+        if section is None or not self.is_mounted:
             return
         width = max(20, self.size.width - 6) if self.size.width else 80
         self.border_subtitle = Text(freshness(section, self.clock(), limit=width))

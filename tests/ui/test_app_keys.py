@@ -1,0 +1,476 @@
+"""Pilot tests: every key of the overview, staleness, bells, read-only, literal text."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import pytest
+from rich.text import Text
+from textual.widgets import DataTable
+
+from oncall_tui.config_types import Config, Runbook
+from oncall_tui.model.snapshot import Alert
+from oncall_tui.ui.app import OncallApp, make_app
+from oncall_tui.ui.screens.help import HelpScreen
+
+from .conftest import FakeClock, FakePoller
+from .factories import NOW, alert, default_alerts, failed, snapshot
+
+SIZE = (160, 48)
+
+
+async def until(cond: Callable[[], object], pilot: object, timeout: float = 3.0) -> None:
+    """Let the app run until `cond()` is true, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+@dataclass
+class FakeActions:
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    async def ack(
+        self, alerts: Sequence[Alert], duration_s: float, comment: str, until_resolved: bool
+    ) -> str:
+        self.calls.append(("ack", ([a.fingerprint for a in alerts], duration_s, comment)))
+        return f"acked {len(alerts)}"
+
+    async def unack(self, alert: Alert, silence_id: str) -> str:
+        self.calls.append(("unack", (alert.fingerprint, silence_id)))
+        return "un-acked"
+
+    def runbooks_for(self, alert: Alert) -> list[Runbook]:
+        return [Runbook("restart", "exec", command=("true",))]
+
+    async def run_runbook(
+        self, runbook: Runbook, alert: Alert, on_output: Callable[[str], None]
+    ) -> str:
+        on_output("restarting")
+        self.calls.append(("run", (runbook.name, alert.fingerprint)))
+        return "exit 0"
+
+
+def app_for(
+    config: Config, poller: FakePoller | None = None, actions: FakeActions | None = None
+) -> OncallApp:
+    return make_app(config, poller or FakePoller(), actions=actions, clock=FakeClock())
+
+
+def alerts_table(app: OncallApp) -> DataTable[Text]:
+    return app.overview.alerts.table
+
+
+def row_keys(app: OncallApp) -> list[str]:
+    return [str(r.key.value) for r in alerts_table(app).ordered_rows]
+
+
+def select_row(app: OncallApp, key: str) -> None:
+    table = alerts_table(app)
+    table.move_cursor(row=table.get_row_index(key))
+
+
+async def started(app: OncallApp, pilot: object) -> None:
+    await until(lambda: app.view is not None and alerts_table(app).row_count > 0, pilot)
+
+
+async def test_window_keys_repoll_with_that_window(config: Config) -> None:
+    poller = FakePoller()
+    app = app_for(config, poller)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert poller.windows == [3600.0]
+        for key, seconds in (("1", 900), ("3", 21600), ("4", 86400), ("5", 604800), ("2", 3600)):
+            await pilot.press(key)
+            await until(lambda s=seconds: poller.windows[-1] == s, pilot)
+            assert app.window_s == seconds
+        await until(lambda: not app.polling, pilot)
+        assert "window 1h" in str(app.overview.query_one("#status").render())
+
+
+async def test_refresh_and_pause(config: Config) -> None:
+    poller = FakePoller()
+    app = app_for(replace(config, refresh_s=0.05), poller)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await until(lambda: poller.calls >= 3, pilot)  # the timer re-arms after each poll
+        await pilot.press("p")
+        assert app.paused
+        await until(lambda: not app.polling, pilot)
+        calls = poller.calls
+        await pilot.pause(0.3)
+        assert poller.calls == calls  # paused: no polls
+        assert "PAUSED" in str(app.overview.query_one("#status").render())
+        await pilot.press("R")  # refresh works while paused
+        await until(lambda: poller.calls == calls + 1, pilot)
+        await pilot.press("p")
+        assert not app.paused
+        await until(lambda: poller.calls >= calls + 3, pilot)
+
+
+async def test_polls_never_overlap(config: Config) -> None:
+    poller = FakePoller(delay_s=0.2)
+    running = 0
+    most = 0
+    inner = poller.poll
+
+    async def counting(window_s: float):  # type: ignore[no-untyped-def]
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        try:
+            return await inner(window_s)
+        finally:
+            running -= 1
+
+    poller.poll = counting  # type: ignore[method-assign]
+    app = app_for(replace(config, refresh_s=0.01), poller)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: poller.calls >= 4, pilot, timeout=5)
+        assert most == 1
+
+
+async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        everything = row_keys(app)
+        await pilot.press("/")
+        assert app.focused is app.overview.alerts.filter_input
+        await pilot.press(*"instance=api")
+        assert row_keys(app) == ["group:APIHighErrorRate", "fp-api-1", "fp-api-2"]
+        assert "filter: 2 match" in app.overview.alerts.border_title
+        await pilot.press("enter")
+        assert app.focused is alerts_table(app)
+        assert app.overview.alerts.selected_alert().fingerprint == "fp-api-1"  # type: ignore[union-attr]
+        # The filter stays applied after Enter and survives a new poll.
+        await pilot.press("R")
+        await pilot.pause(0.1)
+        assert len(row_keys(app)) == 3
+        await pilot.press("escape")
+        assert row_keys(app) == everything
+        assert not app.overview.alerts.filter_input.display
+
+
+async def test_help_lists_the_bindings_and_closes(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = [r[0] for r in app.screen.rows]
+        for key in ("a", "A", "u", "r", "/", "1", "5", "p", "R", "t", "?", "q"):
+            assert key in keys
+        descriptions = [r[1] for r in app.screen.rows]
+        assert "Window 7d" in descriptions and "Ack…" in descriptions
+        await pilot.press("escape")
+        assert app.screen is app.overview
+
+
+async def test_keymap_changes_show_in_help(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        app.set_keymap({"pause": "P"})
+        await pilot.press("P")
+        assert app.paused
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("P", "Pause") in [(r[0], r[1]) for r in app.screen.rows]
+
+
+async def test_quit(config: Config) -> None:
+    poller = FakePoller()
+    app = app_for(config, poller)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("q")
+        await pilot.pause(0.1)
+    assert app.return_code == 0
+    assert not poller.closed  # not ours: the caller closes what it passed in
+
+
+async def test_tab_moves_between_panels(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        ov = app.overview
+        assert app.focused is ov.alerts.table
+        await pilot.press("tab")
+        await pilot.pause(0.05)
+        assert app.focused is ov.health
+        await pilot.press("tab")
+        await pilot.pause(0.05)
+        assert app.focused is ov.latency
+        await pilot.press("shift+tab", "shift+tab")
+        await pilot.pause(0.05)
+        assert app.focused is ov.alerts.table
+
+
+async def test_tab_in_compact_layout_shows_one_panel_at_a_time(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        ov = app.overview
+        assert ov.has_class("-narrow")
+        assert ov.alerts.display and ov.alerts.region.height > 0
+        assert ov.breakers.region.height == 0
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")
+        await pilot.pause(0.05)
+        assert app.focused is ov.breakers.table
+        assert ov.breakers.region.height > 0
+        assert ov.alerts.region.height == 0
+
+
+async def test_enter_opens_detail_screens(config: Config) -> None:
+    from oncall_tui.ui.screens.breaker import BreakerHistoryScreen
+    from oncall_tui.ui.screens.detail import AlertDetailScreen
+    from oncall_tui.ui.screens.health import HealthBreakdownScreen
+
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        select_row(app, "fp-lat-1")
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, AlertDetailScreen)
+        assert app.screen.alert.fingerprint == "fp-lat-1"
+        await pilot.press("escape")
+        await pilot.press("tab")  # -> health
+        await pilot.pause(0.05)
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, HealthBreakdownScreen)
+        await pilot.press("escape")
+        app.overview.breakers.table.focus()
+        await pilot.pause(0.05)
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, BreakerHistoryScreen)
+        await pilot.press("escape")
+        assert app.screen is app.overview
+
+
+def enabled(app: OncallApp, action: str) -> bool | None:
+    return app.check_action(action, ())
+
+
+async def test_alert_keys_need_a_selection(config: Config) -> None:
+    actions = FakeActions()
+    app = app_for(config, actions=actions)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        select_row(app, "group:APIHighErrorRate")
+        await pilot.pause(0.02)
+        # A group header: ack takes the whole group; un-ack and runbook need one alert.
+        assert enabled(app, "ack") is True
+        assert enabled(app, "unack") is None and enabled(app, "runbook") is None
+        await pilot.press("a")
+        await until(lambda: actions.calls, pilot)
+        assert actions.calls[0] == (
+            "ack",
+            (["fp-api-1", "fp-api-2"], 3600.0, "acknowledged from oncall-tui"),
+        )
+        select_row(app, "fp-api-2")
+        await pilot.pause(0.02)
+        assert enabled(app, "unack") is True
+        await pilot.press("u")
+        await until(lambda: len(actions.calls) == 2, pilot)
+        assert actions.calls[1] == ("unack", ("fp-api-2", "sil-1"))
+
+
+async def test_no_alerts_disables_alert_keys(config: Config) -> None:
+    app = app_for(config, FakePoller([snapshot(alerts=())]), FakeActions())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.view is not None, pilot)
+        for action in ("ack", "ack_dialog", "unack", "runbook"):
+            assert enabled(app, action) is None
+        app.action_ack()  # the key is disabled; the action itself refuses too
+        await pilot.pause(0.05)
+        assert any("Select an alert" in n.message for n in app._notifications)
+
+
+async def test_ack_dialog_and_runbook_flow(config: Config) -> None:
+    from oncall_tui.ui.screens.dialogs import AckDialog, ConfirmScreen, RunbookPicker
+    from oncall_tui.ui.screens.run_output import RunOutputScreen
+
+    actions = FakeActions()
+    app = app_for(config, actions=actions)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        select_row(app, "fp-lat-1")
+        await pilot.press("A")
+        await until(lambda: isinstance(app.screen, AckDialog), pilot)
+        await pilot.press("enter")
+        await until(lambda: actions.calls, pilot)
+        assert actions.calls[0][0] == "ack"
+        await until(lambda: app.screen is app.overview, pilot)
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, RunbookPicker), pilot)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        await pilot.press("y")
+        await until(lambda: isinstance(app.screen, RunOutputScreen), pilot)
+        await until(lambda: app.screen.finished, pilot)  # type: ignore[attr-defined]
+        assert ("run", ("restart", "fp-lat-1")) in actions.calls
+
+
+async def test_without_actions_the_keys_say_not_available(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        select_row(app, "fp-api-1")
+        await pilot.press("a")
+        await pilot.pause(0.05)
+        assert any("Not available" in n.message for n in app._notifications)
+
+
+async def test_read_only_hides_and_refuses_alert_keys(config: Config) -> None:
+    actions = FakeActions()
+    app = app_for(replace(config, read_only=True), actions=actions)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        select_row(app, "fp-api-1")
+        await pilot.pause(0.02)
+        for action in ("ack", "ack_dialog", "unack", "runbook"):
+            assert enabled(app, action) is False
+        shown = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert not shown & {"ack", "ack_dialog", "unack", "runbook"}
+        await pilot.press("a", "A", "u", "r")
+        app.action_ack()  # also refused when invoked directly
+        app.action_unack()
+        app.action_runbook()
+        await pilot.pause(0.05)
+        assert any("Read-only" in n.message for n in app._notifications)
+        assert actions.calls == []
+        assert app.screen is app.overview
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert not {"a", "A", "u", "r"} & {r[0] for r in app.screen.rows}
+
+
+async def test_outside_text_is_shown_literally(config: Config) -> None:
+    evil = alert(
+        "[bold red]x[/] \x1b[2J",
+        "critical",
+        "fp-evil",
+        {"team": "[link=http://x]y[/link]\x1b]0;title\x07"},
+        summary="[reverse]s[/]\x1b[31m",
+    )
+    app = app_for(config, FakePoller([snapshot(alerts=(evil,))]))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        table = alerts_table(app)
+        header = table.get_row("group:[bold red]x[/] \x1b[2J")
+        row = table.get_row("fp-evil")
+        assert header[0].plain == "▾ [bold red]x[/]  (1)"
+        assert row[0].plain == "  team=[link=http://x]y[/link]"
+        assert row[5].plain == "[reverse]s[/]"
+        # What reaches the screen: the brackets, no escape bytes.
+        await pilot.pause(0.2)
+        lines = [s.text for s in app.screen._compositor.render_strips()]
+        screen = "\n".join(lines)
+        assert "▾ [bold red]x[/]" in screen and "team=[link=http://x]y[/link]" in screen
+        assert "\x1b" not in screen
+
+
+async def test_stale_marker_appears_then_clears(config: Config, clock: FakeClock) -> None:
+    script = [snapshot(NOW), lambda w: failed(clock.now), lambda w: snapshot(clock.now)]
+    poller = FakePoller(script)  # type: ignore[arg-type]
+    app = make_app(config, poller, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        latency = app.overview.latency
+        assert not latency.has_class("-stale")
+        clock.now = NOW + 45
+        await pilot.press("R")
+        await until(lambda: latency.has_class("-stale"), pilot)
+        subtitle = latency.border_subtitle or ""
+        assert "stale 45s — prometheus: connection refused" in subtitle
+        assert app.view is not None and app.view.latency.services  # last good data kept
+        assert not app.overview.alerts.has_class("-stale")  # alertmanager answered
+        clock.now = NOW + 50
+        await pilot.press("R")
+        await until(lambda: not latency.has_class("-stale"), pilot)
+        assert "updated 0s ago" in (latency.border_subtitle or "")
+
+
+async def test_poll_that_raises_is_shown_and_retried(config: Config) -> None:
+    boom = RuntimeError("decoder exploded")
+    poller = FakePoller([snapshot(NOW), boom, boom, snapshot(NOW)])  # type: ignore[list-item]
+    app = app_for(replace(config, refresh_s=0.2), poller)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        # Backoff: retried after 0.4 s, then after 0.8 s.
+        await until(lambda: app.backoff.failures == 2, pilot)
+        assert app.poll_error == "RuntimeError: decoder exploded"
+        assert "decoder exploded" in str(app.overview.query_one("#status").render())
+        assert app.view is not None and app.view.latency.services  # data kept
+        assert app.backoff.next_delay() == pytest.approx(0.8)
+        await until(lambda: app.poll_error is None, pilot)  # recovers by itself
+        assert app.backoff.failures == 0
+        assert poller.calls == 4
+
+
+async def test_bell_for_new_critical_only(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    new = alert("DBDown", "critical", "fp-db")
+    poller = FakePoller([snapshot(), snapshot(alerts=(*default_alerts(), new))])
+    app = app_for(config, poller)
+    rings: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: rings.append(1))
+    sent: list[str] = []
+    monkeypatch.setattr(app, "desktop_notify", sent.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert rings == []
+        await pilot.press("R")
+        await until(lambda: rings, pilot)
+        await pilot.press("R")
+        await pilot.pause(0.1)
+        assert rings == [1]
+        assert sent == []  # desktop notifications are off by default
+
+
+async def test_theme_key_cycles_shipped_themes(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.theme == "oncall-dark"
+        seen = {app.theme}
+        for _ in range(len(app.theme_names)):
+            await pilot.press("t")
+            seen.add(app.theme)
+        assert seen == set(app.theme_names) and len(seen) >= 2
+        assert app.theme == "oncall-dark"
+
+
+async def test_no_color(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.no_color
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_offers_the_actions(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Pause (p)" in titles and "Window 7d (5)" in titles
+        read_only = app_for(replace(config, read_only=True))
+    async with read_only.run_test(size=SIZE) as pilot:
+        await started(read_only, pilot)
+        titles = [c.title for c in read_only.get_system_commands(read_only.screen)]
+        assert not [t for t in titles if t.startswith("Ack")]
+
+
+def test_asyncio_is_used() -> None:
+    assert asyncio.iscoroutinefunction(FakePoller().poll)

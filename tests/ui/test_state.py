@@ -1,0 +1,166 @@
+"""ui/state.py and the pure render helpers: staleness, filter, grouping, bells, backoff."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rich.text import Text
+
+from oncall_tui.model.snapshot import Section
+from oncall_tui.ui.state import (
+    Backoff,
+    CriticalWatch,
+    ack_expiring,
+    alert_matches,
+    filter_alerts,
+    freshness,
+    group_alerts,
+    merge,
+)
+from oncall_tui.ui.widgets.format import bar, level_vs_target, ms, pct, txt
+from oncall_tui.ui.widgets.sparkline import BLOCKS, resample, sparkline
+
+from .factories import NOW, alert, default_alerts, failed, snapshot
+
+
+def test_merge_keeps_last_good_section_marked_stale() -> None:
+    good = snapshot(NOW)
+    bad = failed(NOW + 45, "connection refused")
+    merged = merge(good, bad)
+    # Prometheus sections keep the old data, with the new error and the old time.
+    assert merged.latency.services == good.latency.services
+    assert merged.latency.section.ok is False
+    assert merged.latency.section.error == "connection refused"
+    assert merged.latency.section.fetched_at == NOW
+    assert merged.health.score == good.health.score
+    # The alertmanager section answered: it is the new one, fresh.
+    assert merged.alerts.section.ok is True
+    assert merged.taken_at == NOW + 45
+    text = freshness(merged.latency.section, NOW + 45)
+    assert text == "stale 45s — prometheus: connection refused"
+
+
+def test_merge_stale_then_recovers() -> None:
+    merged = merge(snapshot(NOW), failed(NOW + 10))
+    merged = merge(merged, failed(NOW + 20))
+    assert merged.errors.section.fetched_at == NOW  # age keeps growing
+    recovered = merge(merged, snapshot(NOW + 30))
+    assert recovered.errors.section.ok is True
+    assert freshness(recovered.errors.section, NOW + 31) == "updated 1s ago"
+
+
+def test_merge_without_good_data_shows_the_error() -> None:
+    merged = merge(None, failed(NOW))
+    assert freshness(merged.latency.section, NOW).startswith("no data — prometheus:")
+    assert merge(failed(NOW), failed(NOW + 5)).latency.section.fetched_at is None
+
+
+def test_freshness_cleans_and_cuts_the_error() -> None:
+    sec = Section(
+        "prometheus", ok=False, error="boom \x1b[2J[bold]x[/]\n" + "y" * 200, fetched_at=0
+    )
+    text = freshness(sec, 5, limit=60)
+    assert "\x1b" not in text and "\n" not in text
+    assert "[bold]x[/]" in text
+    assert len(text) == 60 and text.endswith("…")
+    assert freshness(Section("prometheus"), 1) == "waiting for data"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"fp-api-1", "fp-api-2", "fp-lat-1", "fp-disk-1", "fp-cert-1"}),
+        ("api", {"fp-api-1", "fp-api-2"}),
+        ("SERVICE=API", {"fp-api-1", "fp-api-2"}),
+        ("severity=warn", {"fp-lat-1", "fp-disk-1"}),
+        ("instance=api-2", {"fp-api-2"}),
+        ("summary=certificate", {"fp-cert-1"}),  # annotations too
+        ("warning /var", {"fp-disk-1"}),  # every term must match
+        ("nothing-like-this", set()),
+    ],
+)
+def test_filter(query: str, expected: set[str]) -> None:
+    assert {a.fingerprint for a in filter_alerts(default_alerts(), query)} == expected
+
+
+def test_filter_matches_literal_markup() -> None:
+    a = alert("X", "info", "fp", {"team": "[bold red]x[/]"})
+    assert alert_matches(a, "[bold")
+    assert not alert_matches(a, "team=bold")
+
+
+def test_groups_most_urgent_first_active_before_silenced() -> None:
+    groups = group_alerts(default_alerts())
+    assert [g.name for g in groups] == [
+        "APIHighErrorRate",
+        "BackendLatencyHigh",
+        "DiskFillingUp",
+        "CertExpiry",
+    ]
+    api = groups[0]
+    assert [a.fingerprint for a in api.alerts] == ["fp-api-1", "fp-api-2"]
+    assert (api.count("active"), api.count("silenced")) == (1, 1)
+    assert api.severity == "critical"
+
+
+def test_ack_expiring() -> None:
+    a = alert("X", "critical", "fp", acked_by="me", acked_until=NOW + 240)
+    assert ack_expiring(a, NOW)
+    assert not ack_expiring(a, NOW - 3600)
+    assert not ack_expiring(replace(a, acked_until=None), NOW)
+
+
+def test_critical_watch_rings_only_for_new_firing_criticals() -> None:
+    watch = CriticalWatch()
+    first = default_alerts()
+    assert watch.update(first) == []  # baseline: already firing at start
+    assert watch.update(first) == []
+    new = alert("DBDown", "critical", "fp-db", {"instance": "db-1"})
+    silenced = alert("Other", "critical", "fp-sil", silenced_by=("s",))
+    warning = alert("Warn", "warning", "fp-warn")
+    got = watch.update((*first, new, silenced, warning))
+    assert [a.fingerprint for a in got] == ["fp-db"]
+    assert watch.update((*first, new)) == []
+    # Resolved, then firing again: new again. Memory holds only what is present.
+    watch.update(first)
+    assert "fp-db" not in watch.seen
+    assert [a.fingerprint for a in watch.update((*first, new))] == ["fp-db"]
+
+
+def test_backoff_doubles_up_to_the_ceiling_and_resets() -> None:
+    b = Backoff(5.0)
+    assert [b.failed() for _ in range(5)] == [10.0, 20.0, 40.0, 60.0, 60.0]
+    assert b.succeeded() == 5.0
+    assert b.failed() == 10.0
+
+
+def test_sparkline_colours_against_threshold() -> None:
+    points = [(float(i), v) for i, v in enumerate([0.1, 0.2, 0.29, 0.5])]
+    line = sparkline(points, 10, threshold=0.3, ok="green", warn="yellow", bad="red")
+    assert line.plain == "▂▄▅█"
+    styles = [str(span.style) for span in line.spans]
+    assert styles == ["green", "green", "yellow", "red"]
+    # A flat series under the threshold stays low; squeezing keeps the spike.
+    assert set(sparkline([(0, 0.1), (1, 0.1)], 5, threshold=1.0).plain) == {BLOCKS[1]}
+    assert max(resample([1, 1, 9, 1, 1, 1], 3)) == 9
+    assert sparkline([], 10).plain == ""
+    assert sparkline([(0.0, float("nan"))], 10).plain == ""
+
+
+def test_format_helpers() -> None:
+    assert ms(0.148) == "148" and ms(None) == "—" and ms(float("nan")) == "—"
+    assert pct(0.985) == "98.5%" and pct(None) == "—"
+    assert bar(0.5, 10) == "▓" * 5 + "░" * 5
+    assert bar(None, 4) == "░░░░"
+    assert level_vs_target(0.31, 0.3) == "bad"
+    assert level_vs_target(0.25, 0.3) == "warn"
+    assert level_vs_target(0.1, 0.3) == "ok"
+    assert level_vs_target(None, 0.3) == "unknown"
+
+
+def test_txt_shows_outside_text_literally() -> None:
+    t = txt("[bold red]x[/] \x1b[2J\x07")
+    assert isinstance(t, Text)
+    assert t.plain == "[bold red]x[/] "
+    assert t.spans == []
