@@ -33,17 +33,17 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > #help-panel {
-        width: auto;
+        width: 100;
         max-width: 100%;
-        height: auto;
-        max-height: 100%;
+        height: 90%;
         border: round $primary;
         border-title-style: bold;
+        border-subtitle-color: $text-muted;
         background: $surface;
         padding: 0 1;
     }
-    HelpScreen #help-body { height: auto; max-height: 100%; width: auto; }
-    HelpScreen #help-keys { width: auto; }
+    HelpScreen #help-body { height: 1fr; }
+    HelpScreen #help-keys { width: 100%; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close"),

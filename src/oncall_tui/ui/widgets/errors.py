@@ -10,19 +10,20 @@ from textual.widgets import Static
 from oncall_tui.model.snapshot import ErrorRate, Snapshot
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, pct
 from oncall_tui.ui.widgets.panel import Panel
-from oncall_tui.ui.widgets.sparkline import sparkline
+from oncall_tui.ui.widgets.sparkline import bar_chart
 
 
-def errors_text(errors: ErrorRate, palette: Palette, width: int) -> Text:
+def errors_text(errors: ErrorRate, palette: Palette, width: int, height: int = 1) -> Text:
     level = level_vs_target(errors.value, errors.slo)
     out = Text()
     out.append(pct(errors.value, 2), style=palette.level(level) + Style(bold=True))
     if errors.slo is not None:
         out.append(f"  SLO {pct(errors.slo, 2)}", style="dim")
     out.append("\n")
-    line = sparkline(
+    line = bar_chart(
         errors.history,
         width,
+        height,
         errors.slo,
         ok=palette.level("ok"),
         warn=palette.level("warn"),
@@ -44,6 +45,8 @@ class ErrorsPanel(Panel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         width = max(10, self.content_size.width or 40)
+        # The chart takes the rows left under the value line and above min / max.
+        height = max(1, min(8, (self.content_size.height or 3) - 2))
         self.query_one("#errors-body", Static).update(
-            errors_text(snapshot.errors, self.palette, width)
+            errors_text(snapshot.errors, self.palette, width, height)
         )

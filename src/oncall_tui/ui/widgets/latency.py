@@ -53,12 +53,32 @@ def latency_table(latency: Latency, palette: Palette, width: int) -> Table | Tex
     return table
 
 
+def latency_bars(latency: Latency, palette: Palette, width: int) -> Text:
+    """The slowest service's quantiles as bars, like the static page's "Response Times"."""
+    known = [s for s in latency.services if s.quantiles.get("p95") is not None]
+    if not known:
+        return Text("")
+    svc = max(known, key=lambda s: s.quantiles.get("p95") or 0.0)
+    values = [svc.quantiles.get(name) for name in QUANTILE_NAMES]
+    top = max((v for v in values if v is not None), default=0.0)
+    out = Text("slowest: ", style="dim").append_text(txt(svc.service, "bold"))
+    bar_w = max(0, width - 14)  # after "├─ p99: 1236 "
+    for i, (name, value) in enumerate(zip(QUANTILE_NAMES, values, strict=True)):
+        branch = "└─" if i == len(values) - 1 else "├─"
+        out.append(f"\n{branch} {name}:{ms(value):>5} ", style="dim")
+        level = level_vs_target(value, latency.slo_p95) if name != "max" else "ok"
+        cells = 0 if value is None or top <= 0 else max(1, round(value / top * bar_w))
+        out.append("▓" * cells, style=palette.level(level))
+    return out
+
+
 class LatencyPanel(Panel):
     TITLE = "Latency (ms)"
     SECTION = "latency"
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="latency-table")
+        yield Static(Text(""), id="latency-bars")
 
     def title_text(self) -> str:
         slo = self.snapshot.latency.slo_p95 if self.snapshot else None
@@ -68,4 +88,7 @@ class LatencyPanel(Panel):
         width = max(20, self.content_size.width or 60)
         self.query_one("#latency-table", Static).update(
             latency_table(snapshot.latency, self.palette, width)
+        )
+        self.query_one("#latency-bars", Static).update(
+            latency_bars(snapshot.latency, self.palette, width)
         )

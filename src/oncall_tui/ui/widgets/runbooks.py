@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from oncall_tui.model.snapshot import RunbookStats, Snapshot
@@ -56,8 +57,10 @@ class RunbooksPanel(Panel):
     SECTION = "runbooks"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="runbooks-summary")
-        yield Static(Text(""), id="runbooks-top")
+        # Side by side: the top list gets the panel's height, as on the static page.
+        with Horizontal():
+            yield Static(Text(""), id="runbooks-summary")
+            yield Static(Text(""), id="runbooks-top")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         stats = snapshot.runbooks

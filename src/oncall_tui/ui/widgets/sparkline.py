@@ -58,3 +58,42 @@ def sparkline(
             style = ok
         out.append(BLOCKS[max(0, idx)], style=style)
     return out
+
+
+def bar_chart(
+    points: Sequence[Point],
+    width: int,
+    height: int,
+    threshold: float | None = None,
+    ok: Style | str = "",
+    warn: Style | str = "",
+    bad: Style | str = "",
+    warn_at: float = 0.8,
+) -> Text:
+    """A sparkline `height` rows tall (eighth-block resolution), same colouring."""
+    values = resample([p[1] for p in points], width)
+    if not values or height < 1:
+        return Text("")
+    top = max(max(values), threshold or 0.0)
+    eighths = [0 if top <= 0 else round(max(0.0, v) / top * height * 8) for v in values]
+    styles = [
+        bad
+        if threshold is not None and v > threshold
+        else warn
+        if threshold is not None and v > threshold * warn_at
+        else ok
+        for v in values
+    ]
+    out = Text()
+    for row in range(height - 1, -1, -1):
+        for e, style in zip(eighths, styles, strict=True):
+            fill = e - row * 8
+            if fill >= 8:
+                out.append("█", style=style)
+            elif fill > 0:
+                out.append(BLOCKS[fill - 1], style=style)
+            else:
+                out.append(" ")
+        if row:
+            out.append("\n")
+    return out

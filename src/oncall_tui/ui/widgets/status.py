@@ -91,6 +91,5 @@ def tabs_line(names: Sequence[str], active: int) -> Text:
     out = Text(" ")
     for i, name in enumerate(names):
         out.append(f" {name} ", style="reverse bold" if i == active else "dim")
-        out.append(" ")
-    out.append(" Tab / Shift+Tab", style="dim italic")
+    out.append("(Tab)", style="dim italic")
     return out
