@@ -191,6 +191,7 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
             ("tab / shift+tab", "Next / previous panel", "Move between panels", True),
             ("enter", "Details", "Health breakdown, alert, breaker history", True),
             ("esc", "Clear filter", "Clear the alert filter", True),
+            ("ctrl+p", "Command palette", "Every action by name", True),
         ]
         self.push_screen(HelpScreen(rows, read_only=self.config.read_only))
 

@@ -81,7 +81,8 @@ class OverviewScreen(Screen[None]):
             # alerts, incidents. Tab order stays the product's panel order.
             yield from (self.health, self.latency, self.errors, self.breakers)
             yield from (self.runbooks, self.alerts, self.incidents)
-        yield Footer()
+        # Compact and without the palette hint (ctrl+p still opens it): every key fits at 80.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show_active()

@@ -132,7 +132,10 @@ class AlertsPanel(Panel):
         return title + (f" · filter: {shown} match" if self.filter_text else "")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
+        was_empty = self.table.row_count == 0
         refill(self.table, alert_rows(self.visible_alerts(), self.palette, self.clock()))
+        if was_empty:
+            self.select_first_alert()  # start on an alert, so a / u / r work at once
 
     # -- selection -------------------------------------------------------------------
 

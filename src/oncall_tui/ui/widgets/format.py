@@ -93,7 +93,7 @@ def num(x: float | None) -> str:
     v = finite(x)
     if v is None:
         return NA
-    return f"{v:.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 100 else f"{v:.1f}"
+    return f"{v:.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 10 else f"{v:.1f}"
 
 
 def dur(seconds: float | None) -> str:
