@@ -18,8 +18,9 @@ from oncall_tui.ui.state import (
     group_alerts,
     merge,
 )
-from oncall_tui.ui.widgets.format import bar, level_vs_target, ms, pct, txt
-from oncall_tui.ui.widgets.sparkline import BLOCKS, resample, sparkline
+from oncall_tui.ui.widgets.format import Palette, bar, level_vs_target, ms, pct, txt
+from oncall_tui.ui.widgets.sparkline import BLOCKS, bar_chart, resample, sparkline
+from oncall_tui.ui.widgets.status import PollState, status_line
 
 from .factories import NOW, alert, default_alerts, failed, snapshot
 
@@ -164,3 +165,22 @@ def test_txt_shows_outside_text_literally() -> None:
     assert isinstance(t, Text)
     assert t.plain == "[bold red]x[/] "
     assert t.spans == []
+
+
+def test_status_line_says_what_polling_waits_for() -> None:
+    palette = Palette({})
+    waiting = PollState(window_s=3600, refresh_s=5, polling=True, polling_for_s=12.4)
+    assert "waiting 12s for sources" in status_line(None, waiting, palette, NOW).plain
+    quick = PollState(window_s=3600, refresh_s=5, polling=True, polling_for_s=0.3)
+    assert "waiting" not in status_line(None, quick, palette, NOW).plain
+    failed_poll = PollState(window_s=900, refresh_s=5, error="boom [x]\x1b[2J", retry_in_s=20)
+    text = status_line(snapshot(NOW), failed_poll, palette, NOW + 3).plain
+    assert "window 15m" in text and "polled 3s ago" in text
+    assert "poll failed: boom [x] · retry in 20s" in text
+    assert "PAUSED" in status_line(None, PollState(3600, 5, paused=True), palette, NOW).plain
+
+
+def test_bar_chart_is_as_tall_as_asked() -> None:
+    points = [(float(i), v) for i, v in enumerate([0.0, 0.5, 1.0])]
+    chart = bar_chart(points, 3, 2, threshold=0.8, ok="green", bad="red").plain.split("\n")
+    assert chart == ["  █", " ██"]

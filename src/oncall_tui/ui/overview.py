@@ -127,6 +127,8 @@ class OverviewScreen(Screen[None]):
         for i, panel in enumerate(self.panels):
             panel.set_class(i == self.active, "-active")
         self.query_one("#tabs", Static).update(tabs_line(TAB_NAMES, self.active))
+        # A panel hidden by the compact layout was drawn at a guessed width.
+        self.call_after_refresh(self.panels[self.active].rerender)
 
     def action_next_panel(self, step: int) -> None:
         self.active = (self.active + step) % len(self.panels)

@@ -9,6 +9,7 @@ Starting a poll (R, a window key) cancels a running one, whose late result is ig
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 from textual import work
@@ -43,12 +44,17 @@ class PollingMixin(App[int]):
         self._generation = 0
         self._timer: Timer | None = None
         self._next_poll_at: float | None = None
+        self._poll_started_at: float | None = None  # monotonic
 
     def poll_state(self) -> PollState:
         retry = None
         if self.poll_error and self._next_poll_at is not None:
             retry = max(0.0, self._next_poll_at - self.clock())
+        waited = None
+        if self.polling and self._poll_started_at is not None:
+            waited = time.monotonic() - self._poll_started_at
         return PollState(
+            polling_for_s=waited,
             window_s=self.window_s,
             refresh_s=self.config.refresh_s,
             paused=self.paused,
@@ -64,6 +70,7 @@ class PollingMixin(App[int]):
             return  # shutting down
         self._generation += 1
         self.polling = True
+        self._poll_started_at = time.monotonic()
         self._poll(self._generation, self.window_s)
         self.overview.refresh_status()
 

@@ -24,6 +24,7 @@ class PollState:
     polling: bool = False
     error: str | None = None  # the poll itself failed (not a source)
     retry_in_s: float | None = None
+    polling_for_s: float | None = None  # how long the running poll has taken so far
 
 
 def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: float) -> Text:
@@ -32,6 +33,10 @@ def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: f
         out.append(" ⏸ PAUSED ", style="reverse bold")
     elif poll.polling:
         out.append(" ⟳ ", style="bold")
+        if poll.polling_for_s is not None and poll.polling_for_s >= max(2.0, poll.refresh_s):
+            # A slow source holds the poll: say so, the panels' ages say the rest.
+            waited = format_duration(round(poll.polling_for_s))
+            out.append(f"waiting {waited} for sources ", style=palette.level("warn"))
     else:
         out.append(" ● ", style=palette.level("ok"))
     out.append(f" window {format_duration(poll.window_s)}", style="bold")
