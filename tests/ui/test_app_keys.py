@@ -436,6 +436,28 @@ async def test_bell_for_new_critical_only(config: Config, monkeypatch: pytest.Mo
         assert sent == []  # desktop notifications are off by default
 
 
+async def test_desktop_notification_when_enabled(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = alert("DBDown", "critical", "fp-db")
+    poller = FakePoller([snapshot(), snapshot(alerts=(*default_alerts(), new))])
+    cfg = replace(config, ui=replace(config.ui, bell=False, desktop_notify=True))
+    app = app_for(cfg, poller)
+    rings: list[int] = []
+    monkeypatch.setattr(app, "bell", lambda: rings.append(1))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        written: list[str] = []
+        # The headless test driver writes nothing; a recording one shows the bytes.
+        monkeypatch.setattr(app._driver, "write", written.append)
+        monkeypatch.setattr(type(app), "is_headless", property(lambda self: False))
+        await pilot.press("R")
+        osc = "\x1b]9;oncall-tui: critical: DBDown\x07"
+        await until(lambda: osc in written, pilot)
+        assert sum(w.startswith("\x1b]9;") for w in written) == 1
+        assert rings == []
+
+
 async def test_theme_key_cycles_shipped_themes(config: Config) -> None:
     app = app_for(config)
     async with app.run_test(size=SIZE) as pilot:

@@ -135,7 +135,8 @@ class AlertActionsMixin(App[int]):
         if not runbooks:
             self.notify("No runbook is configured.", severity="warning")
             return
-        linked = [r.name for r in runbooks if alert.alertname in r.alerts]
+        named = {alert.labels.get("runbook"), alert.annotations.get("runbook")}
+        linked = [r.name for r in runbooks if alert.alertname in r.alerts or r.name in named]
         runbook = await self.push_screen_wait(RunbookPicker(runbooks, linked))
         if runbook is None:
             return
