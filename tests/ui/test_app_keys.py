@@ -155,6 +155,12 @@ async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> 
         await pilot.press("escape")
         assert row_keys(app) == everything
         assert not app.overview.alerts.filter_input.display
+        # Esc while still typing clears too.
+        await pilot.press("/", *"cert")
+        assert row_keys(app) == ["group:CertExpiry", "fp-cert-1"]
+        await pilot.press("escape")
+        assert row_keys(app) == everything
+        assert app.focused is alerts_table(app)
 
 
 async def test_help_lists_the_bindings_and_closes(config: Config) -> None:
@@ -290,6 +296,10 @@ async def test_no_alerts_disables_alert_keys(config: Config) -> None:
         await until(lambda: app.view is not None, pilot)
         for action in ("ack", "ack_dialog", "unack", "runbook"):
             assert enabled(app, action) is None
+        await pilot.pause(0.1)
+        assert "No alerts: the Alertmanager reports nothing firing." in "\n".join(
+            s.text for s in app.screen._compositor.render_strips()
+        )
         app.action_ack()  # the key is disabled; the action itself refuses too
         await pilot.pause(0.05)
         assert any("Select an alert" in n.message for n in app._notifications)

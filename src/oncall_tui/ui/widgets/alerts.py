@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
@@ -112,6 +112,7 @@ class AlertsPanel(Panel):
     def compose(self) -> ComposeResult:
         yield self.filter_input
         yield self.table
+        yield Static(Text(""), id="alerts-empty")
 
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
@@ -133,7 +134,19 @@ class AlertsPanel(Panel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         was_empty = self.table.row_count == 0
-        refill(self.table, alert_rows(self.visible_alerts(), self.palette, self.clock()))
+        shown = self.visible_alerts()
+        refill(self.table, alert_rows(shown, self.palette, self.clock()))
+        empty = self.query_one("#alerts-empty", Static)
+        empty.display = not shown
+        self.set_class(not shown, "-empty")  # the words go right under the header
+        if not shown:
+            if self.filter_text:
+                words = "No alert matches the filter (Esc clears it)."
+            elif snapshot.alerts.section.fetched_at is None:
+                words = "Alerts unknown: the Alertmanager has not answered yet."
+            else:
+                words = "No alerts: the Alertmanager reports nothing firing."
+            empty.update(Text(words, style="dim"))
         if was_empty:
             self.select_first_alert()  # start on an alert, so a / u / r work at once
 
