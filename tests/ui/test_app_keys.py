@@ -288,6 +288,14 @@ async def test_alert_keys_need_a_selection(config: Config) -> None:
         await pilot.press("u")
         await until(lambda: len(actions.calls) == 2, pilot)
         assert actions.calls[1] == ("unack", ("fp-api-2", "sil-1"))
+        # Over a detail view the overview's action keys are off.
+        await pilot.press("enter")
+        await pilot.pause(0.05)
+        assert app.screen is not app.overview
+        assert enabled(app, "ack") is None
+        await pilot.press("a", "u")
+        await pilot.pause(0.05)
+        assert len(actions.calls) == 2
 
 
 async def test_no_alerts_disables_alert_keys(config: Config) -> None:

@@ -138,8 +138,10 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ALERT_ACTIONS:
+            if self.config.read_only:
+                return False
             if not self.screen_stack or self.screen is not self.overview:
-                return True
+                return None  # a dialog or detail view is open: its keys, not these
             return self.alert_action_allowed(action)
         return True
 
