@@ -46,7 +46,7 @@ from oncall_tui.queries import (
 )
 from oncall_tui.sources.alertmanager import AlertmanagerClient
 from oncall_tui.sources.errors import BadResponse, SourceError, Unreachable
-from oncall_tui.sources.http import make_http_client
+from oncall_tui.sources.http import make_http_client, redact
 from oncall_tui.sources.prometheus import PrometheusClient
 
 T = TypeVar("T")
@@ -173,10 +173,10 @@ class Poller:
         async def nothing() -> list[Sample]:
             return []
 
-        def inst(q: str | None) -> Awaitable[Outcome[list[Sample]]]:
+        def inst(q: str | None) -> Awaitable[Outcome[Any]]:
             return _timed(prom.instant(q, at=now) if q else nothing())
 
-        def rng(q: str) -> Awaitable[Outcome[list[Series]]]:
+        def rng(q: str) -> Awaitable[Outcome[Any]]:
             return _timed(prom.range(q, start, now))
 
         components_f = [inst(c.query) for c in cfg.health.components]
@@ -190,8 +190,13 @@ class Poller:
             inst(rq.escalations),
         ]
         refresh_incidents = now - self._incidents.fetched_at >= cfg.incidents.refresh_s
-        incidents_f = [self._fetch_incidents(now)] if refresh_incidents else []
-        am_f = [_timed(self.alertmanager.alerts()), _timed(self.alertmanager.silences())]
+        incidents_f: list[Awaitable[Outcome[Any]]] = (
+            [self._fetch_incidents(now)] if refresh_incidents else []
+        )
+        am_f: list[Awaitable[Outcome[Any]]] = [
+            _timed(self.alertmanager.alerts()),
+            _timed(self.alertmanager.silences()),
+        ]
 
         groups = [components_f, latency_f, errors_f, breakers_f, runbooks_f, incidents_f, am_f]
         flat = [f for g in groups for f in g]
@@ -227,12 +232,14 @@ class Poller:
             section=Section("prometheus", ok=health_err is None, error=health_err, fetched_at=now),
         )
         sources = {
-            "prometheus": self._status("prometheus", prom_outcomes, now, cfg.prometheus.url, None),
+            "prometheus": self._status(
+                "prometheus", prom_outcomes, now, redact(cfg.prometheus.url), None
+            ),
             "alertmanager": self._status(
                 "alertmanager",
                 am_o,
                 now,
-                self.alertmanager.last_peer,
+                redact(self.alertmanager.last_peer) if self.alertmanager.last_peer else None,
                 self._peer_detail(),
             ),
         }
@@ -365,7 +372,7 @@ class Poller:
         errs = {u: e for u, e in self.alertmanager.peer_errors.items() if e}
         if not errs:
             return None
-        return "; ".join(f"{u}: {e}" for u, e in errs.items())
+        return redact("; ".join(f"{u}: {e}" for u, e in errs.items()))
 
 
 def _ratio(samples: list[Sample] | None) -> float | None:
