@@ -195,6 +195,16 @@ def _run(argv: Sequence[str] | None) -> int:
     except ConfigError as e:
         print(f"oncall-tui: {e}", file=sys.stderr)
         return EXIT_USAGE
+    from oncall_tui.sources.errors import AuthSetupError
+
+    try:
+        return _command(args, config)
+    except AuthSetupError as e:  # a token or CA file named in the config is missing
+        print(f"oncall-tui: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _command(args: argparse.Namespace, config: Config) -> int:
     if args.command == "snapshot":
         return _snapshot(args, config)
     if args.command == "demo":
@@ -202,9 +212,18 @@ def _run(argv: Sequence[str] | None) -> int:
 
         demo_status: int = run_demo(args, config)
         return demo_status
+    from oncall_tui.journal import JournalError
     from oncall_tui.ui.app import run_app
 
-    tui_status: int = run_app(config)
+    try:
+        tui_status: int = run_app(config)
+    except JournalError as e:
+        print(
+            f"oncall-tui: {e}\n  acks need the journal; choose another file with "
+            "ONCALL_TUI_JOURNAL (or journal in the config), or run with --read-only",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return tui_status
 
 

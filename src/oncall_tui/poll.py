@@ -17,7 +17,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
-from oncall_tui.config_types import Config
+from oncall_tui.config_types import Config, HttpAuth
 from oncall_tui.model import alerts as alerts_model
 from oncall_tui.model.breakers import breakers_from
 from oncall_tui.model.health import compute_health
@@ -45,7 +45,7 @@ from oncall_tui.queries import (
     runbook_queries,
 )
 from oncall_tui.sources.alertmanager import AlertmanagerClient
-from oncall_tui.sources.errors import BadResponse, SourceError, Unreachable
+from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
 from oncall_tui.sources.http import make_http_client, redact
 from oncall_tui.sources.prometheus import PrometheusClient
 
@@ -134,8 +134,8 @@ class Poller:
         self.config = config
         self.journal = journal
         self.clock = clock
-        self._prom_http: httpx.AsyncClient = make_http_client(config.prometheus.auth)
-        self._am_http: httpx.AsyncClient = make_http_client(config.alertmanager.auth)
+        self._prom_http: httpx.AsyncClient = _client("prometheus", config.prometheus.auth)
+        self._am_http: httpx.AsyncClient = _client("alertmanager", config.alertmanager.auth)
         self.prometheus = PrometheusClient(config.prometheus.url, self._prom_http)
         self.alertmanager = AlertmanagerClient(config.alertmanager.urls, self._am_http)
         self._incidents = _IncidentCache()
@@ -373,6 +373,14 @@ class Poller:
         if not errs:
             return None
         return redact("; ".join(f"{u}: {e}" for u, e in errs.items()))
+
+
+def _client(source: str, auth: HttpAuth) -> httpx.AsyncClient:
+    """The source's HTTP client; a missing token or CA file says which source needs it."""
+    try:
+        return make_http_client(auth)
+    except AuthSetupError as e:
+        raise AuthSetupError(f"{source}: {e}") from None
 
 
 def _ratio(samples: list[Sample] | None) -> float | None:

@@ -226,7 +226,18 @@ def make_app(
 
 
 def run_app(config: Config, actions: AppActions | None = None) -> int:
-    """Run the TUI until the user quits; the exit code for the CLI."""
-    app = make_app(config, actions=actions)
-    result = app.run()
-    return int(result or app.return_code or 0)
+    """Run the TUI until the user quits; the exit code for the CLI.
+
+    Without `actions`, the real backend: the journal (acks survive a restart), the
+    poller reading it, and acks / runbook runs through it."""
+    from oncall_tui.actions.app_actions import live_backend
+
+    poller, live, journal = live_backend(config)
+    try:
+        app = make_app(config, poller, actions=actions or live)
+        app.owns_poller = True
+        result = app.run()
+        return int(result or app.return_code or 0)
+    finally:
+        if journal is not None:
+            journal.close()

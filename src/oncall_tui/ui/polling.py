@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from textual import work
 from textual.app import App
@@ -37,6 +37,7 @@ class PollingMixin(App[int]):
 
     def init_polling(self) -> None:
         self.paused = False
+        self._outbox_busy = False
         self.polling = False
         self.poll_error: str | None = None
         self.backoff = Backoff(self.config.refresh_s)
@@ -89,6 +90,7 @@ class PollingMixin(App[int]):
         if message.generation != self._generation or not self.is_running:
             return  # superseded (R, window change) while running, or shutting down
         new = message.snapshot
+        self._after_poll(new)
         self.view = merge(self.view, new)
         self.overview.update_snapshot(self.view)
         self.app.refresh_bindings()
@@ -111,6 +113,28 @@ class PollingMixin(App[int]):
         self.poll_error = clean(message.error, one_line=True)
         self._arm(self.backoff.failed())
         self.overview.refresh_status()
+
+    def _after_poll(self, snapshot: Snapshot) -> None:
+        """Let the action backend work its outbox on what this poll saw (deliver pending
+        acks, extend until-resolved ones). Its own worker: a poll restarted by R must not
+        cancel a delivery half-way, and one runs at a time."""
+        after = getattr(getattr(self, "actions", None), "after_poll", None)
+        if callable(after) and not self._outbox_busy and not self.config.read_only:
+            self._outbox_busy = True
+            self._work_outbox(after, snapshot)
+
+    @work(group="outbox", exit_on_error=False)
+    async def _work_outbox(
+        self, after: Callable[[Snapshot], Awaitable[list[str]]], snapshot: Snapshot
+    ) -> None:
+        try:
+            words = await after(snapshot)
+        except Exception as exc:  # the outbox keeps its items; the next poll retries
+            words = [f"outbox: {type(exc).__name__}: {exc}"]
+        finally:
+            self._outbox_busy = False
+        for line in words:
+            self.notify(clean(line), title="Acks", markup=False, timeout=6)
 
     def _arm(self, delay: float) -> None:
         self._disarm()

@@ -1,0 +1,118 @@
+"""The real action backend of the TUI: acks through the journal's outbox, runbook runs
+through the journal, both on the poller's Alertmanager client (one connection pool).
+
+It is what `ui.actions_protocol.AppActions` asks for, plus `after_poll`, which the app
+calls after every poll so pending acks are delivered and until-resolved acks extended.
+Everything here runs on the app's event loop; nothing imports Textual.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from oncall_tui.actions.ack import AckService
+from oncall_tui.actions.outbox import AckResult
+from oncall_tui.actions.runbook_runs import RunbookService
+from oncall_tui.config_types import Config, Runbook
+from oncall_tui.journal import Journal
+from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.poll import Poller
+from oncall_tui.sources.alertmanager import AlertmanagerClient
+from oncall_tui.sources.runbooks import plan_run, runbooks_for
+
+
+class ActionFailed(RuntimeError):
+    """Alertmanager refused the ack / un-ack (its text is in the message)."""
+
+
+def _outcome(result: AckResult) -> str:
+    """The result's words; a refusal raises, so the UI shows it as an error."""
+    if result.status == "rejected":
+        raise ActionFailed(result.message)
+    return result.message
+
+
+class LiveActions:
+    def __init__(
+        self,
+        config: Config,
+        alertmanager: AlertmanagerClient,
+        journal: Journal,
+        *,
+        clock: Callable[[], float] = time.time,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.env = os.environ if env is None else env
+        self.acks = AckService(
+            alertmanager,
+            journal,
+            config.user,
+            config.ack,
+            clock,
+            read_only=config.read_only,
+            refresh_s=config.refresh_s,
+        )
+        self.runs = RunbookService(journal, config.user, clock)
+
+    async def ack(
+        self, alerts: Sequence[Alert], duration_s: float, comment: str, until_resolved: bool
+    ) -> str:
+        return _outcome(await self.acks.ack(alerts, duration_s, comment, until_resolved))
+
+    async def unack(self, alert: Alert, silence_id: str) -> str:
+        return _outcome(await self.acks.unack(alert, silence_id))
+
+    def runbooks_for(self, alert: Alert) -> list[Runbook]:
+        ordered, _linked = runbooks_for(alert, self.config.runbooks)
+        return ordered
+
+    async def run_runbook(
+        self, runbook: Runbook, alert: Alert, on_output: Callable[[str], None]
+    ) -> tuple[bool, str]:
+        if self.config.read_only:
+            raise ActionFailed("read-only mode: running runbooks is disabled")
+        plan = plan_run(runbook, alert, self.env)
+        result = await self.runs.run(plan, alert, on_output)
+        if result.ok:
+            code = result.exit_code if result.exit_code is not None else result.http_status
+            return True, f"ok ({code}) in {result.duration_s:.1f}s"
+        return False, result.error or "failed"
+
+    async def after_poll(self, snapshot: Snapshot) -> list[str]:
+        """Deliver what the outbox holds and keep until-resolved acks alive. The alerts
+        and silences are passed only when this poll could read them."""
+        section_ok = snapshot.alerts.section.ok
+        alerts = snapshot.alerts.items if section_ok else None
+        silences = snapshot.alerts.silences if section_ok else None
+        return await self.acks.tick(alerts, silences)
+
+
+def open_journal(config: Config) -> Journal | None:
+    """The journal of `config` (created when missing). Read-only mode never creates one
+    and runs without it when it cannot be read. Raises JournalError otherwise: acks
+    without a journal could be lost, so the caller says so instead of going on."""
+    from oncall_tui.journal import JournalError, default_journal_path
+
+    path = Path(config.journal_path) if config.journal_path else default_journal_path()
+    if config.read_only:
+        if not path.is_file():
+            return None
+        try:
+            return Journal(path)
+        except JournalError:
+            return None
+    return Journal(path)
+
+
+def live_backend(config: Config) -> tuple[Poller, LiveActions | None, Journal | None]:
+    """The poller and actions the TUI runs on, sharing one journal and one Alertmanager
+    client. No actions in read-only mode."""
+    journal = open_journal(config)
+    poller = Poller(config, journal=journal)
+    if config.read_only or journal is None:
+        return poller, None, journal
+    return poller, LiveActions(config, poller.alertmanager, journal), journal
