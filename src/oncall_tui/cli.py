@@ -57,6 +57,17 @@ def _duration(text: str) -> float:
     return seconds
 
 
+def _speed(text: str) -> float:
+    """argparse type of `demo --speed`: a factor between 0.1 and 1000."""
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.1 <= speed <= 1000:
+        raise argparse.ArgumentTypeError(f"must be between 0.1 and 1000, got {text}")
+    return speed
+
+
 def _common_flags() -> argparse.ArgumentParser:
     """Flags accepted before and after the sub-command. SUPPRESS as the default keeps a
     flag given before `snapshot` from being reset by the sub-command's parser."""
@@ -101,6 +112,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--alertmanager-bin", metavar="PATH", help="Alertmanager binary")
     demo.add_argument(
         "--no-tui", action="store_true", help="only start the servers and print their URLs"
+    )
+    demo.add_argument(
+        "--speed",
+        metavar="X",
+        type=_speed,
+        help="simulated time runs X times faster (0.1-1000; default 1, or "
+        "ONCALL_TUI_DEMO_SPEED): at 10 a backend degrades within seconds",
+    )
+    demo.add_argument("--seed", metavar="N", type=int, help="random seed of the simulation")
+    demo.add_argument(
+        "--no-auto-degrade",
+        action="store_true",
+        help="backends never degrade by themselves (a calm demo)",
+    )
+    demo.add_argument(
+        "--history-days",
+        metavar="DAYS",
+        type=float,
+        default=7.0,
+        help="days of past incidents and runbook runs to backfill (0: none; default 7)",
     )
     snap = sub.add_parser(
         "snapshot",

@@ -45,9 +45,9 @@ def rule_windows(timing: Timing) -> tuple[int, int, int, int]:
     floor = 4 * scrape_interval_s(timing)
     return (
         max(floor, round(60 / timing.speed)),
-        max(1, round(30 / timing.speed)),
+        max(1, round(10 / timing.speed)),
         max(floor, round(30 / timing.speed)),
-        max(1, round(15 / timing.speed)),
+        max(1, round(10 / timing.speed)),
     )
 
 

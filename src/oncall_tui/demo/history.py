@@ -9,6 +9,7 @@ The series look like what the live demo produces: `ALERTS` as the demo's rules w
 
 from __future__ import annotations
 
+import math
 import random
 import subprocess
 from collections.abc import Iterator
@@ -198,28 +199,24 @@ def backfill(
     data_dir.mkdir(parents=True, exist_ok=True)
     source = data_dir.parent / "history.om"
     source.write_text(openmetrics(h))
-    try:
-        done = subprocess.run(
-            [
-                promtool,
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                "--quiet",
-                str(source),
-                str(data_dir),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise HistoryError(f"promtool could not backfill the demo history: {e}") from e
+    # One block for the whole history: promtool's default cuts 2 h blocks, 84 for a week,
+    # which takes ~15 s instead of well under one. Older promtools lack the flag.
+    argv = [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet"]
+    span = f"--max-block-duration={max(2, math.ceil(days * 24))}h"
+    done = _promtool([*argv, span, str(source), str(data_dir)], timeout_s)
+    if done.returncode != 0 and "max-block-duration" in (done.stderr or ""):
+        done = _promtool([*argv, str(source), str(data_dir)], timeout_s)
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).splitlines()[-5:])
         raise HistoryError(f"promtool failed ({done.returncode}): {tail}")
     return h
+
+
+def _promtool(argv: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise HistoryError(f"promtool could not backfill the demo history: {e}") from e
 
 
 def seed_journal(journal_path: Path, h: History) -> None:

@@ -43,7 +43,8 @@ class Timing:
 
     @property
     def first_degrade_s(self) -> float:
-        return self.scaled(60.0)
+        # Soon after start: a newcomer should see a firing alert within half a minute.
+        return self.scaled(3.0)
 
     @property
     def degrade_every_s(self) -> float:
