@@ -189,8 +189,11 @@ def _speed(args: argparse.Namespace) -> float:
     try:
         speed = float(raw)
     except ValueError:
-        return 1.0
-    return speed if 0.1 <= speed <= 1000 else 1.0
+        speed = 0.0
+    if 0.1 <= speed <= 1000:
+        return speed
+    print(f"oncall-tui demo: {SPEED_ENV}={raw!r} is not a factor between 0.1 and 1000; using 1")
+    return 1.0
 
 
 def run_demo(args: argparse.Namespace, config: Config) -> int:
