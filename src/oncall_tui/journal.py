@@ -1,4 +1,5 @@
-"""The durable journal (SQLite, stdlib sqlite3): the outbox, delivered acks, runbook runs.
+"""The durable journal (SQLite, stdlib sqlite3): the outbox, delivered acks, runbook
+runs, and runbook triggers waiting to be retried.
 
 Everything that changes the world is written here *before* it is sent, so nothing is
 lost when no Alertmanager answers or the tool is killed: a restart resumes the outbox.
@@ -8,6 +9,7 @@ WAL mode, a busy timeout, short transactions, and writes that claim outbox items
 `BEGIN IMMEDIATE` (one writer at a time) — `due()` pushes a claimed item's
 `next_try_at` forward by a lease, so two copies never deliver the same item at once.
 A copy that dies mid-delivery simply lets the lease run out; the next one retries.
+`due_triggers()` claims undelivered runbook triggers the same way.
 
 Times are POSIX seconds (float). The schema has a version and forward migrations.
 """
@@ -20,14 +22,23 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import platformdirs
 
-OutboxOp = Literal["ack", "unack", "extend"]
-OutboxState = Literal["pending", "sent", "failed", "cancelled"]
+# Re-exported: callers import the record types from here.
+from oncall_tui.journal_rows import AckRecord as AckRecord
+from oncall_tui.journal_rows import OutboxItem as OutboxItem
+from oncall_tui.journal_rows import OutboxOp as OutboxOp
+from oncall_tui.journal_rows import OutboxState as OutboxState
+from oncall_tui.journal_rows import RunRecord as RunRecord
+from oncall_tui.journal_rows import TriggerItem as TriggerItem
+from oncall_tui.journal_rows import TriggerState as TriggerState
+from oncall_tui.journal_rows import ack_record as _ack_record
+from oncall_tui.journal_rows import outbox_item as _outbox_item
+from oncall_tui.journal_rows import run_record as _run_record
+from oncall_tui.journal_rows import trigger_item as _trigger_item
 
 OUTPUT_TAIL_MAX = 16_000
 """Characters of a run's output kept: enough to read the end of a failure."""
@@ -83,6 +94,26 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX runs_started ON runs (started_at);
     """,
+    # 2: runbook triggers whose request never left, kept for retry (actions/trigger_outbox).
+    """
+    CREATE TABLE triggers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        runbook TEXT NOT NULL,
+        alert TEXT,
+        by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL NOT NULL,
+        last_error TEXT,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sent', 'failed', 'cancelled')),
+        run_id INTEGER REFERENCES runs (id),
+        sent_at REAL,
+        target TEXT NOT NULL DEFAULT '',
+        digest TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX triggers_due ON triggers (state, next_try_at);
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -94,74 +125,6 @@ def default_journal_path() -> Path:
 
 class JournalError(RuntimeError):
     """The journal cannot be opened or is newer than this tool understands."""
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    id: int
-    op: OutboxOp
-    payload: dict[str, Any]
-    fingerprints: tuple[str, ...]
-    created_at: float
-    attempts: int
-    next_try_at: float
-    last_error: str | None
-    state: OutboxState
-    result: str | None  # the silence id, once sent
-    sent_at: float | None
-    dedupe_key: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class AckRecord:
-    """A delivered acknowledgement."""
-
-    fingerprint: str
-    silence_id: str
-    by: str
-    acked_at: float
-    until: float | None
-    until_resolved: bool
-    labels: dict[str, str]
-    active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    """A runbook run this tool triggered; `ended_at` None while it runs (or if the tool
-    died while it ran)."""
-
-    id: int
-    runbook: str
-    target: str
-    by: str
-    started_at: float
-    ended_at: float | None
-    ok: bool | None
-    exit_code: int | None
-    output_tail: str
-    fingerprint: str | None
-
-
-def _outbox_item(row: sqlite3.Row) -> OutboxItem:
-    d = dict(row)
-    d["payload"] = json.loads(d["payload"])
-    d["fingerprints"] = tuple(json.loads(d["fingerprints"]))
-    return OutboxItem(**d)
-
-
-def _ack_record(row: sqlite3.Row) -> AckRecord:
-    d = dict(row)
-    del d["id"]
-    d["labels"] = json.loads(d["labels"])
-    d["until_resolved"], d["active"] = bool(d["until_resolved"]), bool(d["active"])
-    return AckRecord(**d)
-
-
-def _run_record(row: sqlite3.Row) -> RunRecord:
-    d = dict(row)
-    d["ok"] = None if d["ok"] is None else bool(d["ok"])
-    return RunRecord(**d)
 
 
 class Journal:
@@ -372,10 +335,14 @@ class Journal:
         return out
 
     def prune(self, before: float) -> int:
-        """Delete finished outbox items created before `before`; how many went."""
+        """Delete finished outbox items (and finished triggers) created before `before`;
+        how many outbox items went."""
         with self._write() as db:
             cursor = db.execute(
                 "DELETE FROM outbox WHERE state != 'pending' AND created_at < ?", (before,)
+            )
+            db.execute(
+                "DELETE FROM triggers WHERE state != 'pending' AND created_at < ?", (before,)
             )
             return cursor.rowcount
 
@@ -482,3 +449,96 @@ class Journal:
             (since,),
         )
         return {r["runbook"]: (int(r["n"]), int(r["good"] or 0)) for r in rows}
+
+    # -- runbook triggers waiting for retry -------------------------------------------
+
+    def enqueue_trigger(
+        self,
+        runbook: str,
+        alert: Mapping[str, Any] | None,
+        by: str,
+        *,
+        run_id: int | None,
+        target: str,
+        digest: str,
+        error: str,
+        next_try_at: float,
+        now: float | None = None,
+    ) -> int:
+        """Keep a trigger whose first try never reached its server (that try counts as
+        attempt 1, `error` says why); due again at `next_try_at`."""
+        at = time.time() if now is None else now
+        body = None if alert is None else json.dumps(dict(alert), sort_keys=True)
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO triggers (runbook, alert, by, created_at, attempts, next_try_at, "
+                "last_error, run_id, target, digest) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                (runbook, body, by, at, next_try_at, error, run_id, target, digest),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def due_triggers(self, now: float, *, lease_s: float = 60.0) -> list[TriggerItem]:
+        """Pending triggers whose time has come, oldest first, claimed for `lease_s` (as
+        `due` does): no other copy of the tool sends them meanwhile. The lease must
+        outlast the request, or another copy could send the same trigger again."""
+        if not self._read(
+            "SELECT 1 FROM triggers WHERE state = 'pending' AND next_try_at <= ? LIMIT 1", (now,)
+        ):
+            return []
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT * FROM triggers WHERE state = 'pending' AND next_try_at <= ? ORDER BY id",
+                (now,),
+            ).fetchall()
+            db.executemany(
+                "UPDATE triggers SET next_try_at = ? WHERE id = ?",
+                [(now + lease_s, r["id"]) for r in rows],
+            )
+        return [_trigger_item(r) for r in rows]
+
+    def mark_trigger_sent(self, trigger_id: int, *, now: float | None = None) -> None:
+        """Delivered: the server answered (with success)."""
+        at = time.time() if now is None else now
+        with self._write() as db:
+            db.execute(
+                "UPDATE triggers SET state = 'sent', sent_at = ?, attempts = attempts + 1, "
+                "last_error = NULL WHERE id = ? AND state = 'pending'",
+                (at, trigger_id),
+            )
+
+    def mark_trigger_failed_attempt(self, trigger_id: int, error: str, next_try_at: float) -> None:
+        """Another try that never reached the server; stays pending until `next_try_at`."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE triggers SET attempts = attempts + 1, last_error = ?, next_try_at = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (error, next_try_at, trigger_id),
+            )
+
+    def mark_trigger_rejected(self, trigger_id: int, error: str, *, attempted: bool) -> None:
+        """Final, never retried: sent and answered with an error (`attempted`), or it
+        cannot be sent any more (runbook gone or changed, too old)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE triggers SET state = 'failed', attempts = attempts + ?, last_error = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (int(attempted), error, trigger_id),
+            )
+
+    def cancel_trigger(self, trigger_id: int, reason: str) -> bool:
+        """Withdraw a pending trigger. False if it was no longer pending."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE triggers SET state = 'cancelled', last_error = ? "
+                "WHERE id = ? AND state = 'pending'",
+                (reason, trigger_id),
+            )
+            return cursor.rowcount > 0
+
+    def trigger(self, trigger_id: int) -> TriggerItem | None:
+        rows = self._read("SELECT * FROM triggers WHERE id = ?", (trigger_id,))
+        return _trigger_item(rows[0]) if rows else None
+
+    def pending_triggers(self) -> list[TriggerItem]:
+        rows = self._read("SELECT * FROM triggers WHERE state = 'pending' ORDER BY id")
+        return [_trigger_item(r) for r in rows]

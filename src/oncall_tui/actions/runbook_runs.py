@@ -1,33 +1,43 @@
 """Runbook runs, journal first: a run is recorded before anything starts, so a crash
-mid-run still leaves a trace, and its outcome is recorded when it ends."""
+mid-run still leaves a trace, and its outcome is recorded when it ends.
+
+An http runbook whose request never left (its server unreachable) is not a failed run
+but an undelivered trigger: it is queued in the journal and retried by `retry_due`
+(see `actions.trigger_outbox` for exactly what is retried and what never is)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
+from oncall_tui.actions.trigger_outbox import TRIGGER_MAX_AGE_S, TriggerJournal, TriggerOutbox
+from oncall_tui.config_types import Runbook
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import RunPlan, RunResult, execute
 
 
-class RunJournal(Protocol):
+class RunJournal(TriggerJournal, Protocol):
     """The part of `journal.Journal` this service needs."""
 
     def record_run_started(
         self, runbook: str, target: str, by: str, started_at: float, fingerprint: str | None
     ) -> int: ...
 
-    def record_run_finished(
-        self, run_id: int, ended_at: float, ok: bool, exit_code: int | None, output_tail: str
-    ) -> None: ...
-
 
 class RunbookService:
-    def __init__(self, journal: RunJournal, user: str, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        journal: RunJournal,
+        user: str,
+        clock: Callable[[], float],
+        *,
+        max_trigger_age_s: float = TRIGGER_MAX_AGE_S,
+    ) -> None:
         self.journal = journal
         self.user = user
         self.clock = clock
+        self.triggers = TriggerOutbox(journal, user, clock, max_age_s=max_trigger_age_s)
 
     async def run(
         self,
@@ -37,7 +47,9 @@ class RunbookService:
         cancel: asyncio.Event | None = None,
     ) -> RunResult:
         """Record, run, record the outcome. The outcome is recorded even when the run
-        itself is cancelled from outside (the task) or fails unexpectedly."""
+        itself is cancelled from outside (the task) or fails unexpectedly. A request
+        that was never sent is queued for retry instead (its run record stays open
+        until a retry gets through); the result's error says so in words."""
         fingerprint = alert.fingerprint if alert is not None else plan.fingerprint
         run_id = self.journal.record_run_started(
             runbook=plan.name,
@@ -47,11 +59,17 @@ class RunbookService:
             fingerprint=fingerprint,
         )
         result: RunResult | None = None
+        queued = False
         try:
             result = await execute(plan, on_output, cancel)
+            if result.not_sent:
+                result = self.triggers.queue(plan, alert, run_id, result)
+                queued = True
             return result
         finally:
-            if result is None:
+            if queued:
+                pass  # the trigger's retry records the outcome
+            elif result is None:
                 # execute() reports runbook failures in its result; reaching here means
                 # the task was cancelled or something broke around it.
                 self.journal.record_run_finished(
@@ -61,6 +79,17 @@ class RunbookService:
                 self.journal.record_run_finished(
                     run_id, self.clock(), result.ok, result.exit_code, _tail_with_error(result)
                 )
+
+    async def retry_due(
+        self, catalogue: Sequence[Runbook], env: Mapping[str, str], now: float
+    ) -> list[str]:
+        """Retry the undelivered triggers that are due, planned again with the runbooks
+        of `catalogue` and `env`; what changed, in words (nothing for "still waiting")."""
+        return await self.triggers.retry_due(catalogue, env, now)
+
+    def pending_triggers_words(self) -> list[str]:
+        """One line per trigger still waiting for delivery, for the screen."""
+        return self.triggers.pending_words()
 
 
 def _tail_with_error(result: RunResult) -> str:

@@ -59,6 +59,11 @@ class RunResult:
     output_tail: str = ""
     error: str | None = None
     """Why it did not succeed, in words (None when ok)."""
+    not_sent: bool = False
+    """An http runbook whose request certainly never left: no connection could be made
+    (refused, DNS failure, connect timeout). Only then is a retry safe; after a read
+    timeout or an error status the job may have started, and a retry could run it twice.
+    Never set for exec runbooks: those run here, a missing program is just a failure."""
 
 
 class _Tail:
@@ -242,6 +247,13 @@ async def _execute_http(
         return RunResult(ok=False, duration_s=elapsed, output_tail=tail.text(), error=error)
     try:
         response = request.result()
+    except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+        # Before TimeoutException: a connect timeout is one, but nothing was sent.
+        error = f"request failed: could not connect to {redact_url(plan.url)}: {_reason(e)}"
+        emit(error)
+        return RunResult(
+            ok=False, duration_s=elapsed, output_tail=tail.text(), error=error, not_sent=True
+        )
     except httpx.TimeoutException:
         error = f"timed out after {format_duration(plan.timeout_s)}"
         emit(error)
@@ -262,3 +274,11 @@ async def _execute_http(
         output_tail=tail.text(),
         error=None if ok else f"HTTP {response.status_code} {response.reason_phrase}",
     )
+
+
+def _reason(e: httpx.HTTPError) -> str:
+    """The exception's words (httpx leaves a connect timeout's message empty)."""
+    text = str(e).strip()
+    if text:
+        return text
+    return "connect timeout" if isinstance(e, httpx.ConnectTimeout) else type(e).__name__
