@@ -1,0 +1,112 @@
+"""Run every benchmark and write the Markdown report.
+
+    python -m benchmarks.run [--quick] [--out benchmarks/RESULTS.md]
+                             [--only model,poll,tui,process] [--worlds demo,large]
+
+The server benchmarks start one world at a time (real Prometheus + Alertmanager on
+loopback, in a temp dir) and stop it before the next: the 2 cores are shared.
+`benchmarks/NOTES.md`, when present, is the hand-written reading of the profiles and
+is copied into the report under the verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import machine, report
+from benchmarks.stats import Section
+
+ALL = ("model", "poll", "tui", "process")
+WORLDS = ("demo", "large")
+NOTES = Path(__file__).with_name("NOTES.md")
+
+
+def _merge(into: dict[str, Section], section: Section) -> None:
+    """Sections of the same benchmark from several worlds become one."""
+    have = into.get(section.title)
+    if have is None:
+        into[section.title] = section
+    else:
+        have.results += section.results
+        have.notes += section.notes
+
+
+def _say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def _summary(sections: list[Section]) -> list[str]:
+    lines = []
+    for s in sections:
+        for r in s.results:
+            if r.over and r.budget is not None:
+                lines.append(
+                    f"- OVER: *{r.name}* — {r.budget.stat} {report._num(r.held(), r.unit)} "
+                    f"{r.unit} against < {report._num(r.budget.limit, r.unit)} {r.unit}"
+                )
+    if NOTES.exists():
+        lines += ["", NOTES.read_text().strip()]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, 10 s idle")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/RESULTS.md"))
+    parser.add_argument("--only", default=",".join(ALL), help=f"subset of {','.join(ALL)}")
+    parser.add_argument("--worlds", default=",".join(WORLDS), help="subset of demo,large")
+    args = parser.parse_args(argv)
+    only = [x for x in args.only.split(",") if x]
+    worlds = [x for x in args.worlds.split(",") if x]
+    unknown = (set(only) - set(ALL)) | (set(worlds) - set(WORLDS))
+    if unknown:
+        parser.error(f"unknown: {', '.join(sorted(unknown))}")
+
+    machine_rows = machine.describe()
+    sections: dict[str, Section] = {}
+    started = time.monotonic()
+    if "model" in only:
+        from benchmarks import bench_model
+
+        _say("model at scale")
+        _merge(sections, bench_model.run(args.quick))
+
+    server_benches: list[tuple[str, Callable[..., Section]]] = []
+    if "poll" in only:
+        from benchmarks import bench_poll
+
+        server_benches.append(("poll", bench_poll.run))
+    if "tui" in only:
+        from benchmarks import bench_tui
+
+        server_benches.append(("tui", bench_tui.run))
+    if "process" in only:
+        from benchmarks import bench_process
+
+        server_benches.append(("process", bench_process.run))
+    if server_benches:
+        from benchmarks.world import world
+
+        for name in worlds:
+            _say(f"starting world {name}")
+            with world(name) as w:
+                for bench, fn in server_benches:
+                    _say(f"{bench} on {name}")
+                    _merge(sections, fn([w], args.quick))
+            _say(f"world {name} stopped")
+
+    ordered = list(sections.values())
+    command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    text = report.render(machine_rows, ordered, _summary(ordered), command, machine.load())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    _say(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
