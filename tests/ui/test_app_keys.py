@@ -514,3 +514,90 @@ async def test_command_palette_offers_the_actions(config: Config) -> None:
 
 def test_asyncio_is_used() -> None:
     assert asyncio.iscoroutinefunction(FakePoller().poll)
+
+
+GLOBAL_KEYS = ("q", "t", "1", "5", "p", "R", "question_mark", "slash")
+
+
+async def test_app_keys_do_not_fall_through_a_dialog(config: Config) -> None:
+    """Over a dialog, keys it does not bind do nothing: `q` must not quit the app from
+    the runbook confirmation, `t` / `1` / `p` / `R` must not act behind it."""
+    from oncall_tui.ui.screens.dialogs import AckDialog, ConfirmScreen
+
+    poller = FakePoller()
+    app = app_for(config, poller, actions=FakeActions())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        select_row(app, "fp-lat-1")
+        await pilot.press("r", "enter")  # the picker's first runbook -> its confirmation
+        await until(lambda: isinstance(app.screen, ConfirmScreen), pilot)
+        theme, calls = app.theme, poller.calls
+        await pilot.press(*GLOBAL_KEYS)
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, ConfirmScreen)  # still open: q did not quit
+        # ... and the overview's footer behind the dialog shows them off, not live.
+        for action in ("quit", "cycle_theme", "pause", "refresh", "help", "filter"):
+            assert enabled(app, action) is None, action
+        assert app.is_running and app.return_code is None
+        assert (app.theme, app.paused, app.window_s) == (theme, False, 3600.0)
+        assert poller.calls == calls  # R did not poll
+        await pilot.press("n")
+        await until(lambda: app.screen is app.overview, pilot)
+        # The ack dialog with the focus off its text fields (on the checkbox).
+        await pilot.press("A")
+        await until(lambda: isinstance(app.screen, AckDialog), pilot)
+        await pilot.press("tab", "tab")
+        await pilot.press(*GLOBAL_KEYS)
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, AckDialog)
+        assert (app.theme, app.paused, app.window_s) == (theme, False, 3600.0)
+        assert poller.calls == calls
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot)
+        # Back on the overview the same keys act again.
+        await pilot.press("p")
+        assert app.paused
+
+
+async def test_keys_typed_into_text_fields_are_text(config: Config) -> None:
+    from textual.widgets import Input
+
+    from oncall_tui.ui.screens.dialogs import AckDialog
+
+    poller = FakePoller()
+    app = app_for(config, poller, actions=FakeActions())
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        theme, calls = app.theme, poller.calls
+        typed = ("t", "1", "5", "p", "R", "q", "question_mark", "A")
+        await pilot.press("/", *typed)
+        await pilot.pause(0.05)
+        assert app.overview.alerts.filter_input.value == "t15pRq?A"
+        assert (app.theme, app.paused, app.window_s, poller.calls) == (theme, False, 3600.0, calls)
+        assert app.screen is app.overview and app.is_running
+        await pilot.press("escape")
+        select_row(app, "fp-lat-1")
+        await pilot.press("A")
+        await until(lambda: isinstance(app.screen, AckDialog), pilot)
+        await pilot.press("tab")  # -> the comment field
+        comment = app.screen.query_one("#comment", Input)
+        assert app.focused is comment
+        comment.value = ""
+        await pilot.press("t", "1", "p", "R", "q")
+        await pilot.pause(0.05)
+        assert comment.value == "t1pRq"
+        assert (app.theme, app.paused, app.window_s, poller.calls) == (theme, False, 3600.0, calls)
+        assert isinstance(app.screen, AckDialog)
+
+
+async def test_command_palette_runs_an_app_action(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.1)
+        await pilot.press(*"Pause (p)")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(lambda: app.paused, pilot)
+        assert app.screen is app.overview

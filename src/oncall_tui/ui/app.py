@@ -67,6 +67,13 @@ def _bindings() -> list[BindingType]:
     return bindings
 
 
+OVERVIEW_ACTIONS = (
+    frozenset(b.action.split("(", 1)[0] for b in _bindings() if isinstance(b, Binding))
+    - ALERT_ACTIONS
+)
+"""The app's own keys; they act from the overview only, never through a dialog."""
+
+
 class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "oncall-tui"
@@ -137,12 +144,17 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
     # -- bindings --------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        over_overview = bool(self.screen_stack) and self.screen is self.overview
         if action in ALERT_ACTIONS:
             if self.config.read_only:
                 return False
-            if not self.screen_stack or self.screen is not self.overview:
+            if not over_overview:
                 return None  # a dialog or detail view is open: its keys, not these
             return self.alert_action_allowed(action)
+        if action in OVERVIEW_ACTIONS and not over_overview:
+            # Textual already stops a modal's keys at the modal; greying them in the
+            # overview's footer behind it says so (q there closes, it does not quit).
+            return None
         return True
 
     def app_bindings(self) -> list[Binding]:
