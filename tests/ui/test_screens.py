@@ -275,10 +275,9 @@ async def test_runbook_picker_linked_first_and_marked() -> None:
         assert app.result == RUNBOOKS[1]
 
 
-async def test_runbook_picker_hides_url_passwords_and_shows_arguments() -> None:
+async def test_runbook_picker_hides_url_passwords() -> None:
     runbooks = [
         Runbook("rundeck", "http", url="https://ops:s3cr3t@127.0.0.1:4440/api/41/job/x/run"),
-        Runbook("say", "exec", command=("echo", "two words", "x;y")),
     ]
     app = Host(RunbookPicker(runbooks, linked=()))
     async with app.run_test(size=(100, 24)) as pilot:
@@ -286,7 +285,6 @@ async def test_runbook_picker_hides_url_passwords_and_shows_arguments() -> None:
         shown = screen_text(app)
         assert "s3cr3t" not in shown
         assert "POST https://ops:<redacted>@127.0.0.1:4440/api/41/job/x/run" in shown
-        assert "echo 'two words' 'x;y'" in shown
 
 
 async def test_runbook_picker_type_to_filter() -> None:

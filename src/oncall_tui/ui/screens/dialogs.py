@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from oncall_tui.config_types import AckConfig, Runbook
 from oncall_tui.durations import format_age, format_duration, parse_duration
 from oncall_tui.model.snapshot import Silence
-from oncall_tui.sources.runbooks import redact_url, show_arg
+from oncall_tui.sources.runbooks import redact_url
 from oncall_tui.text import clean, clean_excerpt
 
 from .detail import app_now, local_time
@@ -257,10 +257,10 @@ class ChooseSilenceScreen(ModalScreen[str | None]):
 
 
 def _runbook_target(runbook: Runbook) -> str:
-    """What the runbook runs, on one line, as the confirmation shows it: its argv with
-    argument boundaries visible, or METHOD URL without the URL's password."""
+    """What the runbook runs, on one line: its argv template (the confirmation shows the
+    substituted, quoted argv), or METHOD URL without the URL's password."""
     if runbook.kind == "exec":
-        return " ".join(show_arg(a) for a in runbook.command)
+        return " ".join(runbook.command)
     return f"{runbook.method} {redact_url(runbook.url or '')}"
 
 
