@@ -68,7 +68,8 @@ class RunbookService:
             return result
         finally:
             if queued:
-                pass  # the trigger's retry records the outcome
+                # Left open: the trigger's retry records the outcome in this run.
+                pass
             elif result is None:
                 # execute() reports runbook failures in its result; reaching here means
                 # the task was cancelled or something broke around it.
