@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from oncall_tui.config_types import HealthConfig
+from oncall_tui.model.health import compute_health
 from oncall_tui.model.snapshot import (
     Alert,
     Alerts,
@@ -14,7 +16,6 @@ from oncall_tui.model.snapshot import (
     ComponentHealth,
     ErrorRate,
     Health,
-    HealthTerm,
     Incident,
     Incidents,
     Latency,
@@ -24,7 +25,6 @@ from oncall_tui.model.snapshot import (
     Section,
     ServiceLatency,
     Silence,
-    SloCheck,
     Snapshot,
     SourceStatus,
 )
@@ -123,6 +123,14 @@ def default_alerts(now: float = NOW) -> tuple[Alert, ...]:
     )
 
 
+COMPONENTS = (
+    ComponentHealth("API Gateway", 0.992),
+    ComponentHealth("Checkout", 0.981),
+    ComponentHealth("Database", 0.998),
+    ComponentHealth("Cache Layer", 0.9995),
+)
+
+
 def snapshot(
     now: float = NOW, window_s: float = 3600.0, alerts: tuple[Alert, ...] | None = None
 ) -> Snapshot:
@@ -131,26 +139,6 @@ def snapshot(
     def fresh(source: str) -> Section:
         return Section(source, ok=True, fetched_at=now)
 
-    health = Health(
-        score=86.3,
-        components=(
-            ComponentHealth("API Gateway", 0.992),
-            ComponentHealth("Checkout", 0.981),
-            ComponentHealth("Database", 0.998),
-            ComponentHealth("Cache Layer", 0.9995),
-        ),
-        slo_checks=(
-            SloCheck("p95 latency", 0.412, 0.3, "s", False, 3.7),
-            SloCheck("error rate", 0.0042, 0.01, "ratio", True, 0.0),
-        ),
-        alert_penalty=3.0,
-        terms=(
-            HealthTerm("availability", 99.3, "mean of 4 components"),
-            HealthTerm("p95 latency", -3.7, "412ms over 300ms"),
-            HealthTerm("alerts", -3.0, "1 warning firing"),
-        ),
-        section=fresh("prometheus"),
-    )
     services = tuple(
         ServiceLatency(
             service=name,
@@ -240,6 +228,11 @@ def snapshot(
             ),
         ),
         section=fresh("alertmanager"),
+    )
+    # Computed by the model, as the poller does: the terms add up to the score.
+    health = replace(
+        compute_health(COMPONENTS, latency, errors, alerts_.items, HealthConfig()),
+        section=fresh("prometheus"),
     )
     return Snapshot(
         taken_at=now,

@@ -432,7 +432,8 @@ async def test_poll_that_raises_is_shown_and_retried(config: Config) -> None:
         assert app.backoff.next_delay() == pytest.approx(0.8)
         await until(lambda: app.poll_error is None, pilot)  # recovers by itself
         assert app.backoff.failures == 0
-        assert poller.calls == 4
+        # Two failures, then the good poll (a loaded machine may already be on the next).
+        assert poller.calls >= 4
 
 
 async def test_bell_for_new_critical_only(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from oncall_tui.ui.state import (
     group_alerts,
     merge,
 )
-from oncall_tui.ui.widgets.format import Palette, bar, level_vs_target, ms, pct, txt
+from oncall_tui.ui.widgets.format import Palette, bar, level_vs_target, ms, num, pct, txt
 from oncall_tui.ui.widgets.sparkline import BLOCKS, bar_chart, resample, sparkline
 from oncall_tui.ui.widgets.status import PollState, status_line
 
@@ -184,3 +184,17 @@ def test_bar_chart_is_as_tall_as_asked() -> None:
     points = [(float(i), v) for i, v in enumerate([0.0, 0.5, 1.0])]
     chart = bar_chart(points, 3, 2, threshold=0.8, ok="green", bad="red").plain.split("\n")
     assert chart == ["  █", " ██"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(7.3, "7"), (142.0, "142"), (0.4, "<1"), (0.0, "0"), (2.5, "2"), (None, "—")],
+)
+def test_counts_are_whole_numbers(value: float | None, shown: str) -> None:
+    assert num(value) == shown
+
+
+def test_factory_health_terms_add_up_to_its_score() -> None:
+    health = snapshot().health
+    assert health.score is not None and health.terms
+    assert sum(t.points for t in health.terms) == pytest.approx(health.score)

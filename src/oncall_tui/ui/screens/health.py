@@ -45,7 +45,8 @@ def availability_class(ratio: float) -> str:
 
 
 def _points(points: float) -> str:
-    return f"{points:+.1f}"
+    # Rounded first and + 0.0: a term worth nothing reads "+0.0", never "-0.0".
+    return f"{round(points, 1) + 0.0:+.1f}"
 
 
 def _measure(value: float | None, unit: str) -> str:
@@ -178,9 +179,13 @@ class HealthBreakdownScreen(DetailScreen):
     def _alert_penalty(self) -> Text:
         penalty = self.health.alert_penalty
         if not penalty:
-            return self._muted("No firing, unsilenced alert costs points right now.")
+            return self._muted("No firing alert costs points right now.")
         text = Text(_points(-penalty), self.style("health-breakdown--bad"))
-        text.append(" points for firing alerts that nobody silenced (by severity, capped).")
+        # As model/health.py counts them: acknowledging does not heal, inhibiting does.
+        text.append(
+            " points for firing alerts, by severity and capped; silenced (acknowledged)"
+            " alerts count too, inhibited ones do not."
+        )
         return text
 
     def parts(self) -> list[RenderableType | Widget]:

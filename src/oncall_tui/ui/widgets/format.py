@@ -89,11 +89,15 @@ def pct(ratio: float | None, digits: int = 1) -> str:
 
 
 def num(x: float | None) -> str:
-    """A count: whole numbers without decimals ("142"), small fractions with one."""
+    """A count of events as a whole number ("142"). Prometheus' `increase()` extrapolates
+    counters to fractions ("7.3 runs") that mean nothing to a reader; a positive count
+    under one still says something happened ("<1")."""
     v = finite(x)
     if v is None:
         return NA
-    return f"{v:.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 10 else f"{v:.1f}"
+    if 0 < v < 0.5:
+        return "<1"
+    return f"{round(v):d}"
 
 
 def dur(seconds: float | None) -> str:

@@ -57,7 +57,11 @@ def health_lines(health: Health, palette: Palette, width: int) -> Text:
             out.append(f"  −{check.penalty:.1f}", style=palette.level("bad"))
         out.append("\n")
     if health.alert_penalty:
-        out.append(f"alerts −{health.alert_penalty:.1f} points\n", style=palette.level("warn"))
+        # Same shape as an SLO line: mark, what, points off.
+        out.append("✖ ", style=palette.level("bad"))
+        out.append("firing alerts")
+        out.append(f"  −{health.alert_penalty:.1f}", style=palette.level("bad"))
+        out.append("\n")
     out.rstrip()
     return out
 
