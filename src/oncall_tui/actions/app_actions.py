@@ -25,7 +25,8 @@ from oncall_tui.sources.runbooks import plan_run, runbooks_for
 
 
 class ActionFailed(RuntimeError):
-    """Alertmanager refused the ack / un-ack (its text is in the message)."""
+    """Alertmanager refused the ack / un-ack, or a runbook run failed (the message
+    says why, in words)."""
 
 
 def _outcome(result: AckResult) -> str:
@@ -72,15 +73,22 @@ class LiveActions:
 
     async def run_runbook(
         self, runbook: Runbook, alert: Alert, on_output: Callable[[str], None]
-    ) -> tuple[bool, str]:
+    ) -> str:
+        """The run's summary; a run that failed raises ActionFailed with its words (as
+        `AppActions` asks: the UI shows it as the failure summary)."""
         if self.config.read_only:
             raise ActionFailed("read-only mode: running runbooks is disabled")
         plan = plan_run(runbook, alert, self.env)
         result = await self.runs.run(plan, alert, on_output)
-        if result.ok:
-            code = result.exit_code if result.exit_code is not None else result.http_status
-            return True, f"ok ({code}) in {result.duration_s:.1f}s"
-        return False, result.error or "failed"
+        if not result.ok:
+            raise ActionFailed(result.error or "failed")
+        code = result.exit_code if result.exit_code is not None else result.http_status
+        return f"ok ({code}) in {result.duration_s:.1f}s"
+
+    def pending_fingerprints(self) -> set[str]:
+        """Alerts whose ack waits in the outbox: the app marks them "ack pending" also
+        on an alert list kept from before the ack (no Alertmanager answering)."""
+        return self.acks.pending_fingerprints()
 
     async def after_poll(self, snapshot: Snapshot) -> list[str]:
         """Deliver what the outbox holds and keep until-resolved acks alive. The alerts

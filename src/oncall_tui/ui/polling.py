@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from textual import work
 from textual.app import App
@@ -91,7 +92,7 @@ class PollingMixin(App[int]):
             return  # superseded (R, window change) while running, or shutting down
         new = message.snapshot
         self._after_poll(new)
-        self.view = merge(self.view, new)
+        self.view = self._mark_pending(merge(self.view, new))
         self.overview.update_snapshot(self.view)
         self.app.refresh_bindings()
         self._notify_new_criticals()
@@ -113,6 +114,20 @@ class PollingMixin(App[int]):
         self.poll_error = clean(message.error, one_line=True)
         self._arm(self.backoff.failed())
         self.overview.refresh_status()
+
+    def _mark_pending(self, view: Snapshot) -> Snapshot:
+        """The outbox as it is now on the alerts shown. While no Alertmanager answers,
+        the alert list is the one kept from before the ack was written: without this
+        it could never say "ack pending" (nor stop saying it once delivered)."""
+        pending_of = getattr(getattr(self, "actions", None), "pending_fingerprints", None)
+        if not callable(pending_of):
+            return view
+        pending = pending_of()
+        items = view.alerts.items
+        if all(a.ack_pending == (a.fingerprint in pending) for a in items):
+            return view
+        marked = tuple(replace(a, ack_pending=a.fingerprint in pending) for a in items)
+        return replace(view, alerts=replace(view.alerts, items=marked))
 
     def _after_poll(self, snapshot: Snapshot) -> None:
         """Let the action backend work its outbox on what this poll saw (deliver pending
