@@ -1,0 +1,631 @@
+"""Issue #5 end to end through the keyboard: the app on its real backend (`live_backend`:
+journal, poller, LiveActions) against a REAL Alertmanager. a / A / u / r pressed in a
+Pilot, the result read back from the Alertmanager's API, the screen and the journal.
+
+The service-level rules (exactly-once, gossip, until-resolved) are tested in
+tests/integration/test_ack.py and test_outbox.py; here: that the keys reach them, and
+that what they did shows on screen. Prometheus is a dead loopback port: the alert
+panel needs only the Alertmanager.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.widgets import Input
+
+from oncall_tui.actions.app_actions import live_backend
+from oncall_tui.actions.outbox import backoff_s
+from oncall_tui.actions.silences import rfc3339
+from oncall_tui.config_types import (
+    AckConfig,
+    AlertmanagerConfig,
+    Config,
+    HttpAuth,
+    PrometheusConfig,
+    Runbook,
+)
+from oncall_tui.demo import servers
+from oncall_tui.journal import Journal
+from oncall_tui.model.snapshot import Alert
+from oncall_tui.ui.app import OncallApp, make_app
+
+pytestmark = pytest.mark.servers
+
+SIZE = (160, 48)
+USER = "tester@host"
+ACK = AckConfig(default_duration_s=3600.0, default_comment="looking into it")
+RUNBOOK = Runbook(
+    "note", "exec", command=("sh", "-c", "echo fixing {labels.alertname}"), timeout_s=10.0
+)
+FAILING = Runbook("broken", "exec", command=("sh", "-c", "echo oops; exit 3"), timeout_s=10.0)
+
+
+# -- the real Alertmanager ----------------------------------------------------------------
+
+
+class Peer:
+    """One real Alertmanager that a test may stop and restart on the same port and
+    storage (its silences persist across restarts, its alerts do not)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.server = servers.start_alertmanager(workdir)
+        self.started = [self.server]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def restart(self, workdir: Path | None = None) -> None:
+        """On the same port; with `workdir`, on fresh storage (all silences lost)."""
+        self.workdir = workdir or self.workdir
+        self.server = servers.start_alertmanager(self.workdir, port=self.server.port)
+        self.started.append(self.server)
+
+    def close(self) -> None:
+        for server in self.started:
+            server.stop()
+
+
+def _need_alertmanager() -> None:
+    try:
+        servers.find_binary(servers.ALERTMANAGER_NAMES, "ONCALL_TUI_ALERTMANAGER_BIN")
+    except servers.MissingBinary as e:
+        pytest.skip(f"real Alertmanager needed: {e}")
+
+
+@pytest.fixture(scope="module")
+def shared_am(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
+    """One Alertmanager for the tests that do not stop it; each uses its own alertname."""
+    _need_alertmanager()
+    peer = Peer(tmp_path_factory.mktemp("am"))
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def own_am(tmp_path: Path) -> Iterator[Peer]:
+    """An Alertmanager of this test alone (it stops / replaces it)."""
+    _need_alertmanager()
+    peer = Peer(tmp_path / "am")
+    yield peer
+    peer.close()
+
+
+def unique_labels(**extra: str) -> dict[str, str]:
+    return {
+        "alertname": f"Keys{uuid.uuid4().hex[:10]}",
+        "severity": "warning",
+        "job": "api",
+        **extra,
+    }
+
+
+def post_alert(url: str, labels: dict[str, str]) -> None:
+    now = time.time()
+    alert = {
+        "labels": labels,
+        "annotations": {"summary": "pilot test alert"},
+        "startsAt": rfc3339(now - 30),
+        "endsAt": rfc3339(now + 600),
+    }
+    httpx.post(url + "/api/v2/alerts", json=[alert], timeout=5).raise_for_status()
+
+
+def silences_of(url: str, alertname: str, state: str | None = "active") -> list[dict[str, Any]]:
+    """The Alertmanager's silences with an `alertname` matcher for `alertname`."""
+    return [
+        s
+        for s in httpx.get(url + "/api/v2/silences", timeout=5).json()
+        if (state is None or s["status"]["state"] == state)
+        and any(m["name"] == "alertname" and m["value"] == alertname for m in s["matchers"])
+    ]
+
+
+def create_silence(url: str, labels: dict[str, str], created_by: str, comment: str) -> str:
+    """A silence made outside this tool, as another user would."""
+    now = time.time()
+    body = {
+        "matchers": [
+            {"name": k, "value": v, "isRegex": False, "isEqual": True} for k, v in labels.items()
+        ],
+        "startsAt": rfc3339(now),
+        "endsAt": rfc3339(now + 7200),
+        "createdBy": created_by,
+        "comment": comment,
+    }
+    r = httpx.post(url + "/api/v2/silences", json=body, timeout=5)
+    r.raise_for_status()
+    return str(r.json()["silenceID"])
+
+
+# -- the app --------------------------------------------------------------------------
+
+
+def live_config(tmp_path: Path, am_urls: list[str], **changes: Any) -> Config:
+    auth = HttpAuth(timeout_s=3.0)
+    config = Config(
+        refresh_s=1.0,
+        user=USER,
+        prometheus=PrometheusConfig(url=f"http://127.0.0.1:{servers.free_port()}", auth=auth),
+        alertmanager=AlertmanagerConfig(urls=tuple(am_urls), auth=auth),
+        ack=ACK,
+        runbooks=(RUNBOOK, FAILING),
+        journal_path=str(tmp_path / "j.sqlite3"),
+    )
+    return replace(config, **changes)
+
+
+@asynccontextmanager
+async def live_app(config: Config) -> AsyncIterator[tuple[OncallApp, Any, Journal | None]]:
+    """The app as `run_app` builds it; yields (app, pilot, journal)."""
+    poller, actions, journal = live_backend(config)
+    app = make_app(config, poller, actions=actions)
+    app.owns_poller = True
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot, journal
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+async def until(
+    cond: Callable[[], object], pilot: Any, timeout: float, what: str, interval: float = 0.05
+) -> None:
+    """Let the app run until `cond()` is true, or fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g}s: {what}")
+        await pilot.pause(interval)
+
+
+def shown_alert(app: OncallApp, alertname: str) -> Alert | None:
+    if app.view is None:
+        return None
+    return next((a for a in app.view.alerts.items if a.alertname == alertname), None)
+
+
+async def select_alert(app: OncallApp, pilot: Any, alertname: str) -> Alert:
+    """Wait until the alert is listed, then put the cursor on its row."""
+    table = app.overview.alerts.table
+
+    def listed() -> bool:
+        alert = shown_alert(app, alertname)
+        return alert is not None and alert.fingerprint in table.rows
+
+    await until(listed, pilot, 10, f"{alertname} listed")
+    alert = shown_alert(app, alertname)
+    assert alert is not None
+    table.move_cursor(row=table.get_row_index(alert.fingerprint))
+    await pilot.pause()
+    assert app.overview.alerts.selected_alert() == alert
+    return alert
+
+
+def screen_text(app: OncallApp) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(s.text for s in strips)
+
+
+def row_text(app: OncallApp, fingerprint: str) -> str:
+    cells = app.overview.alerts.table.get_row(fingerprint)
+    return " | ".join(c.plain for c in cells)
+
+
+async def footer_keys(app: OncallApp, pilot: Any) -> set[str]:
+    """The descriptions of the keys the footer shows."""
+    from textual.widgets._footer import FooterKey
+
+    def shown() -> set[str]:
+        return {str(k.description) for k in app.screen.query(FooterKey) if k.display}
+
+    # The footer recomposes (empty for a moment) whenever the bindings are refreshed.
+    await until(lambda: "Filter" in shown(), pilot, 5, "footer keys")
+    return shown()
+
+
+def messages(app: OncallApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*("space" if c == " " else c for c in text))
+
+
+async def clear_input(pilot: Any, field: Input) -> None:
+    field.focus()
+    await pilot.press("home", "ctrl+k")
+    assert field.value == ""
+
+
+async def polls_pass(app: OncallApp, pilot: Any, count: int) -> None:
+    """Let `count` more polls of the Alertmanager land in the view."""
+
+    def fetched_at() -> float | None:
+        return app.view.alerts.section.fetched_at if app.view is not None else None
+
+    for _ in range(count):
+        seen = fetched_at()
+        await until(lambda: fetched_at() != seen, pilot, 10, "next poll")  # noqa: B023
+
+
+# -- the tests ------------------------------------------------------------------------
+
+
+async def test_a_acks_the_selected_alert_and_the_row_shows_who(
+    shared_am: Peer, tmp_path: Path
+) -> None:
+    from oncall_tui.ui.screens.detail import AlertDetailScreen
+
+    labels = unique_labels(instance="db-1:9100")
+    post_alert(shared_am.url, labels)
+    config = live_config(tmp_path, [shared_am.url])
+    async with live_app(config) as (app, pilot, _journal):
+        alert = await select_alert(app, pilot, labels["alertname"])
+        assert {"Ack", "Ack…", "Un-ack", "Runbook"} <= await footer_keys(app, pilot)
+        pressed_at = time.time()
+        await pilot.press("a")
+        await until(
+            lambda: silences_of(shared_am.url, labels["alertname"]), pilot, 5, "silence", 0.1
+        )
+        (silence,) = silences_of(shared_am.url, labels["alertname"])
+        matchers = {
+            (m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in silence["matchers"]
+        }
+        assert matchers == {(k, v, False, True) for k, v in labels.items()}
+        assert silence["createdBy"] == USER
+        assert silence["comment"] == "ACK! looking into it"
+        ends = time.mktime(time.strptime(silence["endsAt"][:19], "%Y-%m-%dT%H:%M:%S"))
+        ends -= time.timezone  # endsAt is UTC; mktime read it as local time
+        assert abs(ends - (pressed_at + ACK.default_duration_s)) < 30
+        await until(lambda: any("acknowledged" in m for m in messages(app)), pilot, 5, "notice")
+
+        def acked_on_screen() -> bool:
+            shown = shown_alert(app, labels["alertname"])
+            return shown is not None and shown.acked_by == USER
+
+        await until(acked_on_screen, pilot, 5, "acked after the next poll")
+        await pilot.pause(0.05)
+        row = row_text(app, alert.fingerprint)
+        assert "silenced" in row and USER in row and "left" in row, row
+        assert "ack pending" not in row
+        # The detail view says who acked and until when.
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, AlertDetailScreen), pilot, 3, "detail view")
+        await pilot.pause(0.1)
+        detail = screen_text(app)
+        assert f"acked by {USER}" in detail and " until " in detail
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, 3, "back to the overview")
+        # More polls (and their outbox work) make no second silence.
+        await polls_pass(app, pilot, 2)
+        assert len(silences_of(shared_am.url, labels["alertname"], state=None)) == 1
+
+
+async def test_a_on_a_group_acks_each_of_its_alerts(shared_am: Peer, tmp_path: Path) -> None:
+    name = unique_labels()["alertname"]
+    members = [unique_labels(instance=f"web-{i}") | {"alertname": name} for i in range(2)]
+    for labels in members:
+        post_alert(shared_am.url, labels)
+    config = live_config(tmp_path, [shared_am.url])
+    async with live_app(config) as (app, pilot, _journal):
+        table = app.overview.alerts.table
+        key = f"group:{name}"
+
+        def both_listed() -> bool:
+            view = app.view
+            return (
+                view is not None
+                and key in table.rows
+                and (sum(a.alertname == name for a in view.alerts.items) == 2)
+            )
+
+        await until(both_listed, pilot, 10, "the group with both alerts")
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.pause()
+        assert len(app.overview.alerts.selected_alerts()) == 2
+        await pilot.press("a")
+        await until(
+            lambda: len(silences_of(shared_am.url, name)) == 2, pilot, 5, "two silences", 0.1
+        )
+        instances = {
+            next(m["value"] for m in s["matchers"] if m["name"] == "instance")
+            for s in silences_of(shared_am.url, name)
+        }
+        assert instances == {"web-0", "web-1"}
+
+
+async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
+    shared_am: Peer, tmp_path: Path
+) -> None:
+    from oncall_tui.ui.screens.dialogs import AckDialog
+
+    labels = unique_labels()
+    post_alert(shared_am.url, labels)
+    config = live_config(tmp_path, [shared_am.url])
+    async with live_app(config) as (app, pilot, journal):
+        assert journal is not None
+        alert = await select_alert(app, pilot, labels["alertname"])
+        # Esc: nothing is written, nothing is sent.
+        await pilot.press("A")
+        await until(lambda: isinstance(app.screen, AckDialog), pilot, 3, "ack dialog")
+        await type_text(pilot, "x")
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, 3, "dialog closed")
+        await polls_pass(app, pilot, 1)
+        assert silences_of(shared_am.url, labels["alertname"], state=None) == []
+        assert journal.pending_items() == [] and journal.acks_for(alert.fingerprint) == []
+
+        # 4 minutes: short enough for the row to be highlighted as expiring soon.
+        await pilot.press("A")
+        await until(lambda: isinstance(app.screen, AckDialog), pilot, 3, "ack dialog")
+        dialog = app.screen
+        await clear_input(pilot, dialog.query_one("#duration", Input))
+        await type_text(pilot, "4m")
+        await clear_input(pilot, dialog.query_one("#comment", Input))
+        await type_text(pilot, "INC-42 failover")
+        pressed_at = time.time()
+        await pilot.press("enter")
+        await until(
+            lambda: silences_of(shared_am.url, labels["alertname"]), pilot, 5, "silence", 0.1
+        )
+        (silence,) = silences_of(shared_am.url, labels["alertname"])
+        assert silence["comment"] == "ACK! INC-42 failover"
+        assert silence["createdBy"] == USER
+        ends = time.mktime(time.strptime(silence["endsAt"][:19], "%Y-%m-%dT%H:%M:%S"))
+        ends -= time.timezone
+        assert abs(ends - (pressed_at + 240)) < 10
+
+        def acked() -> bool:
+            shown = shown_alert(app, labels["alertname"])
+            return shown is not None and shown.acked_by == USER
+
+        await until(acked, pilot, 5, "acked on screen")
+        await pilot.pause(0.05)
+        acked_cell = app.overview.alerts.table.get_row(alert.fingerprint)[4]
+        assert USER in acked_cell.plain and "left" in acked_cell.plain
+        styles = {str(span.style) for span in acked_cell.spans} | {str(acked_cell.style)}
+        assert any("reverse" in s for s in styles), styles  # expires within 5 minutes
+
+
+async def test_u_expires_the_ack_and_asks_which_when_several_cover_it(
+    shared_am: Peer, tmp_path: Path
+) -> None:
+    from oncall_tui.ui.screens.dialogs import ChooseSilenceScreen
+
+    labels = unique_labels()
+    post_alert(shared_am.url, labels)
+    config = live_config(tmp_path, [shared_am.url])
+    async with live_app(config) as (app, pilot, _journal):
+        await select_alert(app, pilot, labels["alertname"])
+        await pilot.press("a")
+        await until(
+            lambda: silences_of(shared_am.url, labels["alertname"]), pilot, 5, "our ack", 0.1
+        )
+        (ours,) = silences_of(shared_am.url, labels["alertname"])
+        theirs = create_silence(shared_am.url, labels, "bob@elsewhere", "maintenance window")
+
+        def covered_by_both() -> bool:
+            shown = shown_alert(app, labels["alertname"])
+            return shown is not None and set(shown.silenced_by) == {ours["id"], theirs}
+
+        await until(covered_by_both, pilot, 5, "both silences on screen")
+        await pilot.press("u")
+        await until(lambda: isinstance(app.screen, ChooseSilenceScreen), pilot, 3, "choose-silence")
+        await pilot.pause(0.05)
+        assert "bob@elsewhere" in screen_text(app) and USER in screen_text(app)
+        options = app.screen.query_one("OptionList")
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]  # type: ignore[attr-defined]
+        assert set(ids) == {ours["id"], theirs}
+        for _ in range(ids.index(theirs)):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await until(
+            lambda: (
+                [s["id"] for s in silences_of(shared_am.url, labels["alertname"])] == [ours["id"]]
+            ),
+            pilot,
+            5,
+            "only bob's silence expired",
+            0.1,
+        )
+        assert app.screen is app.overview
+
+        # One silence left: `u` expires it without asking.
+        await until(
+            lambda: (
+                (s := shown_alert(app, labels["alertname"])) is not None
+                and s.silenced_by == (ours["id"],)
+            ),
+            pilot,
+            5,
+            "one silence on screen",
+        )
+        await pilot.press("u")
+        await until(
+            lambda: not silences_of(shared_am.url, labels["alertname"]), pilot, 5, "expired", 0.1
+        )
+        assert app.screen is app.overview
+        await until(
+            lambda: (
+                (s := shown_alert(app, labels["alertname"])) is not None
+                and s.display_state == "active"
+                and s.acked_by is None
+            ),
+            pilot,
+            5,
+            "active again on screen",
+        )
+        expired = silences_of(shared_am.url, labels["alertname"], state="expired")
+        assert {s["id"] for s in expired} == {ours["id"], theirs}
+
+
+async def test_ack_during_an_outage_is_pending_and_a_restarted_app_delivers_it_once(
+    own_am: Peer, tmp_path: Path
+) -> None:
+    labels = unique_labels()
+    post_alert(own_am.url, labels)
+    config = live_config(tmp_path, [own_am.url])
+    async with live_app(config) as (app, pilot, journal):
+        assert journal is not None
+        alert = await select_alert(app, pilot, labels["alertname"])
+        own_am.stop()
+        await pilot.press("a")
+        await until(lambda: any("ack pending" in m for m in messages(app)), pilot, 5, "notice")
+        (item,) = journal.pending_items()
+        assert item.op == "ack" and item.fingerprints == (alert.fingerprint,)
+
+        def pending_on_screen() -> bool:
+            return "ack pending" in row_text(app, alert.fingerprint)
+
+        await until(pending_on_screen, pilot, 5, "row says ack pending")
+        await pilot.press("q")  # quit with the ack undelivered
+    assert app.return_code == 0
+    # The tool was quit with the ack undelivered; the Alertmanager comes back (with its
+    # silences, not its alerts), then the tool is started again on the same journal.
+    own_am.restart()
+    post_alert(own_am.url, labels)
+    journal = Journal(config.journal_path or "")
+    (item,) = journal.pending_items()
+    journal.close()
+    assert silences_of(own_am.url, labels["alertname"], state=None) == []
+    async with live_app(config) as (app, pilot, journal):
+        assert journal is not None
+
+        def delivered() -> bool:
+            return not journal.pending_items() and bool(
+                silences_of(own_am.url, labels["alertname"])
+            )
+
+        await until(delivered, pilot, backoff_s(item.attempts) + 10, "delivery", 0.2)
+        await polls_pass(app, pilot, 3)
+        (silence,) = silences_of(own_am.url, labels["alertname"], state=None)
+        assert silence["createdBy"] == USER and silence["comment"] == "ACK! looking into it"
+        await until(lambda: USER in row_text(app, alert.fingerprint), pilot, 5, "acked on screen")
+        assert "ack pending" not in row_text(app, alert.fingerprint)
+
+
+async def test_read_only_has_no_ack_keys_and_refuses_them(shared_am: Peer, tmp_path: Path) -> None:
+    from oncall_tui.ui.screens.help import HelpScreen
+
+    labels = unique_labels()
+    post_alert(shared_am.url, labels)
+    config = live_config(tmp_path, [shared_am.url], read_only=True)
+    async with live_app(config) as (app, pilot, journal):
+        assert app.actions is None and journal is None  # read-only creates no journal
+        await select_alert(app, pilot, labels["alertname"])
+        footer = await footer_keys(app, pilot)
+        assert "Filter" in footer
+        assert not {"Ack", "Ack…", "Un-ack", "Runbook"} & footer
+        palette = {c.title for c in app.get_system_commands(app.screen)}
+        assert not [t for t in palette if t.startswith(("Ack", "Un-ack", "Runbook"))]
+        await pilot.press("a", "A", "u", "r")
+        await pilot.pause(0.05)
+        app.action_ack()  # also refused when invoked, not pressed
+        await pilot.pause(0.05)
+        assert any("Read-only" in m for m in messages(app))
+        assert app.screen is app.overview
+        await pilot.press("question_mark")
+        await until(lambda: isinstance(app.screen, HelpScreen), pilot, 3, "help")
+        assert not {"a", "A", "u", "r"} & {row[0] for row in app.screen.rows}  # type: ignore[attr-defined]
+        await polls_pass(app, pilot, 1)
+    assert silences_of(shared_am.url, labels["alertname"], state=None) == []
+    assert not Path(config.journal_path or "").exists()
+
+
+async def test_r_runs_the_exec_runbook_shows_its_output_and_journals_it(
+    shared_am: Peer, tmp_path: Path
+) -> None:
+    from oncall_tui.ui.screens.dialogs import ConfirmScreen, RunbookPicker
+    from oncall_tui.ui.screens.run_output import RunOutputScreen
+
+    labels = unique_labels()
+    post_alert(shared_am.url, labels)
+    config = live_config(tmp_path, [shared_am.url])
+    async with live_app(config) as (app, pilot, journal):
+        assert journal is not None
+        alert = await select_alert(app, pilot, labels["alertname"])
+        started = time.time()
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, RunbookPicker), pilot, 3, "picker")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), pilot, 3, "confirmation")
+        await pilot.pause(0.05)
+        # The confirmation shows the argv with the label substituted.
+        assert f"echo fixing {labels['alertname']}" in screen_text(app)
+        await pilot.press("y")
+        await until(lambda: isinstance(app.screen, RunOutputScreen), pilot, 3, "output screen")
+        screen = app.screen
+        await until(lambda: screen.finished, pilot, 10, "run finished")  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert f"fixing {labels['alertname']}" in text
+        assert "✔ ok" in text
+        (run,) = journal.runs_since(started - 1)
+        assert run.runbook == "note" and run.ok is True and run.exit_code == 0
+        assert run.by == USER and run.fingerprint == alert.fingerprint
+        assert f"fixing {labels['alertname']}" in run.output_tail
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, 3, "closed")
+
+        # A run that fails says so, with its exit status, and is journalled as failed.
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, RunbookPicker), pilot, 3, "picker")
+        await type_text(pilot, "brok")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ConfirmScreen), pilot, 3, "confirmation")
+        await pilot.press("y")
+        await until(lambda: isinstance(app.screen, RunOutputScreen), pilot, 3, "output screen")
+        screen = app.screen
+        await until(lambda: screen.finished, pilot, 10, "run finished")  # type: ignore[attr-defined]
+        await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "oops" in text and "✘ failed" in text and "3" in text.split("✘ failed")[1]
+        failed = [r for r in journal.runs_since(started - 1) if r.runbook == "broken"]
+        assert [(r.ok, r.exit_code) for r in failed] == [(False, 3)]
+
+
+async def test_u_refused_by_the_alertmanager_is_shown_in_words(
+    own_am: Peer, tmp_path: Path
+) -> None:
+    """A real refusal: the screen (paused) still shows a silence that the Alertmanager
+    no longer knows (it came back on empty storage); `u` gets its 404 and says so."""
+    labels = unique_labels()
+    post_alert(own_am.url, labels)
+    config = live_config(tmp_path, [own_am.url])
+    async with live_app(config) as (app, pilot, journal):
+        assert journal is not None
+        await select_alert(app, pilot, labels["alertname"])
+        silence_id = create_silence(own_am.url, labels, "bob@elsewhere", "maintenance")
+        await until(
+            lambda: (
+                (s := shown_alert(app, labels["alertname"])) is not None
+                and s.silenced_by == (silence_id,)
+            ),
+            pilot,
+            5,
+            "silenced on screen",
+        )
+        await pilot.press("p")
+        assert app.paused
+        own_am.stop()
+        own_am.restart(tmp_path / "am-fresh")
+        await pilot.press("u")
+        await until(lambda: any("Un-ack failed" in m for m in messages(app)), pilot, 5, "error")
+        (words,) = [m for m in messages(app) if "Un-ack failed" in m]
+        assert "silence not found" in words and silence_id in words, words
+        assert journal.pending_items() == []  # refused: not retried
