@@ -32,7 +32,7 @@ STALL_BUDGET = Budget(
 )
 
 
-class _LoopLag:
+class LoopLag:
     """Worst lateness of a 1 ms sleep while running: how long the loop was blocked."""
 
     def __init__(self) -> None:
@@ -45,7 +45,7 @@ class _LoopLag:
             await asyncio.sleep(0.001)
             self.worst = max(self.worst, time.perf_counter() - start - 0.001)
 
-    def __enter__(self) -> _LoopLag:
+    def __enter__(self) -> LoopLag:
         self._task = asyncio.get_running_loop().create_task(self._tick())
         return self
 
@@ -65,7 +65,7 @@ async def _measure(w: World, repeat: int, history: bool) -> tuple[list[float], .
         for _ in range(repeat):
             if history:
                 poller.invalidate_history()
-            with _LoopLag() as lag:
+            with LoopLag() as lag:
                 await asyncio.sleep(0.002)  # the ticker is running before the poll
                 start = time.perf_counter()
                 snap = await poller.poll()

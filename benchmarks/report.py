@@ -107,7 +107,7 @@ def render(
         for r in s.results:
             if r.profile:
                 out += [
-                    f"<details><summary>Profile of <i>{r.name}</i> (over budget)</summary>",
+                    f"<details><summary>Profile: <i>{r.name}</i></summary>",
                     "",
                     "```",
                     r.profile,

@@ -2,11 +2,13 @@
 
     python -m benchmarks.run [--quick] [--out benchmarks/RESULTS.md]
                              [--only model,poll,tui,process] [--worlds demo,large]
+    python -m benchmarks.run --render [--out benchmarks/RESULTS.md]
 
 The server benchmarks start one world at a time (real Prometheus + Alertmanager on
 loopback, in a temp dir) and stop it before the next: the 2 cores are shared.
 `benchmarks/NOTES.md`, when present, is the hand-written reading of the profiles and
-is copied into the report under the verdict.
+is copied into the report under the verdict. The raw samples go next to the report
+(`<out>.json`), so `--render` can rebuild it after NOTES.md changed, without measuring.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import machine, report
-from benchmarks.stats import Section
+from benchmarks.stats import Section, load_sections, save_sections
 
 ALL = ("model", "poll", "tui", "process")
 WORLDS = ("demo", "large")
@@ -59,7 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/RESULTS.md"))
     parser.add_argument("--only", default=",".join(ALL), help=f"subset of {','.join(ALL)}")
     parser.add_argument("--worlds", default=",".join(WORLDS), help="subset of demo,large")
+    parser.add_argument(
+        "--render", action="store_true", help="rebuild the report from <out>.json only"
+    )
     args = parser.parse_args(argv)
+    raw = args.out.with_suffix(".json")
+    if args.render:
+        machine_rows, ordered, command, load_after = load_sections(raw)
+        text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
+        args.out.write_text(text)
+        _say(f"re-rendered {args.out} from {raw}")
+        return 0
     only = [x for x in args.only.split(",") if x]
     worlds = [x for x in args.worlds.split(",") if x]
     unknown = (set(only) - set(ALL)) | (set(worlds) - set(WORLDS))
@@ -87,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if "process" in only:
         from benchmarks import bench_process
 
+        _say("cold --version and imports")
+        _merge(sections, bench_process.run_cold(args.quick))
         server_benches.append(("process", bench_process.run))
     if server_benches:
         from benchmarks.world import world
@@ -101,9 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ordered = list(sections.values())
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
-    text = report.render(machine_rows, ordered, _summary(ordered), command, machine.load())
+    load_after = machine.load()
+    text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
+    save_sections(raw, machine_rows, ordered, command, load_after)
     _say(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -8,7 +8,9 @@ latencies that repeat, the peak for memory, the mean for CPU over a steady phase
 from __future__ import annotations
 
 import cProfile
+import dataclasses
 import io
+import json
 import math
 import pstats
 import statistics
@@ -131,3 +133,35 @@ def format_stats(source: cProfile.Profile | Path, sort: str, lines: int) -> str:
     text = out.getvalue()
     start = text.find("   ncalls")
     return (text[start:] if start >= 0 else text).rstrip()
+
+
+def save_sections(
+    path: Path,
+    machine: list[tuple[str, str]],
+    sections: list[Section],
+    command: str,
+    load_after: str,
+) -> None:
+    """The raw samples of a run, so that the report can be rebuilt without measuring."""
+    data = {
+        "machine": machine,
+        "command": command,
+        "load_after": load_after,
+        "sections": [dataclasses.asdict(s) for s in sections],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def load_sections(
+    path: Path,
+) -> tuple[list[tuple[str, str]], list[Section], str, str]:
+    data = json.loads(path.read_text())
+    sections = []
+    for s in data["sections"]:
+        results = []
+        for r in s.pop("results"):
+            budget = r.pop("budget")
+            results.append(Result(**r, budget=Budget(**budget) if budget else None))
+        sections.append(Section(**s, results=results))
+    machine = [(str(k), str(v)) for k, v in data["machine"]]
+    return machine, sections, str(data["command"]), str(data["load_after"])
