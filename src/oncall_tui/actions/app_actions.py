@@ -67,6 +67,11 @@ class LiveActions:
     async def unack(self, alert: Alert, silence_id: str) -> str:
         return _outcome(await self.acks.unack(alert, silence_id))
 
+    async def withdraw_pending(self, alert: Alert) -> str:
+        """`u` on an ack still waiting in the outbox: drop it. Nothing was sent, so
+        there is no silence to expire."""
+        return _outcome(await self.acks.unack(alert, None))
+
     def runbooks_for(self, alert: Alert) -> list[Runbook]:
         ordered, _linked = runbooks_for(alert, self.config.runbooks)
         return ordered

@@ -104,7 +104,10 @@ class AlertActionsMixin(App[int]):
         alert = self.overview.alerts.selected_alert()
         assert alert is not None and self.actions is not None
         if not alert.silenced_by:
-            self.notify("This alert is not acknowledged.", severity="warning")
+            if alert.ack_pending:
+                await self._withdraw(alert)
+            else:
+                self.notify("This alert is not acknowledged.", severity="warning")
             return
         silence_id: str | None = alert.silenced_by[0]
         if len(alert.silenced_by) > 1:
@@ -118,6 +121,20 @@ class AlertActionsMixin(App[int]):
         try:
             message = await self.actions.unack(alert, silence_id)
         except Exception as exc:
+            self.notify(clean(f"Un-ack failed: {exc}"), severity="error", timeout=10, markup=False)
+        else:
+            self.notify(clean(message), markup=False)
+        self.poll_now()
+
+    async def _withdraw(self, alert: Alert) -> None:
+        """Un-ack of an ack that no Alertmanager has yet: take it back from the outbox."""
+        withdraw = getattr(self.actions, "withdraw_pending", None)
+        if not callable(withdraw):
+            self.notify("The ack is still pending: it cannot be withdrawn.", severity="warning")
+            return
+        try:
+            message = await withdraw(alert)
+        except Exception as exc:  # e.g. it was delivered meanwhile: said, never fatal
             self.notify(clean(f"Un-ack failed: {exc}"), severity="error", timeout=10, markup=False)
         else:
             self.notify(clean(message), markup=False)
