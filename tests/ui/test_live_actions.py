@@ -155,9 +155,12 @@ def create_silence(url: str, labels: dict[str, str], created_by: str, comment: s
 
 
 def live_config(tmp_path: Path, am_urls: list[str], **changes: Any) -> Config:
+    """Polls on start, after each action and on `R`; the timer only every 30 s (each
+    poll repaints the whole screen, which slows every key on a busy 2-core machine).
+    Tests of timer-driven work (the outbox after an outage) set a short refresh."""
     auth = HttpAuth(timeout_s=3.0)
     config = Config(
-        refresh_s=1.0,
+        refresh_s=30.0,
         user=USER,
         prometheus=PrometheusConfig(url=f"http://127.0.0.1:{servers.free_port()}", auth=auth),
         alertmanager=AlertmanagerConfig(urls=tuple(am_urls), auth=auth),
@@ -253,13 +256,16 @@ async def clear_input(pilot: Any, field: Input) -> None:
 
 
 async def polls_pass(app: OncallApp, pilot: Any, count: int) -> None:
-    """Let `count` more polls of the Alertmanager land in the view."""
+    """Let `count` more polls of the Alertmanager land in the view (asked for with `R`
+    unless the refresh timer is quick)."""
 
     def fetched_at() -> float | None:
         return app.view.alerts.section.fetched_at if app.view is not None else None
 
     for _ in range(count):
         seen = fetched_at()
+        if app.config.refresh_s > 2:
+            await pilot.press("R")
         await until(lambda: fetched_at() != seen, pilot, 10, "next poll")  # noqa: B023
 
 
@@ -400,6 +406,10 @@ async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
         assert USER in acked_cell.plain and "left" in acked_cell.plain
         styles = {str(span.style) for span in acked_cell.spans} | {str(acked_cell.style)}
         assert any("reverse" in s for s in styles), styles  # expires within 5 minutes
+        await pilot.press("enter")  # and the detail view says so in words
+        await until(lambda: app.screen is not app.overview, pilot, 3, "detail view")
+        await pilot.pause(0.1)
+        assert f"acked by {USER}" in screen_text(app) and "expires in" in screen_text(app)
 
 
 async def test_u_expires_the_ack_and_asks_which_when_several_cover_it(
@@ -418,6 +428,7 @@ async def test_u_expires_the_ack_and_asks_which_when_several_cover_it(
         )
         (ours,) = silences_of(shared_am.url, labels["alertname"])
         theirs = create_silence(shared_am.url, labels, "bob@elsewhere", "maintenance window")
+        await pilot.press("R")
 
         def covered_by_both() -> bool:
             shown = shown_alert(app, labels["alertname"])
@@ -479,20 +490,41 @@ async def test_ack_during_an_outage_is_pending_and_a_restarted_app_delivers_it_o
 ) -> None:
     labels = unique_labels()
     post_alert(own_am.url, labels)
-    config = live_config(tmp_path, [own_am.url])
+    config = live_config(tmp_path, [own_am.url], refresh_s=1.0)
     async with live_app(config) as (app, pilot, journal):
         assert journal is not None
+        outbox = journal.pending_items
         alert = await select_alert(app, pilot, labels["alertname"])
         own_am.stop()
         await pilot.press("a")
         await until(lambda: any("ack pending" in m for m in messages(app)), pilot, 5, "notice")
-        (item,) = journal.pending_items()
+        (item,) = outbox()
         assert item.op == "ack" and item.fingerprints == (alert.fingerprint,)
 
         def pending_on_screen() -> bool:
             return "ack pending" in row_text(app, alert.fingerprint)
 
         await until(pending_on_screen, pilot, 5, "row says ack pending")
+        # `u` takes a pending ack back (nothing to expire: nothing was sent) ...
+        await pilot.press("u")
+        await until(lambda: any("withdrawn" in m for m in messages(app)), pilot, 5, "withdrawn")
+        assert outbox() == []
+        await until(lambda: not pending_on_screen(), pilot, 5, "no longer pending on screen")
+        # ... and `a` twice while still no Alertmanager answers makes one pending ack
+        # (the newer intent replaces the older one).
+        await pilot.press("a")
+        await until(outbox, pilot, 5, "pending again")
+        await until(pending_on_screen, pilot, 5, "row says ack pending again")
+        (first,) = outbox()
+        await pilot.press("a")
+        await until(
+            lambda: [i.payload["acked_at"] for i in outbox()] != [first.payload["acked_at"]],
+            pilot,
+            5,
+            "second ack written",
+        )
+        (item,) = outbox()
+        assert item.id == first.id
         await pilot.press("q")  # quit with the ack undelivered
     assert app.return_code == 0
     # The tool was quit with the ack undelivered; the Alertmanager comes back (with its
@@ -539,10 +571,10 @@ async def test_read_only_has_no_ack_keys_and_refuses_them(shared_am: Peer, tmp_p
         await pilot.pause(0.05)
         assert any("Read-only" in m for m in messages(app))
         assert app.screen is app.overview
+        await polls_pass(app, pilot, 1)
         await pilot.press("question_mark")
         await until(lambda: isinstance(app.screen, HelpScreen), pilot, 3, "help")
         assert not {"a", "A", "u", "r"} & {row[0] for row in app.screen.rows}  # type: ignore[attr-defined]
-        await polls_pass(app, pilot, 1)
     assert silences_of(shared_am.url, labels["alertname"], state=None) == []
     assert not Path(config.journal_path or "").exists()
 
@@ -611,6 +643,7 @@ async def test_u_refused_by_the_alertmanager_is_shown_in_words(
         assert journal is not None
         await select_alert(app, pilot, labels["alertname"])
         silence_id = create_silence(own_am.url, labels, "bob@elsewhere", "maintenance")
+        await pilot.press("R")
         await until(
             lambda: (
                 (s := shown_alert(app, labels["alertname"])) is not None
