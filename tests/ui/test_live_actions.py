@@ -51,6 +51,16 @@ FAILING = Runbook("broken", "exec", command=("sh", "-c", "echo oops; exit 3"), t
 
 # -- the real Alertmanager ----------------------------------------------------------------
 
+HTTP = httpx.Client(timeout=5.0, trust_env=False)
+"""The tests' own client: one for the module, as a new client per call costs a TLS
+context, which adds up when conditions are polled every 0.1 s."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_http() -> Iterator[None]:
+    yield
+    HTTP.close()
+
 
 class Peer:
     """One real Alertmanager that a test may stop and restart on the same port and
@@ -121,14 +131,14 @@ def post_alert(url: str, labels: dict[str, str]) -> None:
         "startsAt": rfc3339(now - 30),
         "endsAt": rfc3339(now + 600),
     }
-    httpx.post(url + "/api/v2/alerts", json=[alert], timeout=5).raise_for_status()
+    HTTP.post(url + "/api/v2/alerts", json=[alert]).raise_for_status()
 
 
 def silences_of(url: str, alertname: str, state: str | None = "active") -> list[dict[str, Any]]:
     """The Alertmanager's silences with an `alertname` matcher for `alertname`."""
     return [
         s
-        for s in httpx.get(url + "/api/v2/silences", timeout=5).json()
+        for s in HTTP.get(url + "/api/v2/silences").json()
         if (state is None or s["status"]["state"] == state)
         and any(m["name"] == "alertname" and m["value"] == alertname for m in s["matchers"])
     ]
@@ -146,7 +156,7 @@ def create_silence(url: str, labels: dict[str, str], created_by: str, comment: s
         "createdBy": created_by,
         "comment": comment,
     }
-    r = httpx.post(url + "/api/v2/silences", json=body, timeout=5)
+    r = HTTP.post(url + "/api/v2/silences", json=body)
     r.raise_for_status()
     return str(r.json()["silenceID"])
 
