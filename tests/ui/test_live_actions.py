@@ -15,12 +15,13 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from oncall_tui.actions.app_actions import live_backend
 from oncall_tui.actions.outbox import backoff_s
@@ -142,6 +143,10 @@ def silences_of(url: str, alertname: str, state: str | None = "active") -> list[
         if (state is None or s["status"]["state"] == state)
         and any(m["name"] == "alertname" and m["value"] == alertname for m in s["matchers"])
     ]
+
+
+def ends_at(silence: dict[str, Any]) -> float:
+    return datetime.fromisoformat(silence["endsAt"]).timestamp()
 
 
 def create_silence(url: str, labels: dict[str, str], created_by: str, comment: str) -> str:
@@ -305,9 +310,7 @@ async def test_a_acks_the_selected_alert_and_the_row_shows_who(
         assert matchers == {(k, v, False, True) for k, v in labels.items()}
         assert silence["createdBy"] == USER
         assert silence["comment"] == "ACK! looking into it"
-        ends = time.mktime(time.strptime(silence["endsAt"][:19], "%Y-%m-%dT%H:%M:%S"))
-        ends -= time.timezone  # endsAt is UTC; mktime read it as local time
-        assert abs(ends - (pressed_at + ACK.default_duration_s)) < 30
+        assert abs(ends_at(silence) - (pressed_at + ACK.default_duration_s)) < 30
         await until(lambda: any("acknowledged" in m for m in messages(app)), pilot, 5, "notice")
 
         def acked_on_screen() -> bool:
@@ -332,13 +335,20 @@ async def test_a_acks_the_selected_alert_and_the_row_shows_who(
         assert len(silences_of(shared_am.url, labels["alertname"], state=None)) == 1
 
 
-async def test_a_on_a_group_acks_each_of_its_alerts(shared_am: Peer, tmp_path: Path) -> None:
+async def test_a_group_until_resolved_acks_each_of_its_alerts(
+    shared_am: Peer, tmp_path: Path
+) -> None:
+    """`A` on a group header, "until resolved" ticked: one silence per alert, each
+    marked until-resolved, each in the journal."""
+    from oncall_tui.ui.screens.dialogs import AckDialog
+
     name = unique_labels()["alertname"]
     members = [unique_labels(instance=f"web-{i}") | {"alertname": name} for i in range(2)]
     for labels in members:
         post_alert(shared_am.url, labels)
     config = live_config(tmp_path, [shared_am.url])
-    async with live_app(config) as (app, pilot, _journal):
+    async with live_app(config) as (app, pilot, journal):
+        assert journal is not None
         table = app.overview.alerts.table
         key = f"group:{name}"
 
@@ -353,16 +363,45 @@ async def test_a_on_a_group_acks_each_of_its_alerts(shared_am: Peer, tmp_path: P
         await until(both_listed, pilot, 10, "the group with both alerts")
         table.move_cursor(row=table.get_row_index(key))
         await pilot.pause()
-        assert len(app.overview.alerts.selected_alerts()) == 2
-        await pilot.press("a")
+        group = app.overview.alerts.selected_alerts()
+        assert len(group) == 2
+        await pilot.press("A")
+        await until(lambda: isinstance(app.screen, AckDialog), pilot, 3, "ack dialog")
+        assert "Acknowledge 2 alerts" in screen_text(app)
+        await pilot.press("tab", "tab", "space")  # duration -> comment -> checkbox
+        assert app.screen.query_one("#until", Checkbox).value
+        await pilot.press("enter")
         await until(
             lambda: len(silences_of(shared_am.url, name)) == 2, pilot, 5, "two silences", 0.1
         )
+        silences = silences_of(shared_am.url, name)
         instances = {
-            next(m["value"] for m in s["matchers"] if m["name"] == "instance")
-            for s in silences_of(shared_am.url, name)
+            next(m["value"] for m in s["matchers"] if m["name"] == "instance") for s in silences
         }
         assert instances == {"web-0", "web-1"}
+        for silence in silences:
+            assert silence["comment"] == "ACK! looking into it [until-resolved]"
+            assert abs(ends_at(silence) - (time.time() + ACK.default_duration_s)) < 30
+        records = [r for a in group for r in journal.acks_for(a.fingerprint)]
+        assert {r.silence_id for r in records} == {s["id"] for s in silences}
+        assert all(r.until_resolved for r in records)
+
+
+async def test_a_with_a_dead_first_peer_acks_via_the_next_and_names_the_dead_one(
+    shared_am: Peer, tmp_path: Path
+) -> None:
+    labels = unique_labels()
+    post_alert(shared_am.url, labels)
+    dead = f"http://127.0.0.1:{servers.free_port()}"
+    config = live_config(tmp_path, [dead, shared_am.url])
+    async with live_app(config) as (app, pilot, _journal):
+        await select_alert(app, pilot, labels["alertname"])
+        await pilot.press("a")
+        await until(lambda: any("acknowledged" in m for m in messages(app)), pilot, 5, "notice")
+        (words,) = [m for m in messages(app) if "acknowledged" in m]
+        assert f"via {shared_am.url}" in words, words
+        assert "skipped" in words and dead in words, words
+        assert len(silences_of(shared_am.url, labels["alertname"])) == 1
 
 
 async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
@@ -402,9 +441,7 @@ async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
         (silence,) = silences_of(shared_am.url, labels["alertname"])
         assert silence["comment"] == "ACK! INC-42 failover"
         assert silence["createdBy"] == USER
-        ends = time.mktime(time.strptime(silence["endsAt"][:19], "%Y-%m-%dT%H:%M:%S"))
-        ends -= time.timezone
-        assert abs(ends - (pressed_at + 240)) < 10
+        assert abs(ends_at(silence) - (pressed_at + 240)) < 10
 
         def acked() -> bool:
             shown = shown_alert(app, labels["alertname"])
