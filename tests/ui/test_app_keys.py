@@ -386,14 +386,15 @@ async def test_outside_text_is_shown_literally(config: Config) -> None:
         table = alerts_table(app)
         header = table.get_row("group:[bold red]x[/] \x1b[2J")
         row = table.get_row("fp-evil")
-        assert header[0].plain == "▾ [bold red]x[/]  (1)"
+        assert header[0].plain == "▾ [bold red]x[/] "
         assert row[0].plain == "  team=[link=http://x]y[/link]"
         assert row[5].plain == "[reverse]s[/]"
         # What reaches the screen: the brackets, no escape bytes.
         await pilot.pause(0.2)
         lines = [s.text for s in app.screen._compositor.render_strips()]
         screen = "\n".join(lines)
-        assert "▾ [bold red]x[/]" in screen and "team=[link=http://x]y[/link]" in screen
+        # (the label set may be cut with "…" to keep the columns after it on screen)
+        assert "▾ [bold red]x[/]" in screen and "team=[link=http://x]" in screen
         assert "\x1b" not in screen
 
 

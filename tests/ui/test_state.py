@@ -198,3 +198,53 @@ def test_factory_health_terms_add_up_to_its_score() -> None:
     health = snapshot().health
     assert health.score is not None and health.terms
     assert sum(t.points for t in health.terms) == pytest.approx(health.score)
+
+
+def test_sparkline_on_a_time_axis() -> None:
+    from oncall_tui.ui.widgets.sparkline import resample_in_time
+
+    # Ten minutes of data in a one-hour window: drawn at the right end, not stretched.
+    recent = [(3000.0 + 60 * i, 1.0) for i in range(11)]
+    cells = resample_in_time(recent, 12, (0.0, 3600.0))
+    assert cells[:10] == [None] * 10 and cells[10:] == [1.0, 1.0]
+    line = sparkline(recent, 12, span=(0.0, 3600.0))
+    assert line.plain == " " * 10 + BLOCKS[-1] * 2
+    # Coarse samples fill the cells of their step; a missing stretch stays a gap.
+    coarse = [(float(t), 1.0) for t in (600, 1200, 1800, 3000, 3600)]
+    cells = resample_in_time(coarse, 6, (0.0, 3600.0))
+    assert cells == [None, 1.0, 1.0, 1.0, None, 1.0]  # 1800..3000 missing: cell 4
+    assert resample_in_time([(5000.0, 1.0)], 6, (0.0, 3600.0)) == []
+    chart = bar_chart(recent, 12, 2, span=(0.0, 3600.0)).plain.split("\n")
+    assert chart[0] == " " * 10 + "██"
+
+
+async def test_columns_fit_the_table_width() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from oncall_tui.ui.widgets.panel import fit_columns
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+
+    rows = [
+        ("a", [Text("x" * 60), Text("critical"), Text("who@where"), Text("long summary " * 4)]),
+        ("b", [Text("short"), Text("info"), Text(""), Text("")]),
+    ]
+    app = Host()
+    async with app.run_test(size=(60, 10)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_columns("Alert", "Sev", "Acked by", "Summary")
+        await pilot.pause()
+        fit_columns(table, rows, squeeze=0, tail=3, squeeze_min=14)
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        # The long first column is cut so Sev and Acked by stay on screen; the summary
+        # gets what is left (at least its minimum), never pushing them off.
+        assert sum(widths[:3]) <= 60 and widths[0] - 2 >= 14
+        assert widths[3] - 2 >= 10 and sum(widths) <= 60
+        assert rows[0][1][0].overflow == "ellipsis" and rows[0][1][0].no_wrap
+        # Everything fits: natural widths are kept.
+        small = [("c", [Text("ab"), Text("warning"), Text("me"), Text("s")])]
+        fit_columns(table, small, squeeze=0, tail=3)
+        assert [c.width for c in table.ordered_columns] == [5, 7, 8, 7]

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
 from oncall_tui.ui.widgets.format import Palette, age, txt
-from oncall_tui.ui.widgets.panel import Panel, refill, selected_key
+from oncall_tui.ui.widgets.panel import Panel, fit_columns, refill, selected_key
 
 COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
 GROUP_PREFIX = "group:"
@@ -30,10 +30,26 @@ def label_summary(alert: Alert) -> str:
 
 def _state_text(alert: Alert, palette: Palette) -> Text:
     state = alert.display_state
+    if alert.ack_pending and state == "active":
+        # Still active until the queued ack is delivered; the word "active" would only
+        # push the columns after it off an 80-column screen.
+        return Text("⧗ack pending", style=palette.style("severity-warning", bold=True))
     out = Text(state, style="" if state == "active" else "dim")
     if alert.ack_pending:
         out.append(" ⧗ack pending", style=palette.style("severity-warning", bold=True))
     return out
+
+
+STATE_SHORT = {"active": "act", "silenced": "sil", "inhibited": "inh"}
+
+
+def group_state(group: AlertGroup) -> str:
+    """ "2 active" for a uniform group, "1 act · 1 sil" for a mixed one (kept short: the
+    column must leave room for the alert names on an 80-column screen)."""
+    counts = [(s, n) for s in ("active", "silenced", "inhibited") if (n := group.count(s))]
+    if len(counts) == 1:
+        return f"{counts[0][1]} {counts[0][0]}"
+    return " · ".join(f"{n} {STATE_SHORT[s]}" for s, n in counts)
 
 
 def _acked_text(alert: Alert, palette: Palette, now: float) -> Text:
@@ -52,13 +68,12 @@ def _acked_text(alert: Alert, palette: Palette, now: float) -> Text:
 
 
 def _group_row(group: AlertGroup, palette: Palette) -> list[Text]:
-    counts = [f"{n} {s}" for s in ("active", "silenced", "inhibited") if (n := group.count(s))]
+    # How many alerts, by state, is in the State cell: the name keeps its room.
     header = Text("▾ ", style="bold").append_text(txt(group.name or "(no alertname)", "bold"))
-    header.append(f" ({len(group.alerts)})", style="dim")
     return [
         header,
         txt(group.severity, style=palette.severity(group.severity)),
-        Text(", ".join(counts), style="dim"),
+        Text(group_state(group), style="dim"),
         Text(""),
         Text(""),
         Text(""),
@@ -135,7 +150,12 @@ class AlertsPanel(Panel):
     def render_snapshot(self, snapshot: Snapshot) -> None:
         was_empty = self.table.row_count == 0
         shown = self.visible_alerts()
-        refill(self.table, alert_rows(shown, self.palette, self.clock()))
+        rows = alert_rows(shown, self.palette, self.clock())
+        # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
+        names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
+        name_w = min(32, max(names, default=14))
+        fit_columns(self.table, rows, squeeze=0, tail=len(COLUMNS) - 1, squeeze_min=name_w)
+        refill(self.table, rows)
         empty = self.query_one("#alerts-empty", Static)
         empty.display = not shown
         self.set_class(not shown, "-empty")  # the words go right under the header

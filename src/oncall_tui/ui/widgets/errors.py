@@ -10,10 +10,16 @@ from textual.widgets import Static
 from oncall_tui.model.snapshot import ErrorRate, Snapshot
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, pct
 from oncall_tui.ui.widgets.panel import Panel
-from oncall_tui.ui.widgets.sparkline import bar_chart
+from oncall_tui.ui.widgets.sparkline import bar_chart, window_span
 
 
-def errors_text(errors: ErrorRate, palette: Palette, width: int, height: int = 1) -> Text:
+def errors_text(
+    errors: ErrorRate,
+    palette: Palette,
+    width: int,
+    height: int = 1,
+    span: tuple[float, float] | None = None,
+) -> Text:
     level = level_vs_target(errors.value, errors.slo)
     out = Text()
     out.append(pct(errors.value, 2), style=palette.level(level) + Style(bold=True))
@@ -28,6 +34,7 @@ def errors_text(errors: ErrorRate, palette: Palette, width: int, height: int = 1
         ok=palette.level("ok"),
         warn=palette.level("warn"),
         bad=palette.level("bad"),
+        span=span,
     )
     out.append_text(line if line.plain else Text("no history in this window", style="dim"))
     values = [v for _, v in errors.history if v == v]
@@ -48,5 +55,5 @@ class ErrorsPanel(Panel):
         # The chart takes the rows left under the value line and above min / max.
         height = max(1, min(8, (self.content_size.height or 3) - 2))
         self.query_one("#errors-body", Static).update(
-            errors_text(snapshot.errors, self.palette, width, height)
+            errors_text(snapshot.errors, self.palette, width, height, window_span(snapshot))
         )

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import Incident, Snapshot
 from oncall_tui.ui.widgets.format import Palette, age, dur, txt
-from oncall_tui.ui.widgets.panel import Panel, refill
+from oncall_tui.ui.widgets.panel import Panel, fit_columns, refill
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
 
@@ -83,4 +83,6 @@ class IncidentsPanel(Panel):
         )
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        refill(self.table, incident_rows(snapshot.incidents.items, self.palette, self.clock()))
+        rows = incident_rows(snapshot.incidents.items, self.palette, self.clock())
+        fit_columns(self.table, rows, squeeze=2, tail=len(COLUMNS) - 1)
+        refill(self.table, rows)

@@ -12,12 +12,14 @@ from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import QUANTILES, Latency, Snapshot
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, txt
 from oncall_tui.ui.widgets.panel import Panel
-from oncall_tui.ui.widgets.sparkline import sparkline
+from oncall_tui.ui.widgets.sparkline import sparkline, window_span
 
 QUANTILE_NAMES = [name for name, _ in QUANTILES]
 
 
-def latency_table(latency: Latency, palette: Palette, width: int) -> Table | Text:
+def latency_table(
+    latency: Latency, palette: Palette, width: int, span: tuple[float, float] | None = None
+) -> Table | Text:
     if not latency.services:
         return Text("no latency series", style="dim")
     slo = latency.slo_p95
@@ -47,6 +49,7 @@ def latency_table(latency: Latency, palette: Palette, width: int) -> Table | Tex
                     ok=palette.level("ok"),
                     warn=palette.level("warn"),
                     bad=palette.level("bad"),
+                    span=span,
                 )
             )
         table.add_row(*cells)
@@ -87,7 +90,7 @@ class LatencyPanel(Panel):
     def render_snapshot(self, snapshot: Snapshot) -> None:
         width = max(20, self.content_size.width or 60)
         self.query_one("#latency-table", Static).update(
-            latency_table(snapshot.latency, self.palette, width)
+            latency_table(snapshot.latency, self.palette, width, window_span(snapshot))
         )
         self.query_one("#latency-bars", Static).update(
             latency_bars(snapshot.latency, self.palette, width)

@@ -61,6 +61,12 @@ class Panel(Vertical):
         # Subclasses' on_mount run too (Textual calls the handler of every class).
         self.call_after_refresh(self._show_early_snapshot)
 
+    def on_resize(self) -> None:
+        # Charts and table columns are fitted to the width they had when drawn: a panel
+        # that changed size (first layout, grid rearranged) draws them again.
+        if self.snapshot is not None:
+            self.call_after_refresh(self.rerender)
+
     def _show_early_snapshot(self) -> None:
         if self.snapshot is not None:
             self.update_snapshot(self.snapshot)
@@ -109,3 +115,47 @@ def refill(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Text]]]) ->
     keys = [k for k, _ in rows]
     target = keys.index(key) if key in keys else min(index, len(rows) - 1)
     table.move_cursor(row=max(0, target), animate=False, scroll=True)
+
+
+def fit_columns(
+    table: DataTable[Any],
+    rows: Sequence[tuple[str, Sequence[Text]]],
+    squeeze: int,
+    tail: int | None = None,
+    squeeze_min: int = 14,
+    tail_min: int = 10,
+) -> None:
+    """Size the columns to the table's width before `refill`. Outside text (label sets,
+    summaries) can be any length: the `squeeze` column is cut with "…" so the columns
+    after it stay on screen, and the `tail` column (a free-text last one) gets the room
+    left once the squeezed column has its width, or stays off to the right (cut by the
+    panel) when less than `tail_min` is left."""
+    columns = table.ordered_columns
+    height = table.size.height
+    if not columns or table.size.width <= 0:
+        return  # not laid out yet (a hidden compact-layout panel): fitted when shown
+    scrollbar = table.styles.scrollbar_size_vertical if len(rows) + 1 > height else 0
+    room = table.size.width - scrollbar
+    pad = 2 * table.cell_padding
+    natural = [
+        max([col.label.cell_len] + [cells[i].cell_len for _, cells in rows if i < len(cells)])
+        for i, col in enumerate(columns)
+    ]
+    widths = list(natural)
+    flexible = {squeeze} if tail is None else {squeeze, tail}
+    left = room - sum(w + pad for i, w in enumerate(widths) if i not in flexible) - pad
+    if tail is not None:
+        # The squeezed column (what identifies the row) before the free text after it.
+        tail_need = min(tail_min, natural[tail])
+        share = left - pad - min(natural[squeeze], max(squeeze_min, left - pad - tail_need))
+        if share >= tail_need:
+            widths[tail] = min(natural[tail], share)
+            left -= widths[tail] + pad
+    widths[squeeze] = max(min(squeeze_min, natural[squeeze]), min(natural[squeeze], left))
+    for col, width in zip(columns, widths, strict=True):
+        col.width = width
+        col.auto_width = False
+    for _, cells in rows:
+        for cell in cells:
+            cell.no_wrap = True
+            cell.overflow = "ellipsis"

@@ -34,13 +34,15 @@ def runbook_summary(stats: RunbookStats, palette: Palette) -> Table:
 
 
 def top_table(stats: RunbookStats, palette: Palette) -> Table | Text:
-    if not stats.top:
+    # A catalogue runbook nobody ran in the window is not a "top" runbook.
+    top = [r for r in stats.top if r.runs > 0 or r.local_runs]
+    if not top:
         return Text("no runbook executions in this window", style="dim")
     table = Table(box=None, padding=(0, 1, 0, 0), show_edge=False)
     table.add_column("top runbooks", no_wrap=True, overflow="ellipsis", ratio=1)
     table.add_column("runs", justify="right", no_wrap=True)
     table.add_column("ok", justify="right", no_wrap=True)
-    for i, r in enumerate(stats.top, 1):
+    for i, r in enumerate(top, 1):
         name = Text(f"{i}. ").append_text(txt(r.name))
         if r.local_runs:
             name.append(f" ({r.local_runs} here)", style="dim")
