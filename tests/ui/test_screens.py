@@ -495,6 +495,42 @@ async def test_breaker_history_screen() -> None:
         assert not isinstance(app.screen, BreakerHistoryScreen)
 
 
+async def test_breaker_first_seen_inside_the_window() -> None:
+    """A series that began a minute ago (fresh Prometheus): its state is known since
+    then, which is not "no change within the last 1h"; failures are whole calls."""
+    fresh = CircuitBreaker(
+        "search",
+        BreakerState.OPEN,
+        31.8343,
+        None,
+        None,
+        (StateChange(NOW - 64, BreakerState.OPEN),),
+    )
+    app = Host(BreakerHistoryScreen(fresh, 3600, NOW))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "first seen" in text and "no change since" in text
+        assert "no change within" not in text
+        assert "32 failed calls" in text
+
+
+def test_breaker_since_column() -> None:
+    from oncall_tui.ui.widgets.breakers import since_text
+
+    changed = CircuitBreaker("a", BreakerState.OPEN, 1.0, None, NOW - 300)
+    assert since_text(changed, NOW, 3600) == "5m"
+    fresh = CircuitBreaker(
+        "b", BreakerState.OPEN, 1.0, None, None, (StateChange(NOW - 64, BreakerState.OPEN),)
+    )
+    assert since_text(fresh, NOW, 3600) == "≥1m 4s"
+    steady = CircuitBreaker(
+        "c", BreakerState.CLOSED, 0.0, 0.0, None, (StateChange(NOW - 3600, BreakerState.CLOSED),)
+    )
+    assert since_text(steady, NOW, 3600) == "> 1h"
+    assert since_text(CircuitBreaker("d", BreakerState.CLOSED, 0.0, 0.0, None), NOW, 3600) == "—"
+
+
 HEALTH = Health(
     score=79.2,
     components=(ComponentHealth("API Gateway", 0.992), ComponentHealth(MARKUP, None, "timeout")),

@@ -17,6 +17,8 @@ from textual.widget import Widget
 from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker
 from oncall_tui.text import clean
+from oncall_tui.ui.widgets.breakers import first_seen
+from oncall_tui.ui.widgets.format import num
 
 from .detail import DetailScreen, app_now, kv_grid, local_time
 
@@ -140,13 +142,17 @@ class BreakerHistoryScreen(DetailScreen):
         state = self._state_text(b.state)
         state.stylize(Style(bold=True))
         grid.add_row(Text("state", key), state)
-        since = (
-            f"{local_time(b.last_change_at)} ({format_age(now - b.last_change_at)})"
-            if b.last_change_at is not None
-            else f"no change within the last {format_duration(self._window_s)}"
-        )
+        seen = first_seen(b, now - self._window_s)
+        if b.last_change_at is not None:
+            since = f"{local_time(b.last_change_at)} ({format_age(now - b.last_change_at)})"
+        elif seen is not None:
+            # The series began inside the window: known since then, not "no change".
+            since = f"first seen {local_time(seen)} ({format_age(now - seen)}), no change since"
+        else:
+            since = f"no change within the last {format_duration(self._window_s)}"
         grid.add_row(Text("since", key), Text(since))
-        failures = "n/a" if b.failures is None else f"{b.failures:g}"
+        # A counter increase: Prometheus extrapolates it to fractions of a call.
+        failures = "n/a" if b.failures is None else num(b.failures)
         grid.add_row(Text("failures", key), Text(f"{failures} failed calls in the window"))
         rate = (
             "n/a (not enough calls to compute it)"

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable
 
+from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker, Snapshot
 from oncall_tui.ui.widgets.format import NA, Palette, age, finite, num, txt
 from oncall_tui.ui.widgets.panel import Panel, refill, selected_key
@@ -35,8 +36,34 @@ def state_style(state: BreakerState, palette: Palette) -> Style | str:
     return "dim"
 
 
+FIRST_SEEN_SLACK_S = 60.0
+"""A first sample later than this after the window's start: the series began inside
+the window (a new breaker, a fresh Prometheus), so its state is known only since then."""
+
+
+def first_seen(breaker: CircuitBreaker, window_start: float) -> float | None:
+    """When the breaker was first seen, if that was inside the window and it has not
+    changed state since (else None)."""
+    if breaker.last_change_at is None and breaker.history:
+        at = breaker.history[0].at
+        if at > window_start + FIRST_SEEN_SLACK_S:
+            return at
+    return None
+
+
+def since_text(breaker: CircuitBreaker, now: float, window_s: float) -> str:
+    """Time in the current state: "12m"; "≥3m" when first seen 3 minutes ago; "> 1h"
+    when it did not change in the whole window."""
+    if breaker.last_change_at is not None:
+        return age(now, breaker.last_change_at)
+    seen = first_seen(breaker, now - window_s)
+    if seen is not None:
+        return "≥" + age(now, seen)
+    return f"> {format_duration(window_s)}" if breaker.history else NA
+
+
 def breaker_rows(
-    breakers: Sequence[CircuitBreaker], palette: Palette, now: float
+    breakers: Sequence[CircuitBreaker], palette: Palette, now: float, window_s: float = 3600.0
 ) -> list[tuple[str, list[Text]]]:
     """Open ones first: they are what the reader is looking for."""
     rows = []
@@ -50,7 +77,7 @@ def breaker_rows(
                     Text(b.state.value, style=state_style(b.state, palette)),
                     Text(num(b.failures), justify="right"),
                     Text(NA if rate is None else f"{rate:.1f}", justify="right"),
-                    Text(age(now, b.last_change_at), justify="right"),
+                    Text(since_text(b, now, window_s), justify="right"),
                 ],
             )
         )
@@ -89,7 +116,9 @@ class BreakersPanel(Panel):
         return f"{self.TITLE} · {opened} open" if opened else self.TITLE
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        rows = breaker_rows(snapshot.circuit_breakers.breakers, self.palette, self.clock())
+        rows = breaker_rows(
+            snapshot.circuit_breakers.breakers, self.palette, self.clock(), snapshot.window_s
+        )
         refill(self.table, rows)
 
     def selected(self) -> CircuitBreaker | None:

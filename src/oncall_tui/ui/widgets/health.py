@@ -71,8 +71,19 @@ class HealthPanel(Panel):
     SECTION = "health"
     can_focus = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "screen.open_details", "Explain", tooltip="How the score was computed"),
+        # Out of the footer (it would push `q Quit` off an 80-column screen); the title
+        # says it instead, and help lists Enter.
+        Binding(
+            "enter",
+            "screen.open_details",
+            "Explain",
+            show=False,
+            tooltip="How the score was computed",
+        ),
     ]
+
+    def title_text(self) -> str:
+        return f"{self.TITLE} · ⏎ explain"
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(clock, id=id)
