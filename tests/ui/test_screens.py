@@ -524,6 +524,10 @@ def test_breaker_since_column() -> None:
         "b", BreakerState.OPEN, 1.0, None, None, (StateChange(NOW - 64, BreakerState.OPEN),)
     )
     assert since_text(fresh, NOW, 3600) == "≥1m 4s"
+    just_seen = CircuitBreaker(
+        "b", BreakerState.OPEN, 1.0, None, None, (StateChange(NOW - 5, BreakerState.OPEN),)
+    )
+    assert since_text(just_seen, NOW, 7 * 86400) == "—"
     steady = CircuitBreaker(
         "c", BreakerState.CLOSED, 0.0, 0.0, None, (StateChange(NOW - 3600, BreakerState.CLOSED),)
     )

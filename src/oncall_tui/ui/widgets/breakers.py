@@ -58,7 +58,9 @@ def since_text(breaker: CircuitBreaker, now: float, window_s: float) -> str:
         return age(now, breaker.last_change_at)
     seen = first_seen(breaker, now - window_s)
     if seen is not None:
-        return "≥" + age(now, seen)
+        # Seen only in the last sample or two (a coarse 7d step on a new series):
+        # that says nothing about how long it has been so.
+        return "≥" + age(now, seen) if now - seen >= FIRST_SEEN_SLACK_S else NA
     return f"> {format_duration(window_s)}" if breaker.history else NA
 
 
