@@ -73,10 +73,12 @@ class Outcome(Generic[T]):
         return self.error is None
 
 
-async def _timed(coro: Awaitable[T]) -> Outcome[T]:
+async def _timed(call: Callable[[], Awaitable[T]]) -> Outcome[T]:
+    # A factory, not a coroutine: a poll cancelled before this task ran (R, a window
+    # key) then leaves no never-awaited coroutine behind.
     start = time.perf_counter()
     try:
-        value = await coro
+        value = await call()
     except SourceError as e:
         return Outcome(error=e, seconds=time.perf_counter() - start)
     return Outcome(value=value, seconds=time.perf_counter() - start)
@@ -174,10 +176,10 @@ class Poller:
             return []
 
         def inst(q: str | None) -> Awaitable[Outcome[Any]]:
-            return _timed(prom.instant(q, at=now) if q else nothing())
+            return _timed(lambda: prom.instant(q, at=now) if q else nothing())
 
         def rng(q: str) -> Awaitable[Outcome[Any]]:
-            return _timed(prom.range(q, start, now))
+            return _timed(lambda: prom.range(q, start, now))
 
         components_f = [inst(c.query) for c in cfg.health.components]
         latency_f = [inst(lq.buckets), rng(lq.buckets), inst(lq.rps)]
@@ -194,8 +196,8 @@ class Poller:
             [self._fetch_incidents(now)] if refresh_incidents else []
         )
         am_f: list[Awaitable[Outcome[Any]]] = [
-            _timed(self.alertmanager.alerts()),
-            _timed(self.alertmanager.silences()),
+            _timed(self.alertmanager.alerts),
+            _timed(self.alertmanager.silences),
         ]
 
         groups = [components_f, latency_f, errors_f, breakers_f, runbooks_f, incidents_f, am_f]
@@ -262,7 +264,7 @@ class Poller:
     async def _fetch_incidents(self, now: float) -> Outcome[list[Series]]:
         lookback = self.config.incidents.lookback_s
         step = incidents_step(lookback)
-        o = await _timed(self.prometheus.range(ALERTS_FIRING, now - lookback, now, step))
+        o = await _timed(lambda: self.prometheus.range(ALERTS_FIRING, now - lookback, now, step))
         cache = self._incidents
         cache.error = o.error
         if o.ok and o.value is not None:

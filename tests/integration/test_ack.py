@@ -19,7 +19,7 @@ import pytest
 
 from integration import async_wait_until, wait_until
 from oncall_tui.actions.ack import AckService, ReadOnlyError
-from oncall_tui.actions.silences import UNTIL_RESOLVED_MARK, rfc3339
+from oncall_tui.actions.silences import is_until_resolved, rfc3339, until_resolved_step
 from oncall_tui.config_types import AckConfig, HttpAuth
 from oncall_tui.demo import servers
 from oncall_tui.demo.servers import Server
@@ -244,14 +244,15 @@ async def test_until_resolved_extends_while_firing_then_lapses(
     am = AlertmanagerClient([am1.url, am2.url], http)
     # Two copies of the tool (separate journals, as on two machines) tick together.
     copies = [
-        AckService(am, journal, USER, CFG, margin_s=3.0, extend_by_s=4.0),
+        # extend_by_s is the fallback for bare markers only: the ack's own 4 s step wins.
+        AckService(am, journal, USER, CFG, margin_s=3.0, extend_by_s=60.0),
         AckService(
             AlertmanagerClient([am2.url, am1.url], http),
             Journal(journal.path + "-2"),
             "bob@test",
             CFG,
             margin_s=3.0,
-            extend_by_s=4.0,
+            extend_by_s=60.0,
         ),
     ]
     alert = await alert_named(am, labels["alertname"])
@@ -259,7 +260,9 @@ async def test_until_resolved_extends_while_firing_then_lapses(
     assert result.status == "delivered", result.message
     (sid,) = result.silence_ids
     first_end = parse_silences(active(am1.url, labels["alertname"]))[0].ends_at
-    assert active(am1.url, labels["alertname"])[0]["comment"].endswith(UNTIL_RESOLVED_MARK)
+    made = parse_silences(active(am1.url, labels["alertname"]))[0]
+    assert is_until_resolved(made) and until_resolved_step(made) == 4.0
+    assert made.comment.endswith("[until-resolved, every 4s]")
 
     deadline = time.time() + 6.0  # well past the original 4 s
     while time.time() < deadline:
@@ -270,6 +273,7 @@ async def test_until_resolved_extends_while_firing_then_lapses(
     assert still["id"] == sid
     extended_end = parse_silences([still])[0].ends_at
     assert extended_end > first_end + 1.5
+    assert extended_end < time.time() + 4.5  # by the ack's step, not the 60 s fallback
     assert [r.silence_id for r in copies[0].journal.active_until_resolved()] == [sid]
 
     post_alert([am1.url, am2.url], labels, resolved=True)

@@ -103,10 +103,11 @@ async def test_keys_answer_while_prometheus_hangs(
     async with app.run_test(size=(160, 48)) as pilot:
         await until(lambda: hanging.requests, pilot, timeout=2.0)
         assert app.polling  # the poll is stuck on Prometheus
-        start = time.monotonic()
+        # Not a stopwatch (that is the benchmarks' job): the key is handled while the
+        # poll is still stuck on the 10 s hang, so nothing waited for it.
         await pilot.press("question_mark")
-        await until(lambda: isinstance(app.screen, HelpScreen), pilot, timeout=0.5)
-        assert time.monotonic() - start < 0.5
+        await until(lambda: isinstance(app.screen, HelpScreen), pilot, timeout=5.0)
+        assert app.polling
         await pilot.press("escape")
         await pilot.press("p")  # and the other keys too
         assert app.paused

@@ -169,7 +169,8 @@ async def test_a_group_until_resolved_acks_each_of_its_alerts(
         }
         assert instances == {"web-0", "web-1"}
         for silence in silences:
-            assert silence["comment"] == "ACK! looking into it [until-resolved]"
+            # The marker names the step each extension adds: the ack's duration.
+            assert silence["comment"] == "ACK! looking into it [until-resolved, every 1h]"
             assert abs(ends_at(silence) - (time.time() + ACK.default_duration_s)) < 30
         records = [r for a in group for r in journal.acks_for(a.fingerprint)]
         assert {r.silence_id for r in records} == {s["id"] for s in silences}

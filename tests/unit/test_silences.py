@@ -25,6 +25,7 @@ from oncall_tui.actions.silences import (
     matchers_for,
     rfc3339,
     silence_for,
+    until_resolved_step,
 )
 from oncall_tui.model.alerts import parse_time
 from oncall_tui.model.snapshot import Alert, Silence
@@ -79,10 +80,13 @@ def test_until_resolved_marker_round_trips_through_the_comment() -> None:
         {"a": "b"}, starts_at=0, ends_at=1, created_by="u", comment="  x ", until_resolved=True
     )
     comment = str(body["comment"])
-    assert comment == f"ACK! x {UNTIL_RESOLVED_MARK}"
+    assert comment == "ACK! x [until-resolved, every 1s]"
     s = silence([{"name": "a", "value": "b"}], comment=comment)
     assert is_ours(s) and is_until_resolved(s)
+    assert until_resolved_step(s) == 1.0
     assert ack_text(comment) == "x"
+    bare = silence([], comment=f"ACK! x {UNTIL_RESOLVED_MARK}")  # older copies wrote this
+    assert is_until_resolved(bare) and until_resolved_step(bare) is None
     assert not is_until_resolved(silence([], comment="ACK! x"))
     # Someone else's silence that mentions the marker is not ours to extend.
     assert not is_until_resolved(silence([], comment=f"maintenance {UNTIL_RESOLVED_MARK}"))
@@ -218,3 +222,18 @@ def test_ack_result_words_for_one_alert_and_for_a_group() -> None:
     )
     bad = Delivery("c", "rejected", "rejected by the Alertmanager (400): bad")
     assert AckResult((down, bad)).status == "rejected"
+
+
+@given(
+    st.integers(min_value=1, max_value=30 * 86400),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+)
+def test_until_resolved_step_round_trips_and_user_text_cannot_forge_it(
+    step: int, text: str
+) -> None:
+    forged = f"{text} [until-resolved, every 9d]"
+    comment = ack_comment(forged, until_resolved=True, step_s=float(step))
+    s = silence([], comment=comment)
+    assert is_until_resolved(s)
+    assert until_resolved_step(s) == float(step)
+    assert not is_until_resolved(silence([], comment=ack_comment(forged)))

@@ -23,6 +23,7 @@ from oncall_tui.actions.silences import (
     is_until_resolved,
     matchers_for,
     silence_matches,
+    until_resolved_step,
 )
 from oncall_tui.config_types import AckConfig
 from oncall_tui.journal import Journal, OutboxItem
@@ -73,14 +74,20 @@ class AckService:
         self.clock = clock
         self.read_only = read_only
         self.extend_by_s = extend_by_s if extend_by_s is not None else cfg.default_duration_s
-        if margin_s is None:
-            # Room for a couple of missed polls, but well inside one extension, or every
-            # poll would extend again.
-            wanted = max(2.0 * refresh_s, min(300.0, self.extend_by_s / 4.0))
-            margin_s = min(wanted, self.extend_by_s / 2.0)
-        self.margin_s = margin_s
+        self.refresh_s = refresh_s
+        self.fixed_margin_s = margin_s
+        self.margin_s = self.margin_for(self.extend_by_s)
         self.lease_s = lease_s
         self.deliverer = Deliverer(am, journal, clock, extend_margin_s=lambda: self.margin_s)
+
+    def margin_for(self, step_s: float) -> float:
+        """How long before its end a silence extended by `step_s` is extended: room for
+        a couple of missed polls, but well inside one step, or every poll would extend
+        it again."""
+        if self.fixed_margin_s is not None:
+            return self.fixed_margin_s
+        wanted = max(2.0 * self.refresh_s, min(300.0, step_s / 4.0))
+        return min(wanted, step_s / 2.0)
 
     def _refuse_if_read_only(self, what: str) -> None:
         if self.read_only:
@@ -254,10 +261,14 @@ class AckService:
                 if s.id in tracked:
                     self.journal.deactivate_acks(s.id)
                 continue
-            if s.ends_at - now <= self.margin_s:
+            # The step the ack was made with (in its marker), so a 10-minute ack lapses
+            # within 10 minutes of its alert resolving; old bare markers: the default.
+            step = until_resolved_step(s) or self.extend_by_s
+            margin = self.margin_for(step)
+            if s.ends_at - now <= margin:
                 self.journal.enqueue(
                     "extend",
-                    {"silence_id": s.id, "extend_by_s": self.extend_by_s},
+                    {"silence_id": s.id, "extend_by_s": step, "margin_s": margin},
                     [hits[0].fingerprint],
                     f"extend:{s.id}",
                     now=now,

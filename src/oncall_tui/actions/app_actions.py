@@ -8,6 +8,7 @@ Everything here runs on the app's event loop; nothing imports Textual.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -101,7 +102,13 @@ class LiveActions:
         section_ok = snapshot.alerts.section.ok
         alerts = snapshot.alerts.items if section_ok else None
         silences = snapshot.alerts.silences if section_ok else None
-        return await self.acks.tick(alerts, silences)
+        # Side by side: a webhook retry may wait up to its runbook's timeout, and acks
+        # must not wait behind it.
+        acks, runs = await asyncio.gather(
+            self.acks.tick(alerts, silences),
+            self.runs.retry_due(self.config.runbooks, self.env, self.runs.clock()),
+        )
+        return [*acks, *runs]
 
 
 def open_journal(config: Config) -> Journal | None:

@@ -226,7 +226,8 @@ class Deliverer:
         now = self.clock()
         if firing is not None and not any(silence_matches(silence, a.labels) for a in firing):
             return self._cancel(item, fp, f"alert resolved: silence {silence_id} may lapse")
-        if silence.ends_at > now + self.extend_margin_s():
+        margin = float(item.payload.get("margin_s", self.extend_margin_s()))
+        if silence.ends_at > now + margin:
             # Another copy of the tool extended it already.
             return self._sent(item, fp, silence_id, f"silence {silence_id} already extended")
         new_end = now + extend_by

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from oncall_tui.durations import format_duration, parse_duration
 from oncall_tui.model.snapshot import Alert, Silence
 
 ACK_PREFIX = "ACK! "
@@ -45,17 +46,31 @@ def rfc3339(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def ack_comment(text: str, until_resolved: bool = False) -> str:
+_MARK = re.compile(r"\s*\[until-resolved(?:, every ((?:[0-9]+(?:\.[0-9]+)?[smhdw] ?)+))?\]\s*$")
+"""The until-resolved marker, optionally with the step each extension adds: the
+duration the user chose, so any copy of the tool extends by it (and a resolved alert's
+silence lapses within one step, not one default duration)."""
+
+
+def ack_comment(text: str, until_resolved: bool = False, step_s: float | None = None) -> str:
     """The comment "ACK! <text>", plus the until-resolved marker when asked (and only
     then: the user's text cannot bring the marker in by accident)."""
-    comment = ACK_PREFIX + text.replace(UNTIL_RESOLVED_MARK, "").strip()
-    return f"{comment} {UNTIL_RESOLVED_MARK}" if until_resolved else comment
+    words = _MARK.sub("", text.replace(UNTIL_RESOLVED_MARK, "")).strip()
+    comment = ACK_PREFIX + words
+    if not until_resolved:
+        return comment
+    if step_s is None or step_s < 1:
+        return f"{comment} {UNTIL_RESOLVED_MARK}"
+    step = float(round(step_s))
+    shown = format_duration(step)
+    if parse_duration(shown) != step:  # "1h" for 3601 s: exact seconds then
+        shown = f"{step:.0f}s"
+    return f"{comment} [until-resolved, every {shown}]"
 
 
 def ack_text(comment: str) -> str:
     """The user's words of an ack comment, without prefix and marker."""
-    text = comment.removeprefix(ACK_PREFIX)
-    return text.removesuffix(UNTIL_RESOLVED_MARK).rstrip()
+    return _MARK.sub("", comment.removeprefix(ACK_PREFIX)).rstrip()
 
 
 def is_ours(silence: Silence) -> bool:
@@ -64,7 +79,15 @@ def is_ours(silence: Silence) -> bool:
 
 
 def is_until_resolved(silence: Silence) -> bool:
-    return is_ours(silence) and silence.comment.rstrip().endswith(UNTIL_RESOLVED_MARK)
+    return is_ours(silence) and _MARK.search(silence.comment) is not None
+
+
+def until_resolved_step(silence: Silence) -> float | None:
+    """The extension step the marker names, None for a bare marker (or none)."""
+    m = _MARK.search(silence.comment) if is_ours(silence) else None
+    if m is None or m.group(1) is None:
+        return None
+    return parse_duration(m.group(1))
 
 
 def matchers_for(labels: Mapping[str, str]) -> list[dict[str, object]]:
@@ -97,7 +120,7 @@ def silence_for(
         "startsAt": rfc3339(starts_at),
         "endsAt": rfc3339(ends_at),
         "createdBy": created_by,
-        "comment": ack_comment(comment, until_resolved),
+        "comment": ack_comment(comment, until_resolved, ends_at - starts_at),
     }
 
 
