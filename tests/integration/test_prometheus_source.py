@@ -273,14 +273,12 @@ async def test_ten_thousand_series_decode(http: httpx.AsyncClient, fake_http: Fa
     ]
     body = _json({"status": "success", "data": {"resultType": "vector", "result": result}})
     fake = fake_http(Reply(200, body))
-    started = time.monotonic()
     samples = await PrometheusClient(fake.url, http).instant("m")
-    elapsed = time.monotonic() - started
     assert len(samples) == 10_000
     assert samples[4].labels == {"__name__": "m", "i": "4"} and samples[4].value == 1.5
     assert math.isnan(samples[1].value)
     assert samples[2].value == math.inf and samples[3].value == -math.inf
-    assert elapsed < 2.0  # generous: it takes ~50 ms; a pathological decoder would not
+    # How fast: benchmarks/ (model and poll at 10,000 series), not a stopwatch here.
 
 
 async def test_ten_thousand_series_matrix_decode(
