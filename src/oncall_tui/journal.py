@@ -32,6 +32,7 @@ from oncall_tui.journal_rows import AckRecord as AckRecord
 from oncall_tui.journal_rows import OutboxItem as OutboxItem
 from oncall_tui.journal_rows import OutboxOp as OutboxOp
 from oncall_tui.journal_rows import OutboxState as OutboxState
+from oncall_tui.journal_rows import QueueTable
 from oncall_tui.journal_rows import RunRecord as RunRecord
 from oncall_tui.journal_rows import TriggerItem as TriggerItem
 from oncall_tui.journal_rows import TriggerState as TriggerState
@@ -307,24 +308,31 @@ class Journal:
                 (error, item_id),
             )
 
-    def cancel(self, item_id: int, reason: str) -> bool:
-        """Drop a pending item (e.g. un-ack of an ack never delivered). False if it was
-        no longer pending."""
+    def _cancel_pending(self, table: QueueTable, row_id: int, reason: str) -> bool:
         with self._write() as db:
             cursor = db.execute(
-                "UPDATE outbox SET state = 'cancelled', last_error = ? "
+                f"UPDATE {table} SET state = 'cancelled', last_error = ? "
                 "WHERE id = ? AND state = 'pending'",
-                (reason, item_id),
+                (reason, row_id),
             )
             return cursor.rowcount > 0
 
+    def _rows(
+        self, table: QueueTable, where: str, params: Sequence[object] = ()
+    ) -> list[sqlite3.Row]:
+        return self._read(f"SELECT * FROM {table} WHERE {where} ORDER BY id", params)
+
+    def cancel(self, item_id: int, reason: str) -> bool:
+        """Drop a pending item (e.g. un-ack of an ack never delivered). False if it was
+        no longer pending."""
+        return self._cancel_pending("outbox", item_id, reason)
+
     def item(self, item_id: int) -> OutboxItem | None:
-        rows = self._read("SELECT * FROM outbox WHERE id = ?", (item_id,))
+        rows = self._rows("outbox", "id = ?", (item_id,))
         return _outbox_item(rows[0]) if rows else None
 
     def pending_items(self) -> list[OutboxItem]:
-        rows = self._read("SELECT * FROM outbox WHERE state = 'pending' ORDER BY id")
-        return [_outbox_item(r) for r in rows]
+        return [_outbox_item(r) for r in self._rows("outbox", "state = 'pending'")]
 
     def pending_fingerprints(self, ops: Sequence[OutboxOp] = ("ack",)) -> set[str]:
         """Fingerprints of alerts with an undelivered ack ("ack pending" on screen)."""
@@ -527,18 +535,11 @@ class Journal:
 
     def cancel_trigger(self, trigger_id: int, reason: str) -> bool:
         """Withdraw a pending trigger. False if it was no longer pending."""
-        with self._write() as db:
-            cursor = db.execute(
-                "UPDATE triggers SET state = 'cancelled', last_error = ? "
-                "WHERE id = ? AND state = 'pending'",
-                (reason, trigger_id),
-            )
-            return cursor.rowcount > 0
+        return self._cancel_pending("triggers", trigger_id, reason)
 
     def trigger(self, trigger_id: int) -> TriggerItem | None:
-        rows = self._read("SELECT * FROM triggers WHERE id = ?", (trigger_id,))
+        rows = self._rows("triggers", "id = ?", (trigger_id,))
         return _trigger_item(rows[0]) if rows else None
 
     def pending_triggers(self) -> list[TriggerItem]:
-        rows = self._read("SELECT * FROM triggers WHERE state = 'pending' ORDER BY id")
-        return [_trigger_item(r) for r in rows]
+        return [_trigger_item(r) for r in self._rows("triggers", "state = 'pending'")]

@@ -12,6 +12,8 @@ from typing import Any, Literal
 OutboxOp = Literal["ack", "unack", "extend"]
 OutboxState = Literal["pending", "sent", "failed", "cancelled"]
 TriggerState = Literal["pending", "sent", "failed", "cancelled"]
+QueueTable = Literal["outbox", "triggers"]
+"""The two tables of things waiting to be sent (table names are never user input)."""
 
 
 @dataclass(frozen=True, slots=True)
