@@ -27,11 +27,11 @@ WORLDS = ("demo", "large")
 NOTES = Path(__file__).with_name("NOTES.md")
 
 
-def _merge(into: dict[str, Section], section: Section) -> None:
+def _merge(into: dict[str, Section], key: str, section: Section) -> None:
     """Sections of the same benchmark from several worlds become one."""
-    have = into.get(section.title)
+    have = into.get(key)
     if have is None:
-        into[section.title] = section
+        into[key] = section
     else:
         have.results += section.results
         have.notes += section.notes
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import bench_model
 
         _say("model at scale")
-        _merge(sections, bench_model.run(args.quick))
+        _merge(sections, "model", bench_model.run(args.quick))
 
     server_benches: list[tuple[str, Callable[..., Section]]] = []
     if "poll" in only:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import bench_process
 
         _say("cold --version and imports")
-        _merge(sections, bench_process.run_cold(args.quick))
+        _merge(sections, "process", bench_process.run_cold(args.quick))
         server_benches.append(("process", bench_process.run))
     if server_benches:
         from benchmarks.world import world
@@ -110,10 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             with world(name) as w:
                 for bench, fn in server_benches:
                     _say(f"{bench} on {name}")
-                    _merge(sections, fn([w], args.quick))
+                    _merge(sections, bench, fn([w], args.quick))
             _say(f"world {name} stopped")
 
-    ordered = list(sections.values())
+    ordered = [sections[k] for k in ALL if k in sections]
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
     load_after = machine.load()
     text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
