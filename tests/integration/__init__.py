@@ -175,3 +175,30 @@ def _wait_ready(stack: Stack, timeout: float) -> None:
         )
 
     wait_until(clustered, timeout, "both Alertmanagers to see each other")
+
+
+class Peer:
+    """One real Alertmanager that a test may stop and restart on the same port and
+    storage (its silences persist across restarts, its alerts do not)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.server = servers.start_alertmanager(workdir)
+        self.started = [self.server]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def restart(self, workdir: Path | None = None) -> None:
+        """On the same port; with `workdir`, on fresh storage (all silences lost)."""
+        self.workdir = workdir or self.workdir
+        self.server = servers.start_alertmanager(self.workdir, port=self.server.port)
+        self.started.append(self.server)
+
+    def close(self) -> None:
+        for server in self.started:
+            server.stop()

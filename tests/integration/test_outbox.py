@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from fakes import FakeServer, Handler, Reply, Request
-from integration import async_wait_until
+from integration import Peer, async_wait_until
 from oncall_tui.actions.ack import AckService
 from oncall_tui.actions.outbox import backoff_s
 from oncall_tui.actions.silences import rfc3339
@@ -32,27 +32,6 @@ USER = "carol@test"
 CFG = AckConfig(default_duration_s=3600.0, default_comment="mitigating")
 
 
-class Peer:
-    """One real Alertmanager that tests stop and restart on the same port and storage
-    (its silences persist across restarts, its alerts do not)."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.server = servers.start_alertmanager(workdir)
-        self.started = [self.server]
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def restart(self) -> None:
-        self.server = servers.start_alertmanager(self.workdir, port=self.server.port)
-        self.started.append(self.server)
-
-
 @pytest.fixture
 def am(tmp_path: Path) -> Iterator[Peer]:
     try:
@@ -61,8 +40,7 @@ def am(tmp_path: Path) -> Iterator[Peer]:
         pytest.skip(f"real Alertmanager needed: {e}")
     peer = Peer(tmp_path / "am")
     yield peer
-    for server in peer.started:
-        server.stop()
+    peer.close()
 
 
 def dead_url() -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Checkbox, Input
 
+from integration import Peer
 from oncall_tui.actions.outbox import backoff_s
 from oncall_tui.demo import servers
 from oncall_tui.journal import Journal
@@ -24,7 +25,6 @@ from oncall_tui.journal import Journal
 from .live_pilot import (
     ACK,
     USER,
-    Peer,
     clear_input,
     close_am_http,
     create_silence,
