@@ -248,3 +248,13 @@ async def test_columns_fit_the_table_width() -> None:
         small = [("c", [Text("ab"), Text("warning"), Text("me"), Text("s")])]
         fit_columns(table, small, squeeze=0, tail=3)
         assert [c.width for c in table.ordered_columns] == [5, 7, 8, 7]
+
+
+def test_coarse_age_keeps_the_largest_unit() -> None:
+    from oncall_tui.ui.widgets.format import coarse_age
+
+    assert coarse_age(NOW, NOW - 196) == "3m"
+    assert coarse_age(NOW, NOW - 42) == "42s"
+    assert coarse_age(NOW, NOW - 3 * 3600 - 600) == "3h"
+    assert coarse_age(NOW, NOW - 2 * 86400 - 7200) == "2d"
+    assert coarse_age(NOW, None) == "—"

@@ -111,6 +111,17 @@ def age(now: float, at: float | None) -> str:
     return NA if v is None else format_duration(max(0, round(now - v)))
 
 
+def coarse_age(now: float, at: float | None) -> str:
+    """ "3m" since `at`: the largest unit only (floored), for cells where width matters
+    more than seconds ("firing 3m" leaves the alert name its room)."""
+    v = finite(at)
+    if v is None:
+        return NA
+    seconds = max(0.0, now - v)
+    unit = next((u for u in (86400.0, 3600.0, 60.0) if seconds >= u), 1.0)
+    return format_duration(seconds // unit * unit)
+
+
 def bar(ratio: float | None, width: int, full: str = "▓", empty: str = "░") -> str:
     """A ratio in [0, 1] as a bar of `width` cells, like the static page's bars."""
     v = finite(ratio)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import Incident, Snapshot
-from oncall_tui.ui.widgets.format import Palette, age, dur, txt
+from oncall_tui.ui.widgets.format import Palette, coarse_age, dur, txt
 from oncall_tui.ui.widgets.panel import Panel, fit_columns, refill
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
@@ -31,7 +31,7 @@ def incident_rows(
     for i, inc in enumerate(items):
         firing = inc.status == "firing"
         status = Text(
-            f"firing {age(now, inc.started_at)}" if firing else "resolved",
+            f"firing {coarse_age(now, inc.started_at)}" if firing else "resolved",
             style=palette.severity(inc.severity) if firing else "dim",
         )
         rows.append(
