@@ -211,7 +211,26 @@ class Poller:
         rb_o = [next(it) for _ in runbooks_f]
         inc_o = [next(it) for _ in incidents_f]
         am_o = [next(it) for _ in am_f]
+        # The model (and the journal reads) in a thread: at 10,000 series it takes long
+        # enough to stall the TUI's event loop, which must keep answering keys.
+        return await asyncio.to_thread(
+            self._assemble, now, window, started, comp_o, lat_o, err_o, cb_o, rb_o, inc_o, am_o
+        )
 
+    def _assemble(
+        self,
+        now: float,
+        window: float,
+        started: float,
+        comp_o: list[Outcome[Any]],
+        lat_o: list[Outcome[Any]],
+        err_o: list[Outcome[Any]],
+        cb_o: list[Outcome[Any]],
+        rb_o: list[Outcome[Any]],
+        inc_o: list[Outcome[Any]],
+        am_o: list[Outcome[Any]],
+    ) -> Snapshot:
+        cfg = self.config
         alerts = self._alerts(am_o, now)
         components = tuple(
             ComponentHealth(c.name, _ratio(o.value), str(o.error) if o.error else None)
