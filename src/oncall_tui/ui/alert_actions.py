@@ -53,6 +53,14 @@ class AlertActionsMixin(App[int]):
         selected = panel.selected_alerts() if action.startswith("ack") else panel.selected_alert()
         return True if selected else None
 
+    def refresh_alert_keys(self) -> None:
+        """Refresh the footer when a / A / u / r became (un)available. Only then: a
+        footer refresh rebuilds every key widget, and polls and row moves are frequent."""
+        state = tuple(self.check_action(a, ()) for a in sorted(ALERT_ACTIONS))
+        if state != getattr(self, "_alert_keys_state", None):
+            self._alert_keys_state = state
+            self.refresh_bindings()
+
     def _refuse(self, action: str) -> bool:
         """True (and tells why) when `action` must not run now."""
         if self.config.read_only:

@@ -112,10 +112,11 @@ class OverviewScreen(Screen[None]):
             return
         palette = Palette(self.app.theme_variables)
         poll: PollState = self.oncall.poll_state()
-        self.query_one("#status", Static).update(
-            status_line(self.snapshot, poll, palette, self.clock())
+        _show_line(
+            self.query_one("#status", Static),
+            status_line(self.snapshot, poll, palette, self.clock()),
         )
-        self.query_one("#summary", Static).update(summary_line(self.snapshot, palette))
+        _show_line(self.query_one("#summary", Static), summary_line(self.snapshot, palette))
 
     def on_resize(self) -> None:
         # Sparklines and bars are sized to the panel: draw them again at the new width.
@@ -154,7 +155,7 @@ class OverviewScreen(Screen[None]):
     @on(DataTable.RowHighlighted)
     def _row_moved(self) -> None:
         # a / A / u / r depend on what is selected.
-        self.app.refresh_bindings()
+        self.oncall.refresh_alert_keys()
 
     # -- details ---------------------------------------------------------------------
 
@@ -166,3 +167,12 @@ class OverviewScreen(Screen[None]):
         for panel in self.panels:
             if getattr(panel, "table", None) is event.data_table:
                 self.oncall.open_details(panel)
+
+
+def _show_line(line: Static, text: Text) -> None:
+    """Update a one-line bar only when its text changed, and without a layout pass (its
+    height is fixed): it is refreshed every second, and a layout repaints the screen."""
+    if getattr(line, "_oncall_text", None) == text:
+        return
+    line._oncall_text = text  # type: ignore[attr-defined]
+    line.update(text, layout=False)

@@ -35,6 +35,7 @@ class PollingMixin(App[int]):
     window_s: float
     view: Snapshot | None
     overview: OverviewScreen
+    refresh_alert_keys: Callable[[], None]  # AlertActionsMixin's
 
     def init_polling(self) -> None:
         self.paused = False
@@ -94,7 +95,7 @@ class PollingMixin(App[int]):
         self._after_poll(new)
         self.view = self._mark_pending(merge(self.view, new))
         self.overview.update_snapshot(self.view)
-        self.app.refresh_bindings()
+        self.refresh_alert_keys()
         self._notify_new_criticals()
         self.polling = False
         all_down = bool(new.sources) and not any(s.ok for s in new.sources.values())
