@@ -9,6 +9,7 @@ screen is the UI's business; the poller reports what this cycle learned.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,7 @@ from oncall_tui.model.snapshot import (
     SourceStatus,
 )
 from oncall_tui.queries import (
-    ALERTS_FIRING,
+    alerts_history,
     breaker_queries,
     incidents_step,
     latency_queries,
@@ -142,6 +143,7 @@ class Poller:
         self.alertmanager = AlertmanagerClient(config.alertmanager.urls, self._am_http)
         self._incidents = _IncidentCache()
         self._last_ok: dict[str, float] = {}
+        self._firing_seen: set[str] = set()
 
     async def __aenter__(self) -> Poller:
         return self
@@ -232,6 +234,13 @@ class Poller:
     ) -> Snapshot:
         cfg = self.config
         alerts = self._alerts(am_o, now)
+        if alerts.section.ok:
+            firing = {a.fingerprint for a in alerts.items}
+            if self._firing_seen - firing:
+                # An alert resolved: its incident must move from "firing" (told by the
+                # Alertmanager) to the history at once, not at the next hourly-ish read.
+                self.invalidate_history()
+            self._firing_seen = firing
         components = tuple(
             ComponentHealth(c.name, _ratio(o.value), str(o.error) if o.error else None)
             for c, o in zip(cfg.health.components, comp_o, strict=True)
@@ -283,7 +292,10 @@ class Poller:
     async def _fetch_incidents(self, now: float) -> Outcome[list[Series]]:
         lookback = self.config.incidents.lookback_s
         step = incidents_step(lookback)
-        o = await _timed(lambda: self.prometheus.range(ALERTS_FIRING, now - lookback, now, step))
+        # Points fall on start + k*step: start a whole number of steps back so the last
+        # one is `now` (else the newest incidents could sit after the last point).
+        start = now - math.ceil(lookback / step) * step
+        o = await _timed(lambda: self.prometheus.range(alerts_history(step), start, now, step))
         cache = self._incidents
         cache.error = o.error
         if o.ok and o.value is not None:

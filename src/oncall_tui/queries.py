@@ -14,6 +14,13 @@ from oncall_tui.config_types import Config
 ALERTS_FIRING = 'ALERTS{alertstate="firing"}'
 
 
+def alerts_history(step_s: float) -> str:
+    """ALERTS sampled at `step_s` without missing what fired between two samples: each
+    point says "firing at some time in the step before it". A plain range query at a
+    7-day step (151 s) would drop a 2-minute incident the engineer just handled."""
+    return f"max_over_time({ALERTS_FIRING}[{promql_duration(step_s)}])"
+
+
 def promql_duration(seconds: float) -> str:
     """Seconds as a PromQL range, e.g. 3600.0 -> "3600s" (never below 1s)."""
     return f"{max(1, round(seconds))}s"

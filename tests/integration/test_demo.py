@@ -26,7 +26,8 @@ from oncall_tui.demo.run import DemoStack, remove_stale_dirs, run_demo, start_st
 from oncall_tui.demo.service import TOKEN_ENV
 from oncall_tui.demo.simulation import Breaker, Simulation, Timing
 from oncall_tui.model.alerts import parse_alerts
-from oncall_tui.model.snapshot import Alert
+from oncall_tui.model.snapshot import Alert, Incident, Snapshot
+from oncall_tui.poll import Poller
 from oncall_tui.sources.runbooks import execute, plan_run, runbooks_for
 
 pytestmark = pytest.mark.servers
@@ -203,6 +204,27 @@ def test_restart_runbook_heals_and_the_alerts_resolve(stack: DemoStack) -> None:
     poll("payments alerts to resolve", lambda: not am_alerts(stack, "payments"), timeout=45)
     metrics = httpx.get(stack.server("service").url + "/metrics", timeout=5).text
     assert 'runbook_executions_total{runbook="restart-payments",status="success"} 1.0' in metrics
+
+    # The incident just handled stays in the log, resolved, though it lasted less than
+    # one step of the 7-day history query (151 s).
+    async def one_poll() -> Snapshot:
+        async with Poller(stack.config) as poller:
+            return await poller.poll(3600)
+
+    def handled() -> Incident | None:
+        return next(
+            (
+                i
+                for i in asyncio.run(one_poll()).incidents.items
+                if i.alertname == "BackendHighErrorRate"
+                and i.labels.get("backend") == "payments"
+                and i.status == "resolved"
+            ),
+            None,
+        )
+
+    incident = poll("the handled incident in the log", handled, timeout=30)
+    assert incident.status == "resolved" and incident.resolved_at is not None
 
 
 def test_http_runbook_pages_with_the_secret_from_the_environment(stack: DemoStack) -> None:

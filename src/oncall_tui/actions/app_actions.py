@@ -88,8 +88,10 @@ class LiveActions:
         result = await self.runs.run(plan, alert, on_output)
         if not result.ok:
             raise ActionFailed(result.error or "failed")
-        code = result.exit_code if result.exit_code is not None else result.http_status
-        return f"ok ({code}) in {result.duration_s:.1f}s"
+        # The screen adds how long it took.
+        if result.http_status is not None:
+            return f"HTTP {result.http_status}"
+        return f"exit {result.exit_code}"
 
     def pending_fingerprints(self) -> set[str]:
         """Alerts whose ack waits in the outbox: the app marks them "ack pending" also
