@@ -27,6 +27,7 @@ from oncall_tui.model.quantiles import latency_from_buckets
 from oncall_tui.model.runbook_stats import runbook_stats
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.snapshot import (
+    Alert,
     Alerts,
     CircuitBreakers,
     ComponentHealth,
@@ -143,7 +144,8 @@ class Poller:
         self.alertmanager = AlertmanagerClient(config.alertmanager.urls, self._am_http)
         self._incidents = _IncidentCache()
         self._last_ok: dict[str, float] = {}
-        self._firing_seen: set[str] = set()
+        self._firing: dict[str, Alert] = {}  # fingerprint -> as last seen firing
+        self._resolved: dict[str, Alert] = {}  # gone since; ends_at = last seen firing
 
     async def __aenter__(self) -> Poller:
         return self
@@ -235,12 +237,7 @@ class Poller:
         cfg = self.config
         alerts = self._alerts(am_o, now)
         if alerts.section.ok:
-            firing = {a.fingerprint for a in alerts.items}
-            if self._firing_seen - firing:
-                # An alert resolved: its incident must move from "firing" (told by the
-                # Alertmanager) to the history at once, not at the next hourly-ish read.
-                self.invalidate_history()
-            self._firing_seen = firing
+            self._note_resolved(alerts, now)
         components = tuple(
             ComponentHealth(c.name, _ratio(o.value), str(o.error) if o.error else None)
             for c, o in zip(cfg.health.components, comp_o, strict=True)
@@ -302,6 +299,24 @@ class Poller:
             cache.series, cache.fetched_at, cache.step = o.value, now, step
         return o
 
+    def _note_resolved(self, alerts: Alerts, now: float) -> None:
+        """Remember alerts that were firing and are gone: the incident log gives them
+        their exact start and end, and the history is re-read at once so the incident
+        just handled moves from "firing" to "resolved" without waiting."""
+        firing = {a.fingerprint: replace(a, ends_at=now) for a in alerts.items}
+        gone = self._firing.keys() - firing.keys()
+        for fp in gone:
+            self._resolved[fp] = self._firing[fp]
+        if gone:
+            self.invalidate_history()
+        horizon = now - self.config.incidents.lookback_s
+        self._resolved = {
+            fp: a
+            for fp, a in self._resolved.items()
+            if fp not in firing and (a.ends_at or now) >= horizon
+        }
+        self._firing = firing
+
     def _incidents_section(self, now: float, alerts: Alerts) -> Incidents:
         cache = self._incidents
         lookback = self.config.incidents.lookback_s
@@ -316,6 +331,8 @@ class Poller:
             alerts.items if alerts.section.ok else (),
             acks,
             lookback,
+            alerts_known=alerts.section.ok,
+            recent=tuple(self._resolved.values()),
         )
         err = str(cache.error) if cache.error else None
         fetched = cache.fetched_at or None

@@ -205,3 +205,19 @@ def test_incidents_never_overlap_per_series(
             assert inc.resolved_at is None or inc.resolved_at >= inc.started_at
     starts = [i.started_at for i in result.items]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_an_alert_seen_firing_gives_a_short_resolved_run_its_exact_times() -> None:
+    # One coarse history point for a 2-minute incident: alone it reads "TTR 0s".
+    series = [alerts_series(A, [NOW - 10 * STEP])]
+    coarse = incidents_from(series, STEP, NOW, [])
+    assert coarse.items[0].ttr_s == 0.0
+    seen = Alert(fingerprint(A), dict(A), {}, "active", NOW - 10 * STEP - 50, NOW - 10 * STEP + 70)
+    exact = incidents_from(series, STEP, NOW, [], recent=[seen])
+    (inc,) = exact.items
+    assert inc.status == "resolved"
+    assert inc.started_at == seen.starts_at and inc.resolved_at == seen.ends_at
+    assert inc.ttr_s == 120.0
+    # An alert of the same labels from another time does not touch this run.
+    other = Alert(fingerprint(A), dict(A), {}, "active", NOW - 50 * STEP, NOW - 49 * STEP)
+    assert incidents_from(series, STEP, NOW, [], recent=[other]).items[0].ttr_s == 0.0

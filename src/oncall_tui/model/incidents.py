@@ -106,15 +106,29 @@ def incidents_from(
     acks: Mapping[str, Sequence[Ack]] = _NO_ACKS,
     lookback_s: float = 7 * 86400.0,
     alerts_known: bool = True,
+    recent: Sequence[Alert] = (),
 ) -> Incidents:
     """Incidents newest first, with MTTA over acked and MTTR over resolved ones.
 
     `step` is the range query's step, `now` its end; `alerts` are Alertmanager's
     current alerts, `alerts_known=False` when it did not answer (see module docs).
+    `recent`: alerts seen firing earlier that have since gone, `ends_at` = when they
+    were last seen firing; they give a resolved run its exact start and end.
     """
     if step <= 0:
         raise ValueError(f"step must be positive, got {step}")
     am_index = _SubsetIndex(alerts)
+    recent_index = _SubsetIndex(recent)
+
+    def resolved(labels: dict[str, str], first: float, last: float, own: Sequence[Ack]) -> Incident:
+        # A coarse step puts the start and end of a short run on step points (a
+        # 2-minute incident could read "TTR 0s"); an alert this session saw firing
+        # knows both to the second.
+        for a in recent_index.find(labels):
+            if a.ends_at is not None and first - 1.5 * step <= a.starts_at <= last + 1.5 * step:
+                return _incident(labels, a.starts_at, max(a.ends_at, a.starts_at), own)
+        return _incident(labels, first, last, own)
+
     newest = now - 2 * step
     items: list[Incident] = []
     covered: set[str] = set()  # fingerprints of Alertmanager alerts a run accounts for
@@ -127,7 +141,7 @@ def incidents_from(
         fp = fingerprint(labels)
         own_acks = list(acks.get(fp, ()))
         for first, last in runs[:-1]:
-            items.append(_incident(labels, first, last, own_acks))
+            items.append(resolved(labels, first, last, own_acks))
         first, last = runs[-1]
         if alerts_known:
             same = [a for a in am_index.find(labels) if a.starts_at <= last + 1.5 * step]
@@ -139,7 +153,10 @@ def incidents_from(
         else:
             firing = last >= newest
             run_acks = own_acks
-        items.append(_incident(labels, first, None if firing else last, run_acks))
+        if firing:
+            items.append(_incident(labels, first, None, run_acks))
+        else:
+            items.append(resolved(labels, first, last, run_acks))
 
     if alerts_known:
         for alert in alerts:
