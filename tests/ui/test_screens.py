@@ -189,6 +189,23 @@ async def test_ack_returns_typed_values() -> None:
         assert app.result == AckRequest(7200.0, "db failover, no need", True)
 
 
+async def test_ack_duration_typed_in_one_burst_keeps_key_order() -> None:
+    # Over SSH "⌫⌫3m⏎" often arrives in one read; Textual 8.2's Input applied the
+    # backspaces after the characters ("" -> "got an empty string").
+    from textual import events
+
+    app = Host(AckDialog(1, AckConfig(default_duration_s=3600, default_comment="x")))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        duration = app.screen.query_one("#duration", Input)
+        duration.focus()
+        duration.cursor_position = len(duration.value)
+        for key in ("backspace", "backspace", "3", "m", "enter"):
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.3)
+        assert app.result == AckRequest(180.0, "x", False)
+
+
 @pytest.mark.parametrize(("key", "submits"), [("y", True), ("n", False), ("escape", False)])
 async def test_ack_y_and_n_off_the_text_fields(key: str, submits: bool) -> None:
     app = Host(AckDialog(1, AckConfig(default_duration_s=600, default_comment="x")))

@@ -27,6 +27,7 @@ from oncall_tui.durations import format_age, format_duration, parse_duration
 from oncall_tui.model.snapshot import Silence
 from oncall_tui.sources.runbooks import redact_url
 from oncall_tui.text import clean, clean_excerpt
+from oncall_tui.ui.widgets.ordered_input import OrderedInput
 
 from .detail import app_now, local_time
 
@@ -116,6 +117,12 @@ class AckRequest:
     until_resolved: bool
 
 
+class _SpaceCheckbox(Checkbox, inherit_bindings=False):
+    """Toggles on Space only: Enter submits the dialog it sits in."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle")]
+
+
 class AckDialog(ModalScreen[AckRequest | None]):
     """Duration, comment and "until resolved" for an acknowledgement (`A`)."""
 
@@ -130,9 +137,11 @@ class AckDialog(ModalScreen[AckRequest | None]):
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority: Enter submits from any field, also from the checkbox (which would
-        # otherwise toggle); Space toggles it.
-        Binding("enter", "submit", "Acknowledge", priority=True),
+        # Not priority: a priority Enter would run before keys typed just ahead of it
+        # reach the field (over SSH "3m⏎" arrives in one read and the old value was
+        # sent). The fields submit through Input.Submitted, in order; the checkbox
+        # toggles on Space only, so Enter there lands here.
+        Binding("enter", "submit", "Acknowledge"),
         Binding("escape", "cancel", "Cancel", priority=True),
         Binding("y", "submit", "Acknowledge", show=False),
         Binding("n", "cancel", "Cancel", show=False),
@@ -148,15 +157,15 @@ class AckDialog(ModalScreen[AckRequest | None]):
         with Vertical(id="dialog") as dialog:
             dialog.border_title = Text(f"Acknowledge {what}")
             yield Label("Duration (e.g. 30m, 2h, 1d)", id="duration-label")
-            yield Input(
+            yield OrderedInput(
                 format_duration(self._defaults.default_duration_s),
                 placeholder="30m",
                 id="duration",
             )
             yield Static("", id="duration-error", classes="-empty")
             yield Label("Comment", id="comment-label")
-            yield Input(self._defaults.default_comment, id="comment")
-            yield Checkbox(
+            yield OrderedInput(self._defaults.default_comment, id="comment")
+            yield _SpaceCheckbox(
                 "until resolved: keep extending the silence while it fires",
                 self._defaults.until_resolved,
                 id="until",
@@ -172,6 +181,11 @@ class AckDialog(ModalScreen[AckRequest | None]):
     @on(Input.Changed, "#duration")
     def _duration_changed(self) -> None:
         self._show_error("")
+
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
 
     def action_submit(self) -> None:
         duration_input = self.query_one("#duration", Input)
@@ -297,7 +311,7 @@ class RunbookPicker(ModalScreen[Runbook | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as dialog:
             dialog.border_title = Text("Run a runbook")
-            yield Input(placeholder="type to filter", id="filter")
+            yield OrderedInput(placeholder="type to filter", id="filter")
             yield Static(Text("No runbook matches."), id="empty", classes="-hidden")
             yield OptionList(id="runbooks")
             yield Static("Enter choose · Esc cancel · ★ linked to this alert", classes="hint")

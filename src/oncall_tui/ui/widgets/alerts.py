@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
 from oncall_tui.ui.widgets.format import Palette, age, txt
+from oncall_tui.ui.widgets.ordered_input import OrderedInput
 from oncall_tui.ui.widgets.panel import Panel, fit_columns, refill, selected_key
 
 COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
@@ -115,7 +116,7 @@ class AlertsPanel(Panel):
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(clock, id=id)
         self.filter_text = ""
-        self.filter_input = Input(placeholder="filter: text or key=value", id="alert-filter")
+        self.filter_input = OrderedInput(placeholder="filter: text or key=value", id="alert-filter")
         self.table: DataTable[Text] = DataTable(
             id="alerts-table", cursor_type="row", zebra_stripes=True
         )
