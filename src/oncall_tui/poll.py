@@ -284,6 +284,17 @@ class Poller:
             poll_duration_s=time.perf_counter() - started,
         )
 
+    async def poll_alerts(self) -> Alerts:
+        """Only the Alertmanager's part. While a full poll waits on a slow or hanging
+        Prometheus, the app keeps the alert list current with this."""
+        now = self.clock()
+        am_o: list[Outcome[Any]] = list(
+            await asyncio.gather(
+                _timed(self.alertmanager.alerts), _timed(self.alertmanager.silences)
+            )
+        )
+        return await asyncio.to_thread(self._alerts, am_o, now)
+
     # -- per section -------------------------------------------------------------------
 
     async def _fetch_incidents(self, now: float) -> Outcome[list[Series]]:

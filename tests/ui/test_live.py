@@ -114,3 +114,21 @@ async def test_keys_answer_while_prometheus_hangs(
         await pilot.press("p")  # and the other keys too
         assert app.paused
         assert app.polling  # still stuck: nothing waited for it
+
+
+async def test_alerts_stay_current_while_prometheus_hangs(
+    stack: Stack, fake_http: Callable[[Reply], FakeServer]
+) -> None:
+    hanging = fake_http(Reply(hang_s=10.0, body=b"{}"))
+    app = make_app(stack_config(hanging.url, stack.am_urls))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(lambda: hanging.requests, pilot, timeout=5.0)
+        # The full poll waits on Prometheus for up to 10 s; the Alertmanager's part is
+        # refreshed on its own meanwhile (refresh is 1 s).
+        await until(lambda: app.view is not None, pilot, timeout=8.0)
+        assert app.polling  # still the first poll, stuck
+        view = app.view
+        assert view is not None
+        assert ALERT_CRITICAL in {a.alertname for a in view.alerts.items}
+        assert view.latency.section.fetched_at is None  # Prometheus' parts: waiting
+        assert ALERT_CRITICAL in screen_text(app)

@@ -18,7 +18,16 @@ from textual.app import App
 from textual.timer import Timer
 
 from oncall_tui.config_types import Config
-from oncall_tui.model.snapshot import Snapshot
+from oncall_tui.model.snapshot import (
+    Alerts,
+    CircuitBreakers,
+    ErrorRate,
+    Health,
+    Incidents,
+    Latency,
+    RunbookStats,
+    Snapshot,
+)
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import PollerLike
 from oncall_tui.ui.messages import PollFailed, SnapshotReady
@@ -38,6 +47,9 @@ class PollingMixin(App[int]):
     refresh_alert_keys: Callable[[], None]  # AlertActionsMixin's
 
     def init_polling(self) -> None:
+        self._alerts_watch: Timer | None = None
+        self._alerts_busy = False
+        self._alerts_at: float | None = None  # monotonic: last alerts-only refresh
         self.paused = False
         self._outbox_busy = False
         self.polling = False
@@ -75,7 +87,43 @@ class PollingMixin(App[int]):
         self.polling = True
         self._poll_started_at = time.monotonic()
         self._poll(self._generation, self.window_s)
+        if self._alerts_watch is None:
+            self._alerts_watch = self.set_interval(self.config.refresh_s, self._alerts_tick)
         self.overview.refresh_status()
+
+    def _alerts_tick(self) -> None:
+        """A poll stuck on one source (Prometheus hanging until its timeout) must not
+        freeze the alert list: refresh the Alertmanager's part on its own meanwhile."""
+        started = self._poll_started_at
+        fetch = getattr(self.poller, "poll_alerts", None)
+        if (
+            not self.polling
+            or self.paused
+            or self._alerts_busy
+            or started is None
+            or time.monotonic() - started < self.config.refresh_s
+            or not callable(fetch)
+        ):
+            return
+        self._alerts_busy = True
+        self._refresh_alerts(fetch)
+
+    @work(group="alerts", exit_on_error=False)
+    async def _refresh_alerts(self, fetch: Callable[[], Awaitable[Alerts]]) -> None:
+        try:
+            alerts = await fetch()
+        except Exception:  # the full poll reports trouble; this is only a shortcut
+            return
+        finally:
+            self._alerts_busy = False
+        if not alerts.section.ok or not self.is_running or not self.polling:
+            return
+        self._alerts_at = time.monotonic()
+        base = self.view if self.view is not None else _waiting(self.clock(), self.window_s)
+        self.view = self._mark_pending(replace(base, alerts=alerts))
+        self.overview.update_snapshot(self.view)
+        self.refresh_alert_keys()
+        self._notify_new_criticals()
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def _poll(self, generation: int, window_s: float) -> None:
@@ -92,6 +140,16 @@ class PollingMixin(App[int]):
         if message.generation != self._generation or not self.is_running:
             return  # superseded (R, window change) while running, or shutting down
         new = message.snapshot
+        started = self._poll_started_at
+        if (
+            self.view is not None
+            and self._alerts_at is not None
+            and started is not None
+            and self._alerts_at > started
+        ):
+            # The alert list was refreshed while this poll waited: its own, older
+            # answer must not bring back what has changed since.
+            new = replace(new, alerts=self.view.alerts)
         self._after_poll(new)
         self.view = self._mark_pending(merge(self.view, new))
         self.overview.update_snapshot(self.view)
@@ -203,3 +261,19 @@ class PollingMixin(App[int]):
         else:
             self.poll_now()
         self.overview.refresh_status()
+
+
+def _waiting(now: float, window_s: float) -> Snapshot:
+    """A Snapshot with every section still waiting for its first answer."""
+    return Snapshot(
+        taken_at=now,
+        window_s=window_s,
+        health=Health(score=None),
+        latency=Latency(),
+        errors=ErrorRate(),
+        circuit_breakers=CircuitBreakers(),
+        runbooks=RunbookStats(),
+        incidents=Incidents(),
+        alerts=Alerts(),
+        sources={},
+    )
