@@ -253,21 +253,21 @@ class Journal:
     def due(self, now: float, *, lease_s: float = 60.0) -> list[OutboxItem]:
         """Pending items whose time has come, oldest first, claimed for `lease_s`
         (their next try is pushed that far) so no other copy delivers them meanwhile."""
+        return [_outbox_item(r) for r in self._claim_due("outbox", now, lease_s)]
+
+    def _claim_due(self, table: QueueTable, now: float, lease_s: float) -> list[sqlite3.Row]:
+        """Pending rows of `table` that are due, their next try pushed `lease_s` on."""
         # Called every poll: a plain read first, the write lock only when there is work.
-        if not self._read(
-            "SELECT 1 FROM outbox WHERE state = 'pending' AND next_try_at <= ? LIMIT 1", (now,)
-        ):
+        due = f"FROM {table} WHERE state = 'pending' AND next_try_at <= ?"
+        if not self._read(f"SELECT 1 {due} LIMIT 1", (now,)):
             return []
         with self._write() as db:
-            rows = db.execute(
-                "SELECT * FROM outbox WHERE state = 'pending' AND next_try_at <= ? ORDER BY id",
-                (now,),
-            ).fetchall()
+            rows = db.execute(f"SELECT * {due} ORDER BY id", (now,)).fetchall()
             db.executemany(
-                "UPDATE outbox SET next_try_at = ? WHERE id = ?",
+                f"UPDATE {table} SET next_try_at = ? WHERE id = ?",
                 [(now + lease_s, r["id"]) for r in rows],
             )
-        return [_outbox_item(r) for r in rows]
+        return rows
 
     def claim(self, item_id: int, now: float, *, lease_s: float = 60.0) -> OutboxItem | None:
         """Claim one item if it is pending and due (None if another copy has it)."""
@@ -489,20 +489,7 @@ class Journal:
         """Pending triggers whose time has come, oldest first, claimed for `lease_s` (as
         `due` does): no other copy of the tool sends them meanwhile. The lease must
         outlast the request, or another copy could send the same trigger again."""
-        if not self._read(
-            "SELECT 1 FROM triggers WHERE state = 'pending' AND next_try_at <= ? LIMIT 1", (now,)
-        ):
-            return []
-        with self._write() as db:
-            rows = db.execute(
-                "SELECT * FROM triggers WHERE state = 'pending' AND next_try_at <= ? ORDER BY id",
-                (now,),
-            ).fetchall()
-            db.executemany(
-                "UPDATE triggers SET next_try_at = ? WHERE id = ?",
-                [(now + lease_s, r["id"]) for r in rows],
-            )
-        return [_trigger_item(r) for r in rows]
+        return [_trigger_item(r) for r in self._claim_due("triggers", now, lease_s)]
 
     def mark_trigger_sent(self, trigger_id: int, *, now: float | None = None) -> None:
         """Delivered: the server answered (with success)."""
