@@ -292,11 +292,14 @@ class Journal:
 
     def mark_failed_attempt(self, item_id: int, error: str, next_try_at: float) -> None:
         """A try that did not get through; stays pending until `next_try_at`."""
+        self._retry_later("outbox", item_id, error, next_try_at)
+
+    def _retry_later(self, table: QueueTable, row_id: int, error: str, at: float) -> None:
         with self._write() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ? "
+                f"UPDATE {table} SET attempts = attempts + 1, last_error = ?, next_try_at = ? "
                 "WHERE id = ? AND state = 'pending'",
-                (error, next_try_at, item_id),
+                (error, at, row_id),
             )
 
     def mark_rejected(self, item_id: int, error: str) -> None:
@@ -503,12 +506,7 @@ class Journal:
 
     def mark_trigger_failed_attempt(self, trigger_id: int, error: str, next_try_at: float) -> None:
         """Another try that never reached the server; stays pending until `next_try_at`."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE triggers SET attempts = attempts + 1, last_error = ?, next_try_at = ? "
-                "WHERE id = ? AND state = 'pending'",
-                (error, next_try_at, trigger_id),
-            )
+        self._retry_later("triggers", trigger_id, error, next_try_at)
 
     def mark_trigger_rejected(self, trigger_id: int, error: str, *, attempted: bool) -> None:
         """Final, never retried: sent and answered with an error (`attempted`), or it
