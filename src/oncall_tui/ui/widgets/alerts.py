@@ -12,13 +12,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
 from oncall_tui.ui.widgets.format import Palette, age, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
-from oncall_tui.ui.widgets.panel import Panel, fit_columns, refill, selected_key
+from oncall_tui.ui.widgets.panel import TablePanel, fit_columns, refill, selected_key
 
 COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
 GROUP_PREFIX = "group:"
@@ -105,10 +105,11 @@ def alert_rows(
     return rows
 
 
-class AlertsPanel(Panel):
+class AlertsPanel(TablePanel):
     TITLE = "Alerts"
-    can_focus = False  # the table inside takes the focus
     SECTION = "alerts"
+    COLUMNS = COLUMNS
+    TABLE_ID = "alerts-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     ]
@@ -117,13 +118,6 @@ class AlertsPanel(Panel):
         super().__init__(clock, id=id)
         self.filter_text = ""
         self.filter_input = OrderedInput(placeholder="filter: text or key=value", id="alert-filter")
-        self.table: DataTable[Text] = DataTable(
-            id="alerts-table", cursor_type="row", zebra_stripes=True
-        )
-
-    @property
-    def focus_target(self) -> DataTable[Text]:
-        return self.table
 
     def compose(self) -> ComposeResult:
         yield self.filter_input
@@ -131,7 +125,7 @@ class AlertsPanel(Panel):
         yield Static(Text(""), id="alerts-empty")
 
     def on_mount(self) -> None:
-        self.table.add_columns(*COLUMNS)
+        # TablePanel.on_mount (run too: Textual calls every class's handler) adds columns.
         self.filter_input.display = False
 
     def visible_alerts(self) -> list[Alert]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import DataTable
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker, Snapshot
 from oncall_tui.ui.widgets.format import NA, Palette, age, finite, num, txt
-from oncall_tui.ui.widgets.panel import Panel, refill, selected_key
+from oncall_tui.ui.widgets.panel import TablePanel, refill, selected_key
 
 COLUMNS = ("Breaker", "State", "Failures", "Fail %", "Since")
 _ORDER = {
@@ -86,26 +84,11 @@ def breaker_rows(
     return rows
 
 
-class BreakersPanel(Panel):
+class BreakersPanel(TablePanel):
     TITLE = "Circuit breakers"
-    can_focus = False  # the table inside takes the focus
     SECTION = "circuit_breakers"
-
-    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
-        super().__init__(clock, id=id)
-        self.table: DataTable[Text] = DataTable(
-            id="breakers-table", cursor_type="row", zebra_stripes=True
-        )
-
-    @property
-    def focus_target(self) -> DataTable[Text]:
-        return self.table
-
-    def compose(self) -> ComposeResult:
-        yield self.table
-
-    def on_mount(self) -> None:
-        self.table.add_columns(*COLUMNS)
+    COLUMNS = COLUMNS
+    TABLE_ID = "breakers-table"
 
     def title_text(self) -> str:
         if self.snapshot is None:

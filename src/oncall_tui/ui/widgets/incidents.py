@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import DataTable
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import Incident, Snapshot
 from oncall_tui.ui.widgets.format import Palette, coarse_age, dur, txt
-from oncall_tui.ui.widgets.panel import Panel, fit_columns, refill
+from oncall_tui.ui.widgets.panel import TablePanel, fit_columns, refill
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
 
@@ -51,26 +49,11 @@ def incident_rows(
     return rows
 
 
-class IncidentsPanel(Panel):
+class IncidentsPanel(TablePanel):
     TITLE = "Incidents"
-    can_focus = False  # the table inside takes the focus
     SECTION = "incidents"
-
-    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
-        super().__init__(clock, id=id)
-        self.table: DataTable[Text] = DataTable(
-            id="incidents-table", cursor_type="row", zebra_stripes=True
-        )
-
-    @property
-    def focus_target(self) -> DataTable[Text]:
-        return self.table
-
-    def compose(self) -> ComposeResult:
-        yield self.table
-
-    def on_mount(self) -> None:
-        self.table.add_columns(*COLUMNS)
+    COLUMNS = COLUMNS
+    TABLE_ID = "incidents-table"
 
     def title_text(self) -> str:
         if self.snapshot is None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -90,6 +91,30 @@ class Panel(Vertical):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         raise NotImplementedError
+
+
+class TablePanel(Panel):
+    """A panel around one row-cursor DataTable, which takes the focus."""
+
+    COLUMNS: tuple[str, ...] = ()
+    TABLE_ID = ""
+    can_focus = False
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(clock, id=id)
+        self.table: DataTable[Text] = DataTable(
+            id=self.TABLE_ID, cursor_type="row", zebra_stripes=True
+        )
+
+    @property
+    def focus_target(self) -> DataTable[Text]:
+        return self.table
+
+    def compose(self) -> ComposeResult:
+        yield self.table
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*self.COLUMNS)
 
 
 def selected_key(table: DataTable[Any]) -> str | None:
