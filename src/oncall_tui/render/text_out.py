@@ -272,18 +272,35 @@ def _alerts(snap: Snapshot, max_rows: int) -> list[RenderableType]:
     out: list[RenderableType] = [_heading("Alerts", detail, snap.alerts.section, snap.taken_at)]
     if not items:
         return out
-    table = _table("State", "Severity", "Alert", "Labels", "Since", "Acked by", wrap=(1, 2, 3, 5))
+    table = _table(
+        "State", "Severity", "Alert", "Labels", "Since", "Acked by / silenced", wrap=(1, 2, 3, 5)
+    )
     for a in items[:max_rows]:
-        acked = a.acked_by or ("pending" if a.ack_pending else "")
         table.add_row(
             Text(a.display_state, BAD if a.display_state == "active" else DIM),
             t(a.severity, _severity_style(a.severity)),
             t(a.alertname),
             Text(_labels(a)),
             Text(format_age(snap.taken_at - a.starts_at)),
-            t(acked),
+            _ack_cell(a, snap.taken_at),
         )
     return [*out, table, *_more(len(items) - max_rows)]
+
+
+def _ack_cell(a: Alert, now: float) -> Text:
+    """Who acked it; or, when only other silences mute it, who silenced it, why and
+    until when (a maintenance silence is not an ack)."""
+    if a.acked_by is not None:
+        return t(a.acked_by)
+    if a.ack_pending:
+        return t("pending")
+    others = a.other_silences
+    if not others:
+        return Text("")
+    s = others[0]
+    more = f" +{len(others) - 1}" if len(others) > 1 else ""
+    left = format_duration(max(0, round(s.ends_at - now)))
+    return t(f"silenced by {s.created_by}: {clean_excerpt(s.comment, 40)} ({left} left){more}", DIM)
 
 
 def _more(hidden: int) -> list[RenderableType]:
