@@ -133,6 +133,15 @@ class CircuitBreaker:
     failure_rate: float | None  # percent 0..100; None when not enough calls (-1)
     last_change_at: float | None  # None: no change seen within the window
     history: tuple[StateChange, ...] = ()  # state changes within the window, oldest first
+    since: float | None = None
+    """When it entered its current state (OPEN and HALF_OPEN count as one outage: a
+    broken backend's breaker cycles between them), at the resolution of the state query;
+    None with `since_over_s` set: in this state for longer than that; both None: not
+    known."""
+    since_over_s: float | None = None
+    rate_below_min_calls: bool = False
+    """The breaker reports no rate now (resilience4j: -1, fewer calls than its minimum);
+    `failure_rate` is then the last real rate within the window."""
 
 
 @dataclass(frozen=True, slots=True)
