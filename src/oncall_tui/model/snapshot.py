@@ -92,6 +92,9 @@ class ServiceLatency:
     quantiles: dict[str, float | None]  # keys of QUANTILES, seconds
     history: dict[str, tuple[Point, ...]]  # same keys; points over the window
     requests_per_s: float | None = None
+    max_unbounded: bool = False
+    """Requests slower than the highest finite bucket bound: `max` is that bound and
+    the slowest request took longer (shown "> bound"; otherwise "≤ bound")."""
 
 
 @dataclass(frozen=True, slots=True)
