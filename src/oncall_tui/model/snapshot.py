@@ -92,6 +92,9 @@ class ServiceLatency:
     quantiles: dict[str, float | None]  # keys of QUANTILES, seconds
     history: dict[str, tuple[Point, ...]]  # same keys; points over the window
     requests_per_s: float | None = None
+    max_unbounded: bool = False
+    """Requests slower than the highest finite bucket bound: `max` is that bound and
+    the slowest request took longer (shown "> bound"; otherwise "≤ bound")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,15 @@ class CircuitBreaker:
     failure_rate: float | None  # percent 0..100; None when not enough calls (-1)
     last_change_at: float | None  # None: no change seen within the window
     history: tuple[StateChange, ...] = ()  # state changes within the window, oldest first
+    since: float | None = None
+    """When it entered its current state (OPEN and HALF_OPEN count as one outage: a
+    broken backend's breaker cycles between them), at the resolution of the state query;
+    None with `since_over_s` set: in this state for longer than that; both None: not
+    known."""
+    since_over_s: float | None = None
+    rate_below_min_calls: bool = False
+    """The breaker reports no rate now (resilience4j: -1, fewer calls than its minimum);
+    `failure_rate` is then the last real rate within the window."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,9 @@ def _latency(s: ServiceLatency) -> JSON:
     return {
         "service": s.service,
         "quantiles": {name: num(s.quantiles.get(name)) for name, _ in QUANTILES},
+        # `max` is a bucket bound: the slowest request took at most that (or, when
+        # true here, more than it: it fell in the +Inf bucket).
+        "max_unbounded": s.max_unbounded,
         "requests_per_s": num(s.requests_per_s),
     }
 
@@ -73,7 +76,10 @@ def _breaker(b: CircuitBreaker) -> JSON:
         "state": str(b.state),
         "failures": num(b.failures),
         "failure_rate": num(b.failure_rate),
+        "failure_rate_below_min_calls": b.rate_below_min_calls,
         "last_change_at": rfc3339(b.last_change_at),
+        "since": rfc3339(b.since),
+        "since_over_s": num(b.since_over_s),
     }
 
 
