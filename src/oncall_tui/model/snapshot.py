@@ -211,6 +211,7 @@ class Silence:
     created_by: str
     comment: str
     state: str  # "active" | "pending" | "expired"
+    ack: bool = False  # comment starts with "ACK!" (model.silences): an acknowledgement
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +226,10 @@ class Alert:
     silenced_by: tuple[str, ...] = ()
     inhibited_by: tuple[str, ...] = ()
     receivers: tuple[str, ...] = ()
-    acked_by: str | None = None  # createdBy of the silence that covers it
-    acked_until: float | None = None
+    acked_by: str | None = None  # createdBy of the ack ("ACK!" silence) that covers it
+    acked_until: float | None = None  # when that ack ends
     ack_pending: bool = False  # an ack is in the outbox, not yet delivered
+    muted_by: tuple[Silence, ...] = ()  # the known silences of `silenced_by`, longest first
 
     @property
     def alertname(self) -> str:
@@ -248,7 +250,13 @@ class Alert:
 
     @property
     def acked(self) -> bool:
-        return bool(self.silenced_by)
+        """Acknowledged: muted by an "ACK!" silence. Any other silence only silences."""
+        return self.acked_by is not None
+
+    @property
+    def other_silences(self) -> tuple[Silence, ...]:
+        """Silences muting it that are not acks (maintenance, someone's amtool silence)."""
+        return tuple(s for s in self.muted_by if not s.ack)
 
 
 @dataclass(frozen=True, slots=True)

@@ -442,7 +442,21 @@ def _alerts(snap: Snapshot, max_rows: int) -> list[RenderableType]:
             out.append(Words(t(labels, DIM)))
         if summary := a.annotations.get("summary"):
             out.append(Words(t(summary)))
+        if silenced := _silenced_line(a, snap.taken_at):
+            out.append(Words(t(silenced, DIM)))
     return [*out, *_more(len(items) - max_rows)]
+
+
+def _silenced_line(a: Alert, now: float) -> str:
+    """Who silenced it, why and until when, for silences that are not acks (a
+    colleague's maintenance silence mutes the alert; nobody acknowledged it)."""
+    parts = []
+    for s in a.other_silences:
+        left = format_duration(max(0, round(s.ends_at - now)))
+        parts.append(
+            f"silenced by {s.created_by} until {clock(s.ends_at)} ({left} left): {s.comment}"
+        )
+    return "; ".join(parts)
 
 
 def _more(hidden: int) -> list[RenderableType]:
