@@ -39,7 +39,7 @@ def test_merge_keeps_last_good_section_marked_stale() -> None:
     assert merged.alerts.section.ok is True
     assert merged.taken_at == NOW + 45
     text = freshness(merged.latency.section, NOW + 45)
-    assert text == "stale 45s — prometheus: connection refused"
+    assert text == "stale 40s — prometheus: connection refused"  # 10 s steps: repainted rarely
 
 
 def test_merge_stale_then_recovers() -> None:
@@ -48,7 +48,9 @@ def test_merge_stale_then_recovers() -> None:
     assert merged.errors.section.fetched_at == NOW  # age keeps growing
     recovered = merge(merged, snapshot(NOW + 30))
     assert recovered.errors.section.ok is True
-    assert freshness(recovered.errors.section, NOW + 31) == "updated 1s ago"
+    assert freshness(recovered.errors.section, NOW + 31) == "updated just now"
+    assert freshness(recovered.errors.section, NOW + 55) == "updated 20s ago"
+    assert freshness(recovered.errors.section, NOW + 30 + 330) == "updated 5m ago"
 
 
 def test_merge_without_good_data_shows_the_error() -> None:
@@ -175,7 +177,9 @@ def test_status_line_says_what_polling_waits_for() -> None:
     assert "waiting" not in status_line(None, quick, palette, NOW).plain
     failed_poll = PollState(window_s=900, refresh_s=5, error="boom [x]\x1b[2J", retry_in_s=20)
     text = status_line(snapshot(NOW), failed_poll, palette, NOW + 3).plain
-    assert "window 15m" in text and "polled 3s ago" in text
+    assert "window 15m" in text and "polled just now" in text
+    later = status_line(snapshot(NOW), failed_poll, palette, NOW + 47).plain
+    assert "polled 40s ago" in later
     assert "poll failed: boom [x] · retry in 20s" in text
     assert "PAUSED" in status_line(None, PollState(3600, 5, paused=True), palette, NOW).plain
 
@@ -218,36 +222,25 @@ def test_sparkline_on_a_time_axis() -> None:
     assert chart[0] == " " * 10 + "██"
 
 
-async def test_columns_fit_the_table_width() -> None:
-    from textual.app import App, ComposeResult
-    from textual.widgets import DataTable
-
-    from oncall_tui.ui.widgets.panel import fit_columns
-
-    class Host(App[None]):
-        def compose(self) -> ComposeResult:
-            yield DataTable()
+def test_columns_fit_the_table_width() -> None:
+    from oncall_tui.ui.widgets.table import column_widths, natural_widths
 
     rows = [
         ("a", [Text("x" * 60), Text("critical"), Text("who@where"), Text("long summary " * 4)]),
         ("b", [Text("short"), Text("info"), Text(""), Text("")]),
     ]
-    app = Host()
-    async with app.run_test(size=(60, 10)) as pilot:
-        table = app.query_one(DataTable)
-        table.add_columns("Alert", "Sev", "Acked by", "Summary")
-        await pilot.pause()
-        fit_columns(table, rows, squeeze=0, tail=3, squeeze_min=14)
-        widths = [c.get_render_width(table) for c in table.ordered_columns]
-        # The long first column is cut so Sev and Acked by stay on screen; the summary
-        # gets what is left (at least its minimum), never pushing them off.
-        assert sum(widths[:3]) <= 60 and widths[0] - 2 >= 14
-        assert widths[3] - 2 >= 10 and sum(widths) <= 60
-        assert rows[0][1][0].overflow == "ellipsis" and rows[0][1][0].no_wrap
-        # Everything fits: natural widths are kept.
-        small = [("c", [Text("ab"), Text("warning"), Text("me"), Text("s")])]
-        fit_columns(table, small, squeeze=0, tail=3)
-        assert [c.width for c in table.ordered_columns] == [5, 7, 8, 7]
+    natural = natural_widths(("Alert", "Sev", "Acked by", "Summary"), rows)
+    assert natural == [60, 8, 9, 52]
+    widths = column_widths(natural, 60, 2, squeeze=0, tail=3, squeeze_min=14)
+    # The long first column is cut so Sev and Acked by stay on screen; the summary
+    # gets what is left (at least its minimum), never pushing them off.
+    assert sum(w + 2 for w in widths[:3]) <= 60 and widths[0] >= 14
+    assert widths[3] >= 10 and sum(w + 2 for w in widths) <= 60
+    # Everything fits: natural widths are kept.
+    small = [("c", [Text("ab"), Text("warning"), Text("me"), Text("s")])]
+    assert column_widths(
+        natural_widths(("Alert", "Sev", "Acked by", "Summary"), small), 60, 2, 0, 3
+    ) == [5, 7, 8, 7]
 
 
 def test_coarse_age_keeps_the_largest_unit() -> None:
@@ -258,3 +251,17 @@ def test_coarse_age_keeps_the_largest_unit() -> None:
     assert coarse_age(NOW, NOW - 3 * 3600 - 600) == "3h"
     assert coarse_age(NOW, NOW - 2 * 86400 - 7200) == "2d"
     assert coarse_age(NOW, None) == "—"
+
+
+def test_status_line_shows_a_source_time_only_when_slow() -> None:
+    from oncall_tui.model.snapshot import SourceStatus
+
+    snap = snapshot(NOW)
+    fast = replace(
+        snap, sources={"prometheus": SourceStatus("prometheus", ok=True, latency_s=0.012)}
+    )
+    slow = replace(snap, sources={"prometheus": SourceStatus("prometheus", ok=True, latency_s=2.5)})
+    poll = PollState(3600, 5)
+    assert "prometheus ✔" in status_line(fast, poll, Palette({}), NOW).plain
+    assert "12ms" not in status_line(fast, poll, Palette({}), NOW).plain
+    assert "prometheus ✔ 2500ms" in status_line(slow, poll, Palette({}), NOW).plain

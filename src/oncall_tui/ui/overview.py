@@ -120,8 +120,14 @@ class OverviewScreen(Screen[None]):
         for i, panel in enumerate(self.panels):
             panel.set_class(i == self.active, "-active")
         self.query_one("#tabs", TextLine).show(tabs_line(TAB_NAMES, self.active))
-        # A panel hidden by the compact layout was drawn at a guessed width.
-        self.call_after_refresh(self.panels[self.active].rerender)
+        # A panel hidden by the compact layout drew nothing meanwhile: it catches up.
+        self.call_after_refresh(self.panels[self.active].catch_up)
+
+    def on_screen_resume(self) -> None:
+        # A modal closed: the panels drew nothing under it.
+        for panel in self.panels:
+            panel.catch_up()
+        self.refresh_status()
 
     def action_next_panel(self, step: int) -> None:
         self.active = (self.active + step) % len(self.panels)

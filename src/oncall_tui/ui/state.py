@@ -60,16 +60,34 @@ def age_text(seconds: float) -> str:
     return format_duration(max(0, round(seconds)))
 
 
+def coarse_age_text(seconds: float) -> str:
+    """An age that changes rarely, for text rewritten every second: "<10s", "20s"
+    (10 s steps), "5m", "3h 5m", "2d 4h" (so the line is repainted at most every 10 s,
+    and once a minute after that)."""
+    if not math.isfinite(seconds):
+        return "n/a"
+    s = max(0.0, seconds)
+    if s < 10:
+        return "<10s"
+    if s < 60:
+        return f"{int(s // 10 * 10)}s"
+    step = 60.0 if s < 86400 else 3600.0
+    return format_duration(s // step * step)
+
+
 def freshness(section: Section, now: float, limit: int = 80) -> str:
-    """The words under a panel: "updated 3s ago", "stale 45s — prometheus: ...",
-    "no data — alertmanager: ..." or "waiting for data"."""
+    """The words at a panel's foot: "updated just now", "updated 20s ago", "stale 5m —
+    prometheus: ...", "no data — alertmanager: ..." or "waiting for data"."""
     if section.ok:
         if section.fetched_at is None:
             return "waiting for data"
-        return f"updated {age_text(now - section.fetched_at)} ago"
+        age = now - section.fetched_at
+        return "updated just now" if age < 10 else f"updated {coarse_age_text(age)} ago"
     error = clean(section.error or "no answer", one_line=True)
     head = (
-        "no data" if section.fetched_at is None else f"stale {age_text(now - section.fetched_at)}"
+        "no data"
+        if section.fetched_at is None
+        else f"stale {coarse_age_text(now - section.fetched_at)}"
     )
     out = f"{head} — {section.source}: {error}"
     return out if len(out) <= limit else out[: limit - 1] + "…"

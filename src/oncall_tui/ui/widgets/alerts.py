@@ -12,14 +12,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
 from oncall_tui.ui.widgets.format import Palette, age, txt
+from oncall_tui.ui.widgets.line import TextLine
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
-from oncall_tui.ui.widgets.panel import TablePanel, fit_columns, refill, selected_key
+from oncall_tui.ui.widgets.panel import TablePanel, TableRows, selected_key
+from oncall_tui.ui.widgets.table import natural_widths
 
 COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
 GROUP_PREFIX = "group:"
@@ -121,21 +123,30 @@ class AlertsPanel(TablePanel):
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(clock, id=id)
         self.filter_text = ""
+        self._had_rows = False
+        self._visible: tuple[object, str, list[Alert]] | None = None
         self.filter_input = OrderedInput(placeholder="filter: text or key=value", id="alert-filter")
 
     def compose(self) -> ComposeResult:
         yield self.filter_input
         yield self.table
-        yield Static(Text(""), id="alerts-empty")
+        yield TextLine(id="alerts-empty")
 
     def on_mount(self) -> None:
         # TablePanel.on_mount (run too: Textual calls every class's handler) adds columns.
         self.filter_input.display = False
 
     def visible_alerts(self) -> list[Alert]:
+        """The alerts the filter lets through (kept until the list or the filter
+        changes: the keys ask for it on every footer refresh)."""
         if self.snapshot is None:
             return []
-        return filter_alerts(self.snapshot.alerts.items, self.filter_text)
+        items = self.snapshot.alerts.items
+        cached = self._visible
+        if cached is None or cached[0] is not items or cached[1] != self.filter_text:
+            cached = (items, self.filter_text, filter_alerts(items, self.filter_text))
+            self._visible = cached
+        return cached[2]
 
     def title_text(self) -> str:
         if self.snapshot is None:
@@ -146,28 +157,44 @@ class AlertsPanel(TablePanel):
         title = f"{self.TITLE} · {active} active / {len(items)}"
         return title + (f" · filter: {shown} match" if self.filter_text else "")
 
-    def render_snapshot(self, snapshot: Snapshot) -> None:
-        was_empty = self.table.row_count == 0
-        shown = self.visible_alerts()
-        rows = alert_rows(shown, self.palette, self.clock())
+    def item_count(self, snapshot: Snapshot) -> int:
+        return len(snapshot.alerts.items)
+
+    def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
+        shown = filter_alerts(snapshot.alerts.items, self.filter_text)
+        rows = alert_rows(shown, palette, now)
         # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
         names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
         name_w = min(32, max(names, default=14))
-        fit_columns(self.table, rows, squeeze=0, tail=len(COLUMNS) - 1, squeeze_min=name_w)
-        refill(self.table, rows)
-        empty = self.query_one("#alerts-empty", Static)
+        natural = natural_widths(COLUMNS, rows)
+        since = COLUMNS.index("Since")
+        return TableRows(
+            rows,
+            natural,
+            squeeze=0,
+            tail=len(COLUMNS) - 1,
+            squeeze_min=name_w,
+            min_widths=((since, len("59m 59s")),),
+        )
+
+    def rows_shown(self, built: TableRows) -> None:
+        snapshot = self.snapshot
+        shown = bool(built.rows)
+        empty = self.query_one("#alerts-empty", TextLine)
         empty.display = not shown
         self.set_class(not shown, "-empty")  # the words go right under the header
-        if not shown:
+        if not shown and snapshot is not None:
             if self.filter_text:
                 words = "No alert matches the filter (Esc clears it)."
             elif snapshot.alerts.section.fetched_at is None:
                 words = "Alerts unknown: the Alertmanager has not answered yet."
             else:
                 words = "No alerts: the Alertmanager reports nothing firing."
-            empty.update(Text(words, style="dim"))
-        if was_empty:
+            empty.show(Text(words, style="dim"))
+        if shown and not self._had_rows:
             self.select_first_alert()  # start on an alert, so a / u / r work at once
+        self._had_rows = shown
+        self.set_title(self.title_text())
 
     # -- selection -------------------------------------------------------------------
 
@@ -208,9 +235,8 @@ class AlertsPanel(TablePanel):
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
-        if self.snapshot is not None:
-            self.render_snapshot(self.snapshot)
-        self.border_title = self.title_text()
+        self.rerender()
+        self.set_title(self.title_text())
 
     @on(Input.Changed, "#alert-filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -10,7 +10,8 @@ from rich.text import Text
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker, Snapshot
 from oncall_tui.ui.widgets.format import NA, Palette, age, finite, num, txt
-from oncall_tui.ui.widgets.panel import TablePanel, refill, selected_key
+from oncall_tui.ui.widgets.panel import TablePanel, TableRows, selected_key
+from oncall_tui.ui.widgets.table import natural_widths
 
 COLUMNS = ("Breaker", "State", "Failures", "Fail %", "Since")
 _ORDER = {
@@ -100,11 +101,9 @@ class BreakersPanel(TablePanel):
         )
         return f"{self.TITLE} · {opened} open" if opened else self.TITLE
 
-    def render_snapshot(self, snapshot: Snapshot) -> None:
-        rows = breaker_rows(
-            snapshot.circuit_breakers.breakers, self.palette, self.clock(), snapshot.window_s
-        )
-        refill(self.table, rows)
+    def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
+        rows = breaker_rows(snapshot.circuit_breakers.breakers, palette, now, snapshot.window_s)
+        return TableRows(rows, natural_widths(COLUMNS, rows), squeeze=0)
 
     def detail_subject(self) -> CircuitBreaker | None:
         return self.selected()

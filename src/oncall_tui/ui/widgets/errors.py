@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from oncall_tui.model.snapshot import ErrorRate, Snapshot
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, pct
+from oncall_tui.ui.widgets.line import Body
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.sparkline import bar_chart, window_span
 
@@ -48,12 +48,12 @@ class ErrorsPanel(Panel):
     SECTION = "errors"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="errors-body")
+        yield Body(id="errors-body")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         width = max(10, self.content_size.width or 40)
         # The chart takes the rows left under the value line and above min / max.
         height = max(1, min(8, (self.content_size.height or 3) - 2))
-        self.query_one("#errors-body", Static).update(
+        self.query_one("#errors-body", Body).show(
             errors_text(snapshot.errors, self.palette, width, height, window_span(snapshot))
         )

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Digits, Static
+from textual.widgets import Digits
 
 from oncall_tui.model.snapshot import Health, SloCheck, Snapshot
 from oncall_tui.ui.bindings import bindings
@@ -21,6 +21,7 @@ from oncall_tui.ui.widgets.format import (
     score_level,
     txt,
 )
+from oncall_tui.ui.widgets.line import Body
 from oncall_tui.ui.widgets.panel import Panel
 
 LEVELS = ("ok", "warn", "bad", "unknown")
@@ -77,7 +78,7 @@ class HealthPanel(Panel):
 
     def compose(self) -> ComposeResult:
         yield Digits(NA, id="health-score", classes="-unknown")
-        yield Static(Text(""), id="health-lines")
+        yield Body(id="health-lines")
 
     def detail_subject(self) -> Health | None:
         return self.snapshot.health if self.snapshot is not None else None
@@ -85,9 +86,11 @@ class HealthPanel(Panel):
     def render_snapshot(self, snapshot: Snapshot) -> None:
         health = snapshot.health
         digits = self.query_one("#health-score", Digits)
-        digits.update(NA if health.score is None else f"{health.score:.1f}%")
+        score = NA if health.score is None else f"{health.score:.1f}%"
+        if digits.value != score:
+            digits.update(score)
         level = score_level(health.score)
         for name in LEVELS:
             digits.set_class(name == level, f"-{name}")
         width = max(10, self.content_size.width or 40)
-        self.query_one("#health-lines", Static).update(health_lines(health, self.palette, width))
+        self.query_one("#health-lines", Body).show(health_lines(health, self.palette, width))

@@ -10,7 +10,8 @@ from rich.text import Text
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import Incident, Snapshot
 from oncall_tui.ui.widgets.format import Palette, coarse_age, dur, txt
-from oncall_tui.ui.widgets.panel import TablePanel, fit_columns, refill
+from oncall_tui.ui.widgets.panel import TablePanel, TableRows
+from oncall_tui.ui.widgets.table import natural_widths
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
 
@@ -22,11 +23,25 @@ def started_text(at: float, now: float) -> str:
     return time.strftime("%m-%d %H:%M", time.localtime(at))
 
 
+def incident_key(inc: Incident) -> str:
+    """A row key that stays with its incident while newer ones push it down (and
+    while a firing one's start is refined from the history: at most one run of a
+    label set fires at a time)."""
+    labels = ",".join(f"{k}={v}" for k, v in sorted(inc.labels.items()))
+    when = "firing" if inc.status == "firing" else f"{inc.started_at:.3f}"
+    return f"{when}|{inc.alertname}|{labels}"
+
+
 def incident_rows(
     items: Sequence[Incident], palette: Palette, now: float
 ) -> list[tuple[str, list[Text]]]:
     rows = []
-    for i, inc in enumerate(items):
+    seen: set[str] = set()
+    for inc in items:
+        key = incident_key(inc)
+        while key in seen:  # the same run listed twice: still one row each
+            key += "+"
+        seen.add(key)
         firing = inc.status == "firing"
         status = Text(
             f"firing {coarse_age(now, inc.started_at)}" if firing else "resolved",
@@ -34,7 +49,7 @@ def incident_rows(
         )
         rows.append(
             (
-                f"{i}",
+                key,
                 [
                     Text(started_text(inc.started_at, now)),
                     txt(inc.severity, style=palette.severity(inc.severity)),
@@ -65,7 +80,16 @@ class IncidentsPanel(TablePanel):
             f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
         )
 
-    def render_snapshot(self, snapshot: Snapshot) -> None:
-        rows = incident_rows(snapshot.incidents.items, self.palette, self.clock())
-        fit_columns(self.table, rows, squeeze=2, tail=len(COLUMNS) - 1)
-        refill(self.table, rows)
+    def item_count(self, snapshot: Snapshot) -> int:
+        return len(snapshot.incidents.items)
+
+    def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
+        rows = incident_rows(snapshot.incidents.items, palette, now)
+        status = COLUMNS.index("Status")
+        return TableRows(
+            rows,
+            natural_widths(COLUMNS, rows),
+            squeeze=2,
+            tail=len(COLUMNS) - 1,
+            min_widths=((status, len("firing 59m")),),
+        )

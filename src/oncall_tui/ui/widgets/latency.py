@@ -6,11 +6,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import QUANTILES, Latency, Snapshot
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, txt
+from oncall_tui.ui.widgets.line import Body
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.sparkline import sparkline, window_span
 
@@ -80,8 +80,8 @@ class LatencyPanel(Panel):
     SECTION = "latency"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="latency-table")
-        yield Static(Text(""), id="latency-bars")
+        yield Body(id="latency-table")
+        yield Body(id="latency-bars")
 
     def title_text(self) -> str:
         slo = self.snapshot.latency.slo_p95 if self.snapshot else None
@@ -89,9 +89,9 @@ class LatencyPanel(Panel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         width = max(20, self.content_size.width or 60)
-        self.query_one("#latency-table", Static).update(
+        self.query_one("#latency-table", Body).show(
             latency_table(snapshot.latency, self.palette, width, window_span(snapshot))
         )
-        self.query_one("#latency-bars", Static).update(
+        self.query_one("#latency-bars", Body).show(
             latency_bars(snapshot.latency, self.palette, width)
         )

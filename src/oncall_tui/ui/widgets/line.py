@@ -1,8 +1,12 @@
-"""A one-line bar (status, summary, tabs) that repaints only when its text changes."""
+"""Text widgets that repaint only what changed: one-line bars, panel bodies."""
 
 from __future__ import annotations
 
+from rich.console import RenderableType
+from rich.segment import Segment
 from rich.text import Text
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Static
 
 
@@ -11,8 +15,8 @@ class TextLine(Static):
     height is fixed): the bars are refreshed every second, and a layout repaints the
     screen."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(Text(""), id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(Text(""), id=id, classes=classes)
         self._text: Text | None = None
 
     def show(self, text: Text) -> None:
@@ -20,3 +24,62 @@ class TextLine(Static):
             return
         self._text = text
         self.update(text, layout=False)
+
+
+def changed_span(old: list[Segment], new: list[Segment]) -> tuple[int, int]:
+    """The cells [x0, x1) of a line that differ between two renderings: only they
+    are repainted (the segments alike at both ends are left as they are)."""
+    n = min(len(old), len(new))
+    head = 0
+    while head < n and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    x0 = Segment.get_line_length(new[:head])
+    end_old = Segment.get_line_length(old[: len(old) - tail])
+    end_new = Segment.get_line_length(new[: len(new) - tail])
+    return x0, max(end_old, end_new, x0 + 1)
+
+
+class Body(Widget):
+    """A panel's body (a Rich renderable). The panel draws it only when its data
+    changed; then only the lines that differ are repainted (Textual sends a refreshed
+    region whole: over SSH a panel where one number moved would be the whole panel),
+    and a layout pass only when the number of lines changed."""
+
+    DEFAULT_CSS = "Body { height: auto; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._renderable: RenderableType = Text("")
+        self._lines: list[list[Segment]] = []
+
+    def render(self) -> RenderableType:
+        return self._renderable
+
+    def _render_lines(self, renderable: RenderableType) -> list[list[Segment]]:
+        width = self.content_size.width
+        if width <= 0:
+            return []
+        console = self.app.console
+        return console.render_lines(renderable, console.options.update_width(width), pad=False)
+
+    def show(self, renderable: RenderableType) -> None:
+        self._renderable = renderable
+        old, new = self._lines, self._render_lines(renderable)
+        self._lines = new
+        if not new or len(old) != len(new):
+            self.refresh(layout=True)
+            return
+        changed = [
+            Region(x0, y, x1 - x0, 1)
+            for y, (a, b) in enumerate(zip(old, new, strict=True))
+            if a != b
+            for x0, x1 in [changed_span(a, b)]
+        ]
+        if changed:
+            self.refresh(*changed)
+
+    def on_resize(self) -> None:
+        self._lines = self._render_lines(self._renderable)

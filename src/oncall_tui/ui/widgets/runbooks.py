@@ -6,10 +6,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Static
 
 from oncall_tui.model.snapshot import RunbookStats, Snapshot
 from oncall_tui.ui.widgets.format import Palette, dur, num, pct, txt
+from oncall_tui.ui.widgets.line import Body
 from oncall_tui.ui.widgets.panel import Panel
 
 
@@ -61,10 +61,10 @@ class RunbooksPanel(Panel):
     def compose(self) -> ComposeResult:
         # Side by side: the top list gets the panel's height, as on the static page.
         with Horizontal():
-            yield Static(Text(""), id="runbooks-summary")
-            yield Static(Text(""), id="runbooks-top")
+            yield Body(id="runbooks-summary")
+            yield Body(id="runbooks-top")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         stats = snapshot.runbooks
-        self.query_one("#runbooks-summary", Static).update(runbook_summary(stats, self.palette))
-        self.query_one("#runbooks-top", Static).update(top_table(stats, self.palette))
+        self.query_one("#runbooks-summary", Body).show(runbook_summary(stats, self.palette))
+        self.query_one("#runbooks-top", Body).show(top_table(stats, self.palette))

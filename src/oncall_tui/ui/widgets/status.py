@@ -11,17 +11,23 @@ from oncall_tui.durations import format_duration
 from oncall_tui.model.severity import is_paging
 from oncall_tui.model.snapshot import BreakerState, Snapshot
 from oncall_tui.ui.schedule import PollState
-from oncall_tui.ui.state import age_text
+from oncall_tui.ui.state import coarse_age_text
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, pct, score_level, txt
 
 __all__ = ["PollState", "status_line", "summary_line", "tabs_line"]
+
+
+SLOW_SOURCE_S = 0.5
+"""A source answering slower than this shows its time in the status line."""
 
 
 def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: float) -> Text:
     out = Text()
     if poll.paused:
         out.append(" ⏸ PAUSED ", style="reverse bold")
-    elif poll.polling:
+    elif poll.polling and (poll.polling_for_s is None or poll.polling_for_s >= 1.0):
+        # Only a poll that takes a while says so: a quick one flipping the mark twice
+        # per refresh is a repaint of this line for nothing (bytes over SSH).
         out.append(" ⟳ ", style="bold")
         if poll.polling_for_s is not None and poll.polling_for_s >= max(2.0, poll.refresh_s):
             # A slow source holds the poll: say so, the panels' ages say the rest.
@@ -32,12 +38,16 @@ def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: f
     out.append(f" window {format_duration(poll.window_s)}", style="bold")
     out.append(f" · every {format_duration(poll.refresh_s)}", style="dim")
     if snap is not None:
-        out.append(f" · polled {age_text(now - snap.taken_at)} ago", style="dim")
+        ago = now - snap.taken_at
+        polled = "just now" if ago < 10 else f"{coarse_age_text(ago)} ago"
+        out.append(f" · polled {polled}", style="dim")
         for name, src in sorted(snap.sources.items()):
             out.append(" · ")
             if src.ok:
                 out.append(f"{name} ✔", style=palette.level("ok"))
-                if src.latency_s is not None:
+                if src.latency_s is not None and src.latency_s >= SLOW_SOURCE_S:
+                    # Only a slow answer is news; a fast one changing by a few ms on
+                    # every poll would repaint this line each time (bytes over SSH).
                     out.append(f" {ms(src.latency_s)}ms", style="dim")
             else:
                 out.append(f"{name} ✖ ", style=palette.level("bad"))

@@ -1,0 +1,196 @@
+"""A DataTable updated by keyed diffs, and the one function that sizes its columns.
+
+`KeyedTable.apply(rows)` does what dolphie's process list does instead of clear() +
+add_row() per poll: rows that are gone are removed, cells whose text changed are
+written in place, new rows are added, all inside one `batch_update`; only the cells
+that changed are repainted when the order stayed, and the cursor stays on its row key
+without firing a highlight event (nothing was selected by the user). Columns have
+fixed widths from `column_widths` (pure), so no cell is ever measured: they are set
+again only when the widths come out different (a resize, a longer name).
+
+This reaches into DataTable's row store (`_data`, `rows`, `_row_locations`): one
+pass over the rows instead of one `add_row` / `remove_row` each (both O(rows), with
+a cursor event each). Textual is pinned to 8.2 (pyproject) for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, Row, RowKey
+
+Rows = Sequence[tuple[str, Sequence[Text]]]
+"""(row key, cells) per row, in display order."""
+
+
+def column_widths(
+    natural: Sequence[int],
+    room: int,
+    pad: int,
+    squeeze: int,
+    tail: int | None = None,
+    squeeze_min: int = 14,
+    tail_min: int = 10,
+) -> list[int]:
+    """The width of each column, from the widest cell of each (`natural`) and the room
+    the table has (`pad`: the padding around each cell). Outside text can be any
+    length: the `squeeze` column is cut with "…" so the columns after it stay on
+    screen, and the `tail` column (a free-text last one) gets the room left once the
+    squeezed column has its width, or stays off to the right (cut by the panel) when
+    less than `tail_min` is left."""
+    widths = list(natural)
+    flexible = {squeeze} if tail is None else {squeeze, tail}
+    left = room - sum(w + pad for i, w in enumerate(widths) if i not in flexible) - pad
+    if tail is not None:
+        # The squeezed column (what identifies the row) before the free text after it.
+        tail_need = min(tail_min, natural[tail])
+        share = left - pad - min(natural[squeeze], max(squeeze_min, left - pad - tail_need))
+        if share >= tail_need:
+            widths[tail] = min(natural[tail], share)
+            left -= widths[tail] + pad
+    widths[squeeze] = max(min(squeeze_min, natural[squeeze]), min(natural[squeeze], left))
+    return widths
+
+
+def natural_widths(labels: Sequence[str], rows: Rows) -> list[int]:
+    """The widest cell of each column, its header included."""
+    out = [len(label) for label in labels]
+    for _, cells in rows:
+        for i, cell in enumerate(cells):
+            n = cell.cell_len
+            if n > out[i]:
+                out[i] = n
+    return out
+
+
+def selected_key(table: DataTable[Any]) -> str | None:
+    """The key of the row under the cursor, or None for an empty table."""
+    if table.row_count == 0:
+        return None
+    try:
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    except CellDoesNotExist:
+        return None
+
+
+class KeyedTable(DataTable[Text]):
+    _fitted_room = 0
+
+    def fit(self, widths: Sequence[int], room: int) -> None:
+        """Fixed column widths; a repaint only when one differs. For the same room
+        (no resize) columns only grow: a cell going from "9s" to "10s" and back must
+        not shift every column, a full repaint of the table each time."""
+        current = [c.width for c in self.ordered_columns]
+        if (
+            room == self._fitted_room
+            and not any(c.auto_width for c in self.ordered_columns)
+            and all(w <= cur for w, cur in zip(widths, current, strict=True))
+        ):
+            return
+        self._fitted_room = room
+        changed = False
+        for column, width in zip(self.ordered_columns, widths, strict=True):
+            if column.auto_width or column.width != width:
+                column.width = width
+                column.auto_width = False
+                changed = True
+        if changed:
+            self._require_update_dimensions = True
+            self._update_count += 1
+            self.refresh()
+            self.check_idle()
+
+    def room(self, rows: int) -> int:
+        """The width the cells can use (0 before the first layout), given `rows` rows
+        (a vertical scrollbar takes its width when they do not fit)."""
+        if self.size.width <= 0:
+            return 0
+        scrollbar = self.styles.scrollbar_size_vertical if rows + 1 > self.size.height else 0
+        return self.size.width - scrollbar
+
+    def apply(self, rows: Rows) -> bool:
+        """Make the table show `rows` (in that order); True when anything changed."""
+        keys = [key for key, _ in rows]
+        wanted = set(keys)
+        if len(wanted) != len(keys):
+            raise ValueError("duplicate row keys")
+        columns = [c.key for c in self.ordered_columns]
+        cursor_key = selected_key(self)
+        cursor_row = self.cursor_row
+        data = self._data
+        structural = False
+        dirty: list[tuple[str, int]] = []
+        added: list[RowKey] = []
+        for row_key in [k for k in data if k.value not in wanted]:
+            del data[row_key]
+            del self.rows[row_key]
+            structural = True
+        for key, cells in rows:
+            current = data.get(RowKey(key))
+            if current is None:
+                row_key = RowKey(key)
+                self.rows[row_key] = Row(row_key, height=1)
+                data[row_key] = {c: _fixed(cell) for c, cell in zip(columns, cells, strict=True)}
+                added.append(row_key)
+                structural = True
+                continue
+            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
+                if not _same(current[column], cell):
+                    current[column] = _fixed(cell)
+                    dirty.append((key, i))
+        locations = self._row_locations
+        if not structural and any(locations.get(RowKey(k)) != i for i, k in enumerate(keys)):
+            structural = True  # same rows, new order
+        if not structural and not dirty:
+            return False
+        with self.app.batch_update():
+            self._update_count += 1  # drops the rendered-line caches
+            if structural:
+                self._row_locations = type(locations)({RowKey(k): i for i, k in enumerate(keys)})
+                self._require_update_dimensions = True
+                if any(c.auto_width for c in self.ordered_columns):
+                    self._new_rows.update(added)  # not fitted yet: Textual measures them
+                self._keep_cursor(keys, cursor_key, cursor_row)
+                self.refresh()
+                self.check_idle()
+            else:
+                for key, column_index in dirty:
+                    index = self._row_locations.get(RowKey(key))
+                    if index is not None:
+                        # Just that cell: Textual sends a refreshed region whole.
+                        self.refresh_coordinate(Coordinate(index, column_index))
+        return True
+
+    def _keep_cursor(self, keys: list[str], key: str | None, row: int) -> None:
+        if not keys:
+            return
+        if key in keys:
+            target = keys.index(key)
+            if target != row:
+                # The same row, moved: not a new selection, no event.
+                with self.prevent(DataTable.RowHighlighted, DataTable.CellHighlighted):
+                    self.move_cursor(row=target, animate=False, scroll=True)
+            return
+        # The row under the cursor is gone: the one now in its place is selected.
+        self.move_cursor(row=min(row, len(keys) - 1), animate=False, scroll=True)
+        if row == min(row, len(keys) - 1):
+            self._highlight_cursor()  # same index, another row: say so
+
+
+def _same(a: Text, b: Text) -> bool:
+    """Drawn the same (Text's own == ignores the base style: a row that turns dim when
+    its alert is silenced would keep its colours)."""
+    return (
+        a.plain == b.plain and a.style == b.style and a.spans == b.spans and a.justify == b.justify
+    )
+
+
+def _fixed(cell: Text) -> Text:
+    """Cells never wrap: a fixed-width column cuts them with "…"."""
+    cell.no_wrap = True
+    cell.overflow = "ellipsis"
+    return cell
