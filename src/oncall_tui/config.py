@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oncall_tui import config_dash_load
 from oncall_tui.config_table import (
     ConfigError,
     Table,
@@ -115,6 +116,7 @@ def _health(t: Table) -> HealthConfig:
         penalty_info=t.number("penalty_info", d.penalty_info),
         max_alert_penalty=t.number("max_alert_penalty", d.max_alert_penalty, high=100.0),
         slo_penalty=t.number("slo_penalty", d.slo_penalty, high=100.0),
+        slo_terms=t.boolean("slo_terms", d.slo_terms),
     )
 
 
@@ -286,6 +288,9 @@ def _from_toml(root: Table) -> Config:
         runbooks=_runbooks(root),
         ack=_section(root, "ack", _ack),
         ui=_section(root, "ui", _ui),
+        slos=config_dash_load.slos(root),
+        slo_discovery=_section(root, "slo_discovery", config_dash_load.slo_discovery),
+        panels=config_dash_load.panels(root),
         journal_path=root.path("journal"),
     )
     root.done()
