@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from oncall_tui.config_dash import PanelConfig
+from oncall_tui.config_dash import PanelConfig, Thresholds
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.snapshot import PanelData, PanelValue
 
@@ -37,6 +37,12 @@ def series_name(labels: Mapping[str, str], legend: str = "") -> str:
     if parts:
         return " ".join(parts)
     return labels.get("__name__", "value")
+
+
+def level(value: float | None, thresholds: Thresholds | None) -> str | None:
+    """The value's level by the thresholds; None without thresholds or value."""
+    v = _finite(value)
+    return None if v is None or thresholds is None else thresholds.level(v)
 
 
 def _sort_key(v: PanelValue) -> tuple[int, float, str]:
@@ -62,7 +68,12 @@ def _table_head(cfg: PanelConfig, data: PanelData, join: tuple[str, ...] = ()) -
 
 def _values(cfg: PanelConfig, samples: Sequence[Sample]) -> list[PanelValue]:
     return [
-        PanelValue(dict(s.labels), _finite(s.value), series_name(s.labels, cfg.legend))
+        PanelValue(
+            dict(s.labels),
+            _finite(s.value),
+            series_name(s.labels, cfg.legend),
+            level=level(s.value, cfg.thresholds),
+        )
         for s in samples
     ]
 
@@ -87,7 +98,11 @@ def series_panel(
             points = _clean_points(hist.points) if hist else ()
             values.append(
                 PanelValue(
-                    dict(s.labels), _finite(s.value), series_name(s.labels, cfg.legend), points
+                    dict(s.labels),
+                    _finite(s.value),
+                    series_name(s.labels, cfg.legend),
+                    points,
+                    level=level(s.value, cfg.thresholds),
                 )
             )
     else:
@@ -95,7 +110,13 @@ def series_panel(
             points = _clean_points(h.points)
             last = points[-1][1] if points else None
             values.append(
-                PanelValue(dict(h.labels), last, series_name(h.labels, cfg.legend), points)
+                PanelValue(
+                    dict(h.labels),
+                    last,
+                    series_name(h.labels, cfg.legend),
+                    points,
+                    level=level(last, cfg.thresholds),
+                )
             )
     values = sorted(values, key=_sort_key)[: cfg.top]
     return PanelData(cfg.title, cfg.kind, cfg.unit, ok=True, values=tuple(values))
@@ -127,6 +148,8 @@ def table_panel(cfg: PanelConfig, columns: Sequence[Sequence[Sample]]) -> PanelD
             cells.get(first_name),
             series_name(labels_of[key], cfg.legend) if join else cfg.title,
             cells={c.name: cells.get(c.name) for c in cfg.columns},
+            level=level(cells.get(first_name), cfg.columns[0].thresholds),
+            levels={c.name: level(cells.get(c.name), c.thresholds) for c in cfg.columns},
         )
         for key, cells in rows.items()
     ]

@@ -298,6 +298,8 @@ class PanelValue:
     name: str = ""  # the legend, or the labels in words
     points: tuple[Point, ...] = ()  # sparkline / chart: the series over the window
     cells: dict[str, float | None] = field(default_factory=dict)  # table: column -> value
+    level: str | None = None  # "ok" | "warn" | "crit" by the panel's thresholds; None: none
+    levels: dict[str, str | None] = field(default_factory=dict)  # table: per column
 
 
 @dataclass(frozen=True, slots=True)
