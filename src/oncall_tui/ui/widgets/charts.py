@@ -103,17 +103,21 @@ class TimeChart(PlotextPlot):
         plt.clear_figure()
         start, end = span
         ys: list[float] = []
-        for i, line in enumerate(lines):
+        names: list[str] = []  # pieces of one series (a gap between) share colour and label
+        for line in lines:
             pts = [(t, v) for t, v in line.points if math.isfinite(v) and start <= t <= end]
             if not pts:
                 continue
             ys += [v for _, v in pts]
+            first = line.name not in names
+            if first:
+                names.append(line.name)
             plt.plot(
                 [t for t, _ in pts],
                 [v for _, v in pts],
-                label=clean(line.name, one_line=True)[:40] or " ",
+                label=(clean(line.name, one_line=True)[:40] or " ") if first else None,
                 marker="braille",
-                color=SERIES_COLORS[i % len(SERIES_COLORS)],
+                color=SERIES_COLORS[names.index(line.name) % len(SERIES_COLORS)],
             )
         if target is not None and math.isfinite(target):
             ys.append(target)
