@@ -186,3 +186,26 @@ def test_a_failed_query_leaves_everything_unknown() -> None:
     assert slo.error == "bad_data: parse error"
     assert slo.alert is None and slo.met is None and slo.budget_remaining is None
     assert set(slo.burn_rates) == set(WINDOWS)
+
+
+def test_health_counts_configured_slos_by_alert_state() -> None:
+    from oncall_tui.config_types import HealthConfig
+    from oncall_tui.model.health import compute_health
+    from oncall_tui.model.snapshot import ErrorRate, Latency
+
+    ticket = from_ratios("api", 0.99, 86400.0 * 30, flat(0.02))
+    page = from_ratios("web", 0.999, 86400.0 * 30, flat(0.02))  # burn 20 everywhere
+    quiet = from_ratios("db", 0.99, 86400.0 * 30, flat(0.0))
+    unknown = from_ratios("new", 0.99, 86400.0 * 30, {})
+    h = compute_health(
+        (), Latency(), ErrorRate(), (), HealthConfig(), slos=[ticket, page, quiet, unknown]
+    )
+    assert h.score == pytest.approx(100 - 10 - 20)
+    by_label = {t.label: t for t in h.terms}
+    assert by_label["SLO api"].points == -10
+    assert by_label["SLO web"].points == -20
+    assert "page level" in by_label["SLO web"].explanation
+    assert by_label["SLO db"].points == 0 and by_label["SLO new"].points == 0
+    assert sum(t.points for t in h.terms) == pytest.approx(h.score)
+    off = compute_health((), Latency(), ErrorRate(), (), HealthConfig(slo_terms=False), slos=[page])
+    assert off.score == 100

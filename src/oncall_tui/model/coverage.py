@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from oncall_tui.config_types import Runbook
-from oncall_tui.model.snapshot import Alert, Incident, RunbookCoverage
+from oncall_tui.model.snapshot import Alert, Incident, RunbookCoverage, Section
 
 
 def linked_runbooks(
@@ -30,6 +30,7 @@ def runbook_coverage(
     incidents: Sequence[Incident],
     alerts: Sequence[Alert],
     catalogue: Sequence[Runbook],
+    section: Section | None = None,
 ) -> RunbookCoverage:
     """Alert names that fired at some time in [now - window, now] (the incident log's
     history and the alerts firing now), and those of them with a linked runbook."""
@@ -48,4 +49,8 @@ def runbook_coverage(
         linked = bool(linked_runbooks(a.alertname, a.labels, a.annotations, catalogue))
         seen[a.alertname] = seen.get(a.alertname, False) or linked
     names = tuple(sorted(seen))
-    return RunbookCoverage(seen=names, covered=tuple(n for n in names if seen[n]))
+    return RunbookCoverage(
+        seen=names,
+        covered=tuple(n for n in names if seen[n]),
+        section=section or Section("prometheus"),
+    )

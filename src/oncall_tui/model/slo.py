@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from oncall_tui.config_dash import SloConfig
 from oncall_tui.durations import format_duration
 from oncall_tui.model.series import Sample
-from oncall_tui.model.snapshot import BURN_WINDOWS, Slo
+from oncall_tui.model.snapshot import BURN_WINDOWS, HealthTerm, Slo
 
 WINDOW_LABEL = "oncall_window"
 """The label that tags each window's sum in an SLO's query (see dash_queries)."""
@@ -247,3 +247,29 @@ def configured_slo(
         )
     slow = {k: max(0.0, t[k] - b.get(k, 0.0)) for k in t}
     return slo_state(cfg.name, cfg.objective, cfg.period_s, dict(slow), dict(t))
+
+
+ALERT_FACTOR = {"page": 2.0, "ticket": 1.0}
+"""How many `slo_penalty`s an SLO in this alert state costs the health score."""
+
+
+def slo_health_terms(slos: Sequence[Slo], per_slo: float) -> tuple[float, list[HealthTerm]]:
+    """(points off, one term per SLO) for the health score."""
+    total = 0.0
+    terms = []
+    for s in slos:
+        factor = ALERT_FACTOR.get(s.alert or "", 0.0)
+        points = per_slo * factor
+        total += points
+        if s.alert is None:
+            text = f"Not measurable ({s.error or 'a window has no data'}); no penalty."
+        elif factor:
+            why = "; ".join(s.reasons)
+            text = (
+                f"Burning its error budget at {s.alert} level ({why}): "
+                f"{per_slo:g} x {factor:g} = {points:g} points off."
+            )
+        else:
+            text = "No burn-rate alert rule reached; no penalty."
+        terms.append(HealthTerm(f"SLO {s.name}", -points, text))
+    return total, terms

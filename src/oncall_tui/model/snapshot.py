@@ -327,6 +327,7 @@ class RunbookCoverage:
 
     seen: tuple[str, ...] = ()
     covered: tuple[str, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
 
     @property
     def uncovered(self) -> tuple[str, ...]:
