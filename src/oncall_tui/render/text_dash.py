@@ -27,7 +27,7 @@ def actual(slo: Slo) -> str:
     return NA if slo.error_ratio is None else percent(1.0 - slo.error_ratio)
 
 
-def _slo_row(s: Slo) -> list[Text]:
+def _summary_row(s: Slo) -> list[Text]:
     budget = s.budget_remaining
     budget_style = DIM if budget is None else OK if budget > 0.25 else WARN if budget > 0 else BAD
     met = {True: ("met", OK), False: ("missed", BAD), None: (NA, DIM)}[s.met]
@@ -35,15 +35,16 @@ def _slo_row(s: Slo) -> list[Text]:
     return [
         t(s.name),
         Text(percent(s.objective)),
+        Text(format_duration(s.period_s)),
         Text(actual(s)),
         Text(NA if budget is None else percent(budget), budget_style),
-        *(Text(burn_text(s.burn_rates.get(k))) for k, _ in BURN_WINDOWS),
         Text(alert, ALERT_STYLE.get(alert, DIM)),
         Text(met[0], met[1]),
     ]
 
 
 def slos_text(snap: Snapshot) -> list[RenderableType]:
+    """Two tables: the summary per SLO, then its burn rates over the seven windows."""
     slos = snap.slos
     met, known = slos.met_count
     detail = f"{met} of {known} met" if known else "none measurable"
@@ -52,20 +53,15 @@ def slos_text(snap: Snapshot) -> list[RenderableType]:
     out: list[RenderableType] = [_heading("SLOs", detail, slos.section, snap.taken_at)]
     if not slos.items:
         return [*out, Text("  no SLOs configured or discovered", DIM)]
-    windows = [k for k, _ in BURN_WINDOWS]
-    table = _table(
-        "SLO",
-        "Target",
-        "Actual",
-        "Budget",
-        *(f"burn {k}" if i == 0 else k for i, k in enumerate(windows)),
-        "Alert",
-        "Met",
-        right=tuple(range(1, 4 + len(windows))),
+    summary = _table(
+        "SLO", "Target", "Period", "Actual", "Budget left", "Alert", "Met", right=(1, 2, 3, 4)
     )
+    windows = [k for k, _ in BURN_WINDOWS]
+    burns = _table("Burn rate", *windows, right=tuple(range(1, 1 + len(windows))))
     for s in slos.items:
-        table.add_row(*_slo_row(s))
-    out.append(table)
+        summary.add_row(*_summary_row(s))
+        burns.add_row(t(s.name), *(Text(burn_text(s.burn_rates.get(k))) for k in windows))
+    out += [summary, burns]
     for s in slos.items:
         if s.error:
             out.append(Text.assemble("  ", t(s.name, "bold"), ": ", t(s.error, WARN)))
