@@ -11,7 +11,7 @@ from rich.text import Text
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import BURN_WINDOWS, PanelData, Slo, Snapshot
-from oncall_tui.render.text_out import BAD, DIM, NA, OK, WARN, _heading, _table, t
+from oncall_tui.render.text_out import BAD, DIM, NA, OK, WARN, Lines, Words, _heading, grid, t
 from oncall_tui.units import format_value, percent
 
 ALERT_STYLE = {"page": "bold red", "ticket": WARN, "none": OK}
@@ -53,18 +53,17 @@ def slos_text(snap: Snapshot) -> list[RenderableType]:
     out: list[RenderableType] = [_heading("SLOs", detail, slos.section, snap.taken_at)]
     if not slos.items:
         return [*out, Text("  no SLOs configured or discovered", DIM)]
-    summary = _table(
-        "SLO", "Target", "Period", "Actual", "Budget left", "Alert", "Met", right=(1, 2, 3, 4)
-    )
     windows = [k for k, _ in BURN_WINDOWS]
-    burns = _table("Burn rate", *windows, right=tuple(range(1, 1 + len(windows))))
-    for s in slos.items:
-        summary.add_row(*_summary_row(s))
-        burns.add_row(t(s.name), *(Text(burn_text(s.burn_rates.get(k))) for k in windows))
-    out += [summary, burns]
+    summary = [_summary_row(s) for s in slos.items]
+    burns = [
+        [t(s.name), *(Text(burn_text(s.burn_rates.get(k))) for k in windows)] for s in slos.items
+    ]
+    header = ("SLO", "Target", "Period", "Actual", "Budget left", "Alert", "Met")
+    out.append(Lines(grid(header, summary, right=(1, 2, 3, 4))))
+    out.append(Lines(grid(("Burn rate", *windows), burns, right=tuple(range(1, 8)))))
     for s in slos.items:
         if s.error:
-            out.append(Text.assemble("  ", t(s.name, "bold"), ": ", t(s.error, WARN)))
+            out.append(Words(Text.assemble(t(s.name, "bold"), ": ", t(s.error, WARN))))
     return out
 
 
@@ -75,26 +74,25 @@ def _level_style(value: float | None, level: str | None) -> str:
 def _panel(p: PanelData) -> list[RenderableType]:
     head = Text.assemble((p.title, "bold"), "  ", (p.kind, DIM))
     if not p.ok:
-        return [head, Text.assemble("  ", t(f"query failed: {p.error}", BAD))]
+        return [head, Words(t(f"query failed: {p.error}", BAD))]
     if not p.values:
         return [head, Text("  no series", DIM)]
     if p.kind == "table":
-        table = _table(
-            *p.label_columns,
-            *p.columns,
-            right=tuple(range(len(p.label_columns), len(p.label_columns) + len(p.columns))),
-        )
+        rows = []
         for v in p.values:
             cells = [t(v.labels.get(name, "")) for name in p.label_columns]
             for name, unit in zip(p.columns, p.column_units, strict=True):
                 value = v.cells.get(name)
                 style = _level_style(value, v.levels.get(name))
                 cells.append(Text(format_value(value, unit), style))
-            table.add_row(*cells)
-        return [head, table]
-    table = _table("Series", "Value", right=(1,))
+            rows.append(cells)
+        n = len(p.label_columns)
+        right = tuple(range(n, n + len(p.columns)))
+        return [head, Lines(grid((*p.label_columns, *p.columns), rows, right=right))]
+    header: tuple[str, ...] = ("Series", "Value")
     if p.kind in ("sparkline", "chart"):
-        table.add_column(Text("Range"), no_wrap=True)
+        header += ("Range",)
+    rows = []
     for v in p.values:
         style = _level_style(v.value, v.level)
         cells = [t(v.name), Text(format_value(v.value, p.unit), style)]
@@ -108,8 +106,8 @@ def _panel(p: PanelData) -> list[RenderableType]:
                     DIM,
                 )
             )
-        table.add_row(*cells)
-    return [head, table]
+        rows.append(cells)
+    return [head, Lines(grid(header, rows, right=(1,)))]
 
 
 def panels_text(snap: Snapshot) -> list[RenderableType]:
@@ -133,7 +131,7 @@ def coverage_text(snap: Snapshot) -> list[RenderableType]:
         f"  {percent(cov.ratio)} = {len(cov.covered)} of {len(cov.seen)} alert names "
         f"in the last {window} have a runbook",
     )
-    out: list[RenderableType] = [line]
+    out: list[RenderableType] = [Words(line, indent=0)]
     if cov.uncovered:
-        out.append(Text.assemble("  without: ", t(", ".join(cov.uncovered), WARN)))
+        out.append(Words(Text.assemble("without: ", t(", ".join(cov.uncovered), WARN))))
     return out
