@@ -161,6 +161,8 @@ class UiConfig:
     """Ring the terminal bell when a new critical alert fires."""
     desktop_notify: bool = False
     """Also send an OSC 9 / 777 desktop notification."""
+    keys: tuple[tuple[str, str], ...] = ()
+    """`[ui.keys]`: (binding id, key(s)) pairs for `App.set_keymap`; ids from ui/keys.py."""
 
 
 @dataclass(frozen=True)
