@@ -169,8 +169,17 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
         "poll_duration_s": num(snap.poll_duration_s),
         "health": {
             "score": num(h.score),
+            "unknown": list(h.unknown),
             "components": [
-                {"name": c.name, "availability": num(c.availability), "error": c.error}
+                {
+                    "name": c.name,
+                    "availability": num(c.availability),
+                    "error": c.error,
+                    "reduce": c.reduce,
+                    "series": c.series,
+                    "worst_labels": dict(c.worst_labels),
+                    "worst": num(c.worst),
+                }
                 for c in h.components
             ],
             "slo_checks": [
