@@ -21,6 +21,10 @@
   an alert does not heal the system. Inhibited alerts are left out because the
   alert inhibiting them already counts for the same problem.
 
+- SLOs (`[[slos]]` entries, with `health.slo_terms`): each SLO whose burn rate is at
+  the multiwindow `ticket` level costs `slo_penalty`, at `page` level twice that
+  (model/slo.py `slo_health_terms`); unknown or quiet SLOs cost nothing.
+
 The score is None only when nothing at all could be measured: no component value,
 no latency, no error ratio, and the alerts are not known (Alertmanager down).
 Otherwise `Health.unknown` names every term that could not be measured: missing data
@@ -37,6 +41,7 @@ from collections.abc import Sequence
 from oncall_tui.config_types import HealthConfig
 from oncall_tui.model.series import Sample
 from oncall_tui.model.severity import Level, severity_level
+from oncall_tui.model.slo import slo_health_terms
 from oncall_tui.model.snapshot import (
     Alert,
     ComponentHealth,
@@ -44,6 +49,7 @@ from oncall_tui.model.snapshot import (
     Health,
     HealthTerm,
     Latency,
+    Slo,
     SloCheck,
 )
 
@@ -245,6 +251,7 @@ def compute_health(
     alerts: Sequence[Alert],
     cfg: HealthConfig,
     alerts_known: bool = True,
+    slos: Sequence[Slo] = (),
 ) -> Health:
     """The score and its explanation; see the module docstring for the formula."""
     base, base_term, any_component, unknown = _base_term(components)
@@ -260,13 +267,15 @@ def compute_health(
     terms.append(alert_term)
     if not alerts_known:
         unknown.append("firing alerts")
+    slo_penalty, more = slo_health_terms(slos, cfg.slo_penalty) if cfg.slo_terms else (0.0, [])
+    terms += more
 
     any_latency = any(_finite(s.quantiles.get("p95")) is not None for s in latency.services)
     any_errors = _finite(errors.value) is not None
     if not (any_component or any_latency or any_errors or alerts_known):
         score: float | None = None
     else:
-        total = base - sum(c.penalty for c in checks) - alert_penalty
+        total = base - sum(c.penalty for c in checks) - alert_penalty - slo_penalty
         score = min(100.0, max(0.0, total))
     return Health(
         score=score,
