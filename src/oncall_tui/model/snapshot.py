@@ -216,6 +216,7 @@ class Incidents:
     mttr_s: float | None = None
     lookback_s: float = 7 * 86400.0
     section: Section = field(default_factory=lambda: Section("prometheus"))
+    note: str | None = None  # e.g. no ALERTS history at all, said in words
 
 
 @dataclass(frozen=True, slots=True)

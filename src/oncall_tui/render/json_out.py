@@ -280,6 +280,7 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
             "mtta_s": num(inc.mtta_s),
             "mttr_s": num(inc.mttr_s),
             "lookback_s": num(inc.lookback_s),
+            "note": inc.note,
         },
         "alerts": [_alert(a) for a in snap.alerts.items],
         "silences": [

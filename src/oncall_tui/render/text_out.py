@@ -381,6 +381,8 @@ def _incidents(snap: Snapshot, max_rows: int) -> list[RenderableType]:
         f"MTTA {dur(inc.mtta_s)}, MTTR {dur(inc.mttr_s)}"
     )
     out: list[RenderableType] = [_heading("Incidents", detail, inc.section, snap.taken_at)]
+    if inc.note:
+        out.append(Words(t(inc.note, WARN)))
     if not inc.items:
         return out
     rows = [
