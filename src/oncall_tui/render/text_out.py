@@ -26,7 +26,7 @@ from oncall_tui.model.snapshot import (
     Section,
     Snapshot,
 )
-from oncall_tui.text import clean, clean_excerpt
+from oncall_tui.text import clean, clean_excerpt, label_pairs
 
 NA = "—"
 OK, WARN, BAD, DIM = "green", "yellow", "red", "dim"
@@ -255,7 +255,7 @@ def _severity_style(severity: str) -> str:
 
 
 def _labels(a: Alert) -> str:
-    rest = " ".join(f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in _HIDDEN_LABELS)
+    rest = label_pairs(a.labels, hide=_HIDDEN_LABELS)
     return clean_excerpt(rest, 60) if rest else ""
 
 
