@@ -26,6 +26,7 @@ def template_problem(text: str, env_allowed: bool) -> str | None:
     """Why `text` is not a valid template, or None."""
     whole = TOKEN if env_allowed else PLACEHOLDER
     covered = [m.span() for m in whole.finditer(text)]
+
     def shown(start: int) -> str:
         end = text.find("}", start)
         part = text[start : end + 1] if end >= 0 else text[start:]

@@ -90,7 +90,7 @@ def leftovers(token: str, group: int) -> list[Leftover]:
         stat = _stat(pid)
         if stat is None or stat[0] in ("Z", "X"):
             continue
-        state, pgrp, session, started = stat
+        _state, pgrp, session, started = stat
         if pgrp == group or session == group or _has_marker(pid, marker):
             found.append(Leftover(pid, started, _command(pid)))
     return found

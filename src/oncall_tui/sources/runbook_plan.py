@@ -263,7 +263,9 @@ def _check_env(runbook: Runbook, name: str, env: Mapping[str, str], header: bool
         )
 
 
-def _refuse_dash_values(runbook: Runbook, alert: Alert | None, args: list[tuple[Part, ...]]) -> None:
+def _refuse_dash_values(
+    runbook: Runbook, alert: Alert | None, args: list[tuple[Part, ...]]
+) -> None:
     """A value starting with "-" would be read as an option (`--output=/tmp/x`)."""
     if runbook.allow_dash_values:
         return
