@@ -14,6 +14,8 @@ from oncall_tui.config_types import Config
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "config.toml"
 
+SECRETS = {"PROM_TOKEN": "tok", "AM_PASS": "pw"}
+"""The environment variables FULL names: they must be set when it is loaded."""
 FULL = """
 refresh = "2s"
 user = "alice"
@@ -107,7 +109,7 @@ def error(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_full_file(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, FULL), {}, {})
+    cfg = load_config(write(tmp_path, FULL), dict(SECRETS), {})
     assert cfg.refresh_s == 2.0
     assert cfg.user == "alice"
     assert cfg.read_only is True
@@ -452,7 +454,7 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
         "ONCALL_TUI_JOURNAL": str(tmp_path / "j.sqlite3"),
         "ONCALL_TUI_PROMETHEUS_BIN": "/not/ours",  # other ONCALL_TUI_ variables are ignored
     }
-    cfg = load_config(write(tmp_path, FULL), env, {})
+    cfg = load_config(write(tmp_path, FULL), {**SECRETS, **env}, {})
     assert cfg.prometheus.url == "http://127.0.0.1:19090"
     assert cfg.prometheus.auth.bearer_token_env == "PROM_TOKEN"  # the rest of the file stays
     assert cfg.alertmanager.urls == ("http://127.0.0.1:1", "http://127.0.0.1:2")
@@ -461,8 +463,8 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
     assert cfg.user == "dave"
     assert cfg.ui.theme == "oncall-light"
     assert cfg.journal_path == str(tmp_path / "j.sqlite3")
-    assert load_config(write(tmp_path, FULL), {"ONCALL_TUI_READ_ONLY": "0"}, {}).read_only is False
-    assert load_config(write(tmp_path, FULL), {"ONCALL_TUI_REFRESH": "1m"}, {}).refresh_s == 60
+    assert load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_READ_ONLY": "0"}, {}).read_only is False
+    assert load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_REFRESH": "1m"}, {}).refresh_s == 60
 
 
 @pytest.mark.parametrize(
@@ -492,7 +494,7 @@ def test_flags_win_over_env_and_file(tmp_path: Path) -> None:
         "theme": "flag-theme",
         "refresh_s": 0.5,
     }
-    cfg = load_config(write(tmp_path, FULL), env, overrides)
+    cfg = load_config(write(tmp_path, FULL), {**SECRETS, **env}, overrides)
     assert cfg.prometheus.url == "http://127.0.0.1:2"
     assert cfg.alertmanager.urls == ("http://127.0.0.1:3", "http://127.0.0.1:4")
     assert cfg.read_only is False
@@ -502,7 +504,7 @@ def test_flags_win_over_env_and_file(tmp_path: Path) -> None:
 
 def test_absent_flags_change_nothing(tmp_path: Path) -> None:
     overrides: dict[str, object] = {k: None for k in ("prometheus_url", "read_only", "refresh_s")}
-    cfg = load_config(write(tmp_path, FULL), {}, overrides)
+    cfg = load_config(write(tmp_path, FULL), dict(SECRETS), overrides)
     assert cfg.prometheus.url == "http://127.0.0.1:9090"
     assert cfg.read_only is True and cfg.refresh_s == 2.0
 
@@ -528,7 +530,7 @@ def test_unknown_override_key_is_a_programming_error(tmp_path: Path) -> None:
 
 def test_config_never_holds_secrets(tmp_path: Path) -> None:
     env = {"PROM_TOKEN": "tok-123", "AM_PASS": "pw-456"}
-    cfg = load_config(write(tmp_path, FULL), env, {})
+    cfg = load_config(write(tmp_path, FULL), {**SECRETS, **env}, {})
     assert "tok-123" not in repr(cfg) and "pw-456" not in repr(cfg)
 
 
@@ -602,7 +604,7 @@ _values = st.recursive(
 def test_any_document_gives_a_config_or_a_config_error(data: dict[str, object]) -> None:
     """Whatever shape the TOML has, the answer is a Config or one ConfigError line."""
     try:
-        cfg = _from_toml(Table(data, "", "/x/config.toml", Path("/x")))
+        cfg = _from_toml(Table(data, "", "/x/config.toml", Path("/x")), {})
     except ConfigError as e:
         assert "\n" not in str(e) and str(e).startswith("config error in /x/config.toml: ")
     else:
