@@ -21,9 +21,9 @@ from oncall_tui.model.alerts import (
     parse_silences,
     parse_silences_counted,
     parse_time,
-    severity_rank,
 )
 from oncall_tui.model.fingerprint import fingerprint
+from oncall_tui.model.severity import severity_rank
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
@@ -90,13 +90,6 @@ def test_parse_time_round_trips(moment: datetime, digits: int) -> None:
         int(fraction) / 10**digits if digits else 0.0
     )
     assert parse_time(text.replace("+00:00", "Z")) == pytest.approx(expected, abs=1e-6)
-
-
-def test_severity_rank_order() -> None:
-    order = ["critical", "page", "error", "high", "warning", "medium", "info", "low", "none"]
-    assert [severity_rank(s) for s in order] == sorted(severity_rank(s) for s in order)
-    assert severity_rank("CRITICAL") == 0
-    assert severity_rank("whatever") == severity_rank("none")
 
 
 def _silence(sid: str, state: str, ends: str, by: str) -> dict[str, Any]:

@@ -13,11 +13,8 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from oncall_tui.model.fingerprint import fingerprint
+from oncall_tui.model.severity import severity_rank
 from oncall_tui.model.snapshot import Alert, Silence
-
-_SEVERITY_ORDER = ("critical", "page", "error", "high", "warning", "medium", "info", "low")
-_SEVERITY_RANK = {name: rank for rank, name in enumerate(_SEVERITY_ORDER)}
-_OTHER_RANK = len(_SEVERITY_ORDER)  # "none" and anything unknown
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
@@ -26,11 +23,6 @@ _RFC3339 = re.compile(
 ZERO_TIME = "0001-01-01T00:00:00Z"
 """Go's zero time.Time, which Alertmanager prints for an unset time."""
 _ZERO_TIME_S = -62135596800.0
-
-
-def severity_rank(severity: str) -> int:
-    """0 for the most urgent severity; unknown names and "none" sort last."""
-    return _SEVERITY_RANK.get(severity.strip().lower(), _OTHER_RANK)
 
 
 def parse_time(rfc3339: str) -> float:

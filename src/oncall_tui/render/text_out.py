@@ -19,6 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from oncall_tui.durations import format_age, format_duration
+from oncall_tui.model.levels import availability_level, score_level
+from oncall_tui.model.severity import Level, severity_level
 from oncall_tui.model.snapshot import (
     QUANTILES,
     Alert,
@@ -116,21 +118,19 @@ def _heading(title: str, detail: str | Text, section: Section, now: float) -> Te
     return line
 
 
-def _level(score: float | None) -> str:
-    if score is None:
-        return DIM
-    return OK if score >= 90 else WARN if score >= 70 else BAD
+_LEVEL_STYLE = {"ok": OK, "warn": WARN, "bad": BAD, "unknown": DIM}
 
 
 def _health(snap: Snapshot) -> list[RenderableType]:
     h = snap.health
     score = _finite(h.score)
-    shown = Text(NA if score is None else f"{score:.0f} %", style=f"bold {_level(score)}")
+    shown = Text(
+        NA if score is None else f"{score:.0f} %", style=f"bold {_LEVEL_STYLE[score_level(score)]}"
+    )
     head = _heading("Health", shown, h.section, snap.taken_at)
     table = _table("Term", "Value", "Target", "Points", right=(1, 2, 3), wrap=(0, 2))
     for c in h.components:
-        avail = _finite(c.availability)
-        style = DIM if avail is None else OK if avail >= 0.99 else WARN if avail >= 0.95 else BAD
+        style = _LEVEL_STYLE[availability_level(c.availability)]
         table.add_row(t(c.name), Text(pct(c.availability), style), t(c.error, WARN), Text(""))
     for s in h.slo_checks:
         value = dur(s.value) if s.unit == "s" else pct(s.value, 2)
@@ -249,9 +249,11 @@ def _incidents(snap: Snapshot, max_rows: int) -> list[RenderableType]:
     return [*out, table, *_more(len(inc.items) - max_rows)]
 
 
+_SEVERITY_STYLE = {Level.CRITICAL: "bold red", Level.WARNING: WARN}
+
+
 def _severity_style(severity: str) -> str:
-    s = severity.lower()
-    return "bold red" if s in ("critical", "page") else WARN if s == "warning" else ""
+    return _SEVERITY_STYLE.get(severity_level(severity), "")
 
 
 def _labels(a: Alert) -> str:

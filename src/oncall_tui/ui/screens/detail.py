@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from oncall_tui.config_types import Runbook
 from oncall_tui.durations import format_age, format_duration
+from oncall_tui.model.severity import Level, severity_level, severity_text
 from oncall_tui.model.snapshot import Alert, Silence
 from oncall_tui.text import clean
 
@@ -188,12 +189,12 @@ class AlertDetailScreen(DetailScreen):
         self._runbooks = list(runbooks)
         self._silences = {s.id: s for s in silences}
         self._now = now
-        severity = alert.severity if alert.severity in ("critical", "warning", "info") else ""
-        if severity:
-            self.add_class(f"-{severity}")
+        level = severity_level(alert.severity)
+        if level is not Level.OTHER:
+            self.add_class(f"-{level}")
         title = Text(" ")
         title.append(clean(alert.alertname, one_line=True) or "(no alertname)")
-        title.append(f" · {clean(alert.severity, one_line=True)} ")
+        title.append(f" · {severity_text(alert.severity)} ")
         self._panel_title = title
 
     async def on_mount(self) -> None:
@@ -215,12 +216,9 @@ class AlertDetailScreen(DetailScreen):
         def row(name: str, value: Text) -> None:
             grid.add_row(Text(name, key), value)
 
-        severity_style = {
-            "critical": "alert-detail--critical",
-            "warning": "alert-detail--warning",
-            "info": "alert-detail--info",
-        }.get(alert.severity, "alert-detail--muted")
-        row("severity", Text(clean(alert.severity, one_line=True), self.style(severity_style)))
+        level = severity_level(alert.severity)
+        severity_style = "alert-detail--muted" if level is Level.OTHER else f"alert-detail--{level}"
+        row("severity", Text(severity_text(alert.severity), self.style(severity_style)))
         state = Text(alert.display_state, "bold")
         state.append(f"  (Alertmanager: {clean(alert.state, one_line=True)})", key)
         row("state", state)
