@@ -301,9 +301,7 @@ def _alertmanager(t: Table, env: Mapping[str, str]) -> AlertmanagerConfig:
     urls = t.strings("urls", AlertmanagerConfig.urls)
     if not urls:
         raise t.fail("urls", "needs at least one URL")
-    return AlertmanagerConfig(
-        urls=tuple(t.check_url("urls", u) for u in urls), auth=_auth(t, env)
-    )
+    return AlertmanagerConfig(urls=tuple(t.check_url("urls", u) for u in urls), auth=_auth(t, env))
 
 
 def _incidents(t: Table) -> IncidentsConfig:

@@ -463,8 +463,14 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
     assert cfg.user == "dave"
     assert cfg.ui.theme == "oncall-light"
     assert cfg.journal_path == str(tmp_path / "j.sqlite3")
-    assert load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_READ_ONLY": "0"}, {}).read_only is False
-    assert load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_REFRESH": "1m"}, {}).refresh_s == 60
+    assert (
+        load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_READ_ONLY": "0"}, {}).read_only
+        is False
+    )
+    assert (
+        load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_REFRESH": "1m"}, {}).refresh_s
+        == 60
+    )
 
 
 @pytest.mark.parametrize(

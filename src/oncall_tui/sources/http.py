@@ -141,8 +141,9 @@ class SourceClient(httpx.AsyncClient):
 
     deadline_s: float = HttpAuth.timeout_s
     """The whole request, first byte to last."""
-    max_response_bytes: int = int(HttpAuth.max_response_mb * MB)
-    """Largest decoded body read."""
+    max_response_mb: float = HttpAuth.max_response_mb
+    """Largest decoded body read (as configured, for the words)."""
+
     auth_hint: str = "no credentials are configured (bearer_token_env, basic_auth, ...)"
     """What a 401 / 403 should make the user check."""
 
@@ -188,7 +189,7 @@ def make_http_client(auth: HttpAuth) -> SourceClient:
         follow_redirects=False,
     )
     client.deadline_s = auth.timeout_s
-    client.max_response_bytes = max(1, int(auth.max_response_mb * MB))
+    client.max_response_mb = auth.max_response_mb
     client.auth_hint = _auth_hint(auth)
     return client
 
@@ -287,12 +288,12 @@ async def send(
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
     """One request, body read in full (decoded, at most the client's
-    `max_response_bytes`), all within the client's `deadline_s`. Transport trouble
+    `max_response_mb`), all within the client's `deadline_s`. Transport trouble
     raises `Unreachable` (or `BadResponse` when an answer started but broke off or was
     too large); `base` names the source in the words. HTTP status codes are the
     caller's to judge."""
     deadline = getattr(http, "deadline_s", None) or http.timeout.read or HttpAuth.timeout_s
-    limit = getattr(http, "max_response_bytes", SourceClient.max_response_bytes)
+    mb = getattr(http, "max_response_mb", SourceClient.max_response_mb)
     try:
         async with asyncio.timeout(deadline):
             request = http.build_request(
@@ -300,7 +301,7 @@ async def send(
             )
             response = await http.send(request, stream=True)
             try:
-                body = await _read_body(response, limit, base)
+                body = await _read_body(response, mb, base)
             finally:
                 await response.aclose()
     except TimeoutError:
@@ -323,9 +324,9 @@ async def send(
 _DECODED = ("content-encoding", "content-length", "transfer-encoding")
 
 
-def too_large_words(limit: int, base: str) -> str:
+def too_large_words(mb: float, base: str) -> str:
     return (
-        f"answer larger than {limit / MB:g} MB from {redact(base)} "
+        f"answer larger than {mb:g} MB from {redact(base)} "
         "(raise max_response_mb if that is expected)"
     )
 
@@ -386,13 +387,14 @@ class _Decoder:
             return b""  # a truncated stream: what was decoded stands
 
 
-async def _read_body(response: httpx.Response, limit: int, base: str) -> bytes:
-    """The decoded body, counted while it streams in; `BadResponse` past `limit`."""
+async def _read_body(response: httpx.Response, mb: float, base: str) -> bytes:
+    """The decoded body, counted while it streams in; `BadResponse` past `mb` MB."""
+    limit = max(1, int(mb * MB))
     encoding = response.headers.get("content-encoding", "").strip().lower()
     decoder = _Decoder(encoding, base)
     declared = response.headers.get("content-length", "")
     if not encoding and declared.isdigit() and int(declared) > limit:
-        raise BadResponse(too_large_words(limit, base), url=redact(base))
+        raise BadResponse(too_large_words(mb, base), url=redact(base))
     parts: list[bytes] = []
     size = 0
     async for chunk in response.aiter_raw():
@@ -400,16 +402,27 @@ async def _read_body(response: httpx.Response, limit: int, base: str) -> bytes:
         while True:
             size += len(out)
             if size > limit:
-                raise BadResponse(too_large_words(limit, base), url=redact(base))
+                raise BadResponse(too_large_words(mb, base), url=redact(base))
             parts.append(out)
             if not decoder.pending:
                 break
             out = decoder.more(limit - size + 1)
     rest = decoder.flush()
     if size + len(rest) > limit:
-        raise BadResponse(too_large_words(limit, base), url=redact(base))
+        raise BadResponse(too_large_words(mb, base), url=redact(base))
     parts.append(rest)
     return b"".join(parts)
+
+
+AUTH_REFUSALS = (401, 403)
+
+
+def refusal_words(response: httpx.Response, http: httpx.AsyncClient) -> str:
+    """A 401 / 403 in words that say what to check: "401 Unauthorized: check
+    bearer_token_env (PROM_TOKEN)"."""
+    hint = getattr(http, "auth_hint", SourceClient.auth_hint)
+    reason = response.reason_phrase or ("Unauthorized" if response.status_code == 401 else "")
+    return f"{response.status_code} {reason}: {hint}".replace("  ", " ")
 
 
 def describe_body(response: httpx.Response) -> str:

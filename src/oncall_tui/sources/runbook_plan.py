@@ -263,6 +263,24 @@ def _check_env(runbook: Runbook, name: str, env: Mapping[str, str], header: bool
         )
 
 
+def _check_header(
+    runbook: Runbook, key: str, parts: tuple[Part, ...], env: Mapping[str, str]
+) -> None:
+    """What HTTP cannot carry in a header value is refused in words here, not by the
+    HTTP library halfway through sending."""
+    for p in parts:
+        if isinstance(p, EnvRef):
+            _check_env(runbook, p.name, env, header=True)
+    sent = send_text(parts, env)
+    if any(c in sent for c in "\r\n\0\x0b\x0c"):
+        raise RunbookError(f"runbook {runbook.name!r}: header {key} would hold a line break")
+    if sent != sent.strip(" \t"):
+        raise RunbookError(
+            f"runbook {runbook.name!r}: header {key} would start or end with a space, "
+            "which HTTP cannot carry"
+        )
+
+
 def _refuse_dash_values(
     runbook: Runbook, alert: Alert | None, args: list[tuple[Part, ...]]
 ) -> None:
@@ -311,14 +329,8 @@ def plan_run(runbook: Runbook, alert: Alert | None, env: Mapping[str, str]) -> R
         headers = {
             k: _parts(v, runbook, alert, env_allowed=True) for k, v in runbook.headers.items()
         }
-        for parts in headers.values():
-            for p in parts:
-                if isinstance(p, EnvRef):
-                    _check_env(runbook, p.name, environ, header=True)
-                elif any(c in p.text for c in "\r\n\0"):
-                    raise RunbookError(
-                        f"runbook {runbook.name!r}: a header value holds a line break"
-                    )
+        for key, parts in headers.items():
+            _check_header(runbook, key, parts, environ)
         return RunPlan(
             runbook=runbook,
             kind="http",
