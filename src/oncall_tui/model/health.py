@@ -12,7 +12,7 @@
 - alert penalty = sum over firing alerts that are not inhibited of the points of
   their severity's tier (`model.severity`: critical tier -> penalty_critical,
   warning -> penalty_warning, info -> penalty_info, unknown -> penalty_warning), at most
-  `max_alert_penalty`. Silenced (acknowledged) alerts still count: acknowledging
+  `max_alert_penalty`. Acked and silenced alerts still count: muting
   an alert does not heal the system. Inhibited alerts are left out because the
   alert inhibiting them already counts for the same problem.
 
@@ -161,7 +161,7 @@ def _alert_term(
         text = f"{parts} = {raw:g} points"
         if penalty < raw:
             text += f", capped at {penalty:g}"
-        text += ". Silenced (acknowledged) alerts still count: acknowledging does not heal."
+        text += ". Acked and silenced alerts still count: muting does not heal."
     if inhibited:
         text += f" {inhibited} inhibited alert(s) not counted (their cause already is)."
     return penalty, HealthTerm("Firing alerts", -penalty, text)

@@ -70,13 +70,14 @@ def build(ctx: BuildContext, r: Results) -> Incidents:
 def merge_silence_acks(
     acks: Mapping[str, list[tuple[float, str]]], alerts: Alerts
 ) -> dict[str, list[tuple[float, str]]]:
-    """Acks also come from silences made elsewhere (amtool, the web UI, other copies)."""
+    """Acks also come from ack silences made elsewhere (karma, kthxbye, other copies).
+    Only "ACK!" silences: a maintenance silence is nobody acknowledging the alert."""
     merged = {k: list(v) for k, v in acks.items()}
     by_id = {s.id: s for s in alerts.silences}
     for a in alerts.items:
         for sid in a.silenced_by:
             s = by_id.get(sid)
-            if s is not None:
+            if s is not None and s.ack:
                 merged.setdefault(a.fingerprint, []).append((s.starts_at, s.created_by))
     for v in merged.values():
         v.sort()
