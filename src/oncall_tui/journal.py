@@ -27,7 +27,6 @@ from typing import Any
 
 import platformdirs
 
-# Re-exported: callers import the record types from here.
 from oncall_tui.journal_rows import AckRecord as AckRecord
 from oncall_tui.journal_rows import OutboxItem as OutboxItem
 from oncall_tui.journal_rows import OutboxOp as OutboxOp
@@ -40,6 +39,9 @@ from oncall_tui.journal_rows import ack_record as _ack_record
 from oncall_tui.journal_rows import outbox_item as _outbox_item
 from oncall_tui.journal_rows import run_record as _run_record
 from oncall_tui.journal_rows import trigger_item as _trigger_item
+
+# Re-exported: callers import the record types from here.
+from oncall_tui.private_files import make_private
 
 OUTPUT_TAIL_MAX = 16_000
 """Characters of a run's output kept: enough to read the end of a failure."""
@@ -138,7 +140,7 @@ class Journal:
         self.path = str(path)
         memory = self.path == ":memory:"
         if not memory:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            make_private(Path(self.path))  # 0700 directory, 0600 files: others read nothing
         try:
             # Autocommit mode: each method opens its own short transaction explicitly.
             self._db = sqlite3.connect(
