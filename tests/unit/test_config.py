@@ -615,3 +615,97 @@ def test_any_document_gives_a_config_or_a_config_error(data: dict[str, object]) 
         assert "\n" not in str(e) and str(e).startswith("config error in /x/config.toml: ")
     else:
         assert isinstance(cfg, Config)
+
+
+# -- hostile configs: refused at load time, with the key named --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        (
+            '[[runbooks]]\nname = "x"\nkind = "exec"\ncommand = ["echo", "{labels.a"]',
+            "runbooks[0].command[1]",
+            "unclosed placeholder '{labels.a' (missing '}')",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/{labels.a-b}"',
+            "runbooks[0].url",
+            "'{labels.a-b}' is not a placeholder",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\n'
+            'body = { o = ["{annotations.s"] }',
+            "runbooks[0].body.o[0]",
+            "unclosed placeholder",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\n'
+            'headers = { X = "a\\r\\nX-Evil: 1" }',
+            "runbooks[0].headers.X",
+            "must not hold a line break",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\n'
+            'headers = { X = "${TOKEN" }',
+            "runbooks[0].headers.X",
+            "not a valid ${NAME} reference",
+        ),
+        (
+            '[prometheus]\nheaders = { "X-Scope-OrgID" = "a\\nb" }',
+            "prometheus.headers.X-Scope-OrgID",
+            "must not hold a line break",
+        ),
+        (
+            '[prometheus]\nheaders = { "X-Scope-OrgID" = "${I9_UNSET}" }',
+            "prometheus.headers.X-Scope-OrgID",
+            "environment variable I9_UNSET is not set",
+        ),
+        (
+            '[prometheus]\nbearer_token_env = "I9_UNSET"',
+            "prometheus.bearer_token_env",
+            "environment variable I9_UNSET is not set",
+        ),
+        (
+            '[alertmanager]\nbasic_auth = { username = "u", password_env = "I9_UNSET" }',
+            "alertmanager.basic_auth.password_env",
+            "environment variable I9_UNSET is not set",
+        ),
+        ("[prometheus]\nmax_response_mb = 0", "prometheus.max_response_mb", "more than 0"),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\nallow_dash_values = true',
+            "runbooks[0].allow_dash_values",
+            'only used by kind "exec"',
+        ),
+    ],
+)
+def test_hostile_templates_and_unset_secrets_are_refused(
+    tmp_path: Path, text: str, key: str, words: str
+) -> None:
+    message = error(tmp_path, text)
+    assert f'key "{key}": ' in message and words in message, message
+
+
+def test_set_secrets_and_dash_option_load(tmp_path: Path) -> None:
+    text = (
+        '[prometheus]\nbearer_token_env = "I9_TOKEN"\nmax_response_mb = 8\n'
+        '[[runbooks]]\nname = "x"\nkind = "exec"\n'
+        'command = ["grep", "--", "{labels.a}", "${NOT_EXPANDED_IN_ARGV}", "{\\"json\\": 1}"]\n'
+        "allow_dash_values = true\n"
+    )
+    cfg = load_config(write(tmp_path, text), {"I9_TOKEN": "t"}, {})
+    assert cfg.prometheus.auth.max_response_mb == 8.0
+    assert cfg.runbooks[0].allow_dash_values is True
+
+
+def test_many_runbooks_load_and_duplicates_are_still_found(tmp_path: Path) -> None:
+    """Many runbooks (the duplicate check was quadratic: 200k took minutes); speed itself
+    is measured in benchmarks/, this checks the set-based check still finds the twin."""
+    many = "".join(
+        f'[[runbooks]]\nname = "r{i}"\nkind = "exec"\ncommand = ["true", "{{labels.x}}"]\n'
+        for i in range(2_000)
+    )
+    assert len(load_config(write(tmp_path, many), {}, {}).runbooks) == 2_000
+    twin = many + '[[runbooks]]\nname = "r7"\nkind = "exec"\ncommand = ["true"]\n'
+    message = error(tmp_path, twin)
+    assert 'key "runbooks[2000].name": duplicate runbook name "r7"' in message
