@@ -143,7 +143,7 @@ async def test_a_refusing_source_is_down_on_the_status_line(
     with console.capture() as out:
         console.print(snapshot_to_text(snap))
     (line,) = [ln for ln in out.get().splitlines() if ln.startswith("alertmanager ")]
-    assert line.split()[1] == "DOWN" and "401 Unauthorized" in line
+    assert line.split()[1] == "DOWN" and "401 Unauthorized" in out.get()
     # One peer refusing, the real one answering: data flows and the peer is named.
     config = replace(
         config,
