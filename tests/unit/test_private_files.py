@@ -31,7 +31,7 @@ def test_a_new_journal_is_private(tmp_path: Path) -> None:
     path = tmp_path / "state" / "oncall-tui" / "journal.sqlite3"
     journal = Journal(path)
     try:
-        journal.record_run_started("r", "true", "alice@host", 1.0, None)  # something to write
+        journal.runs.started("r", "true", "alice@host", 1.0, None)  # something to write
         files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
         assert all(f.exists() for f in files), sorted(p.name for p in path.parent.iterdir())
         assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
