@@ -13,6 +13,7 @@ finished), or messages recorded with `run_test(message_hook=...)`.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -55,14 +56,19 @@ def wait_until(
 
 
 async def async_wait_until(
-    probe: Callable[[], Awaitable[T | None]], timeout: float, what: str, interval: float = 0.1
+    probe: Callable[[], Awaitable[T | None] | T | None],
+    timeout: float,
+    what: str,
+    interval: float = 0.1,
 ) -> T:
-    """`wait_until` for async probes (e.g. a client call), without blocking the loop."""
+    """`wait_until` on an event loop: the loop runs between checks; `probe` may be
+    async (e.g. a client call) or plain."""
     deadline = Deadline(timeout, what)
     last = ""
     while True:
         try:
-            result = await probe()
+            answer = probe()
+            result = await answer if inspect.isawaitable(answer) else answer
             if result:
                 return result
         except Exception as e:
