@@ -32,6 +32,7 @@ from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.severity import Level, severity_level, severity_text
 from oncall_tui.model.snapshot import Alert, Silence
 from oncall_tui.text import clean, clean_excerpt, link_target
+from oncall_tui.ui.bindings import bindings
 
 EXPIRY_WARNING_S = 300.0
 """An ack whose silence ends sooner than this is highlighted: it is about to lapse."""
@@ -211,12 +212,7 @@ class AlertDetailScreen(DetailScreen):
     AlertDetailScreen.-warning > #panel { border: round $severity-warning; }
     AlertDetailScreen.-info > #panel { border: round $severity-info; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy_link", "Copy link", id="detail.copy_link", tooltip="Copy the ▶ link"),
-        Binding(
-            "n", "next_link", "Next link", id="detail.next_link", tooltip="Select the next link"
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("alert_detail")
 
     def __init__(
         self,
