@@ -102,11 +102,27 @@ def _optional_slo(
     return read() if name in t.data else default
 
 
+REDUCE_CHOICES = ("min", "avg", "max")
+HISTOGRAM_TYPES = ("auto", "classic", "native")
+
+
+def _choice(t: Table, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = t.string(name, default)
+    if value not in choices:
+        expected = ", ".join(f'"{c}"' for c in choices)
+        raise t.fail(name, f"expected one of {expected}, got {show(value)}")
+    return value
+
+
 def _health(t: Table) -> HealthConfig:
     d = HealthConfig()
     components: list[Component] = []
     for c in t.tables("components"):
-        comp = Component(name=c.required("name"), query=c.required("query"))
+        comp = Component(
+            name=c.required("name"),
+            query=c.required("query"),
+            reduce=_choice(c, "reduce", "min", REDUCE_CHOICES),
+        )
         c.done()
         if any(comp.name == other.name for other in components):
             raise c.fail("name", f"duplicate component name {show(comp.name)}")
@@ -126,6 +142,7 @@ def _latency(t: Table) -> LatencyConfig:
     d = LatencyConfig()
     return LatencyConfig(
         histogram=t.string("histogram", d.histogram),
+        histogram_type=_choice(t, "histogram_type", d.histogram_type, HISTOGRAM_TYPES),
         selector=t.string("selector", d.selector, nonempty=False),
         group_by=t.string("group_by", d.group_by),
         rate_window_s=t.duration("rate_window", d.rate_window_s),

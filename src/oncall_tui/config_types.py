@@ -58,7 +58,10 @@ class AlertmanagerConfig:
 class Component:
     name: str
     query: str
-    """PromQL giving a ratio in [0, 1] (availability)."""
+    """PromQL giving a ratio in [0, 1] (availability); one series or many."""
+    reduce: str = "min"
+    """How the query's series make one availability: "min" (default: the worst
+    instance decides), "avg" or "max". Every series counts."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,12 @@ class HealthConfig:
 @dataclass(frozen=True)
 class LatencyConfig:
     histogram: str = "http_request_duration_seconds"
-    """Base name; `_bucket` is appended."""
+    """Base name: `_bucket` is appended for a classic histogram; a native one is
+    queried by this name itself."""
+    histogram_type: str = "auto"
+    """"classic" (`<name>_bucket` series), "native" (Prometheus native histograms,
+    >= 2.40 with --enable-feature=native-histograms) or "auto": classic when
+    `<name>_bucket` has series, else native."""
     selector: str = ""
     """Label selector, e.g. '{job="api"}'."""
     group_by: str = "service"

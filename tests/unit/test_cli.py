@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from fakes import FakeServer, Reply
 from oncall_tui import __version__
 from oncall_tui.cli import build_parser, main, overrides_from
 from oncall_tui.demo.servers import free_port
+from waiting import wait_until
 
 
 def run_cli(
@@ -195,10 +195,7 @@ def test_ctrl_c_exits_130_quietly(fake_http: Callable[[Reply], FakeServer]) -> N
         env=clean_env(),
     )
     try:
-        deadline = time.monotonic() + 15
-        while not hanging.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert hanging.requests, "the snapshot never reached the server"
+        wait_until(lambda: hanging.requests, 15, "the snapshot to reach the server", 0.05)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=15)
     finally:
