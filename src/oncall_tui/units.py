@@ -6,6 +6,7 @@ text` alike (durations go through `durations.format_duration`):
     "ratio" / "%"   0.0234 -> "2.34%"     "percent"  85.2 -> "85.2%"
     "s"             0.25 -> "250ms"       "ms"       250 -> "250ms"
     "bytes"         1536 -> "1.5 KiB"     ""         12345 -> "12.3k", 7.0 -> "7"
+    "count"         9.3 -> "9", 0.2 -> "<1", 12345.6 -> "12,346" (events; whole)
     "$" "€" "£"...  money: "$12.34"; "$/h" -> "$12.34/h"; anything else is a suffix.
 """
 
@@ -59,6 +60,10 @@ def format_value(value: float | None, unit: str = "") -> str:
         return format_duration(value) if value >= 0 else "-" + format_duration(-value)
     if u == "ms":
         return format_value(value / 1000, "s")
+    if u == "count":
+        # Prometheus' increase() extrapolates a count to fractions ("7.3 runs"): whole
+        # numbers, and "<1" for a count that happened but rounds to none.
+        return "<1" if 0 < value < 0.5 else f"{round(value):,d}"
     if u == "bytes":
         a = abs(value)
         for name, size in _IEC:

@@ -124,6 +124,9 @@ class SloPanel(TablePanel):
             return
         refill(self.table, rows)
 
+    def detail_subject(self) -> Slo | None:
+        return self.selected()
+
     def selected(self) -> Slo | None:
         key = selected_key(self.table)
         if self.snapshot is None or key is None:
