@@ -36,7 +36,9 @@ def number(v: float) -> str:
         return f"{v:.1f}"
     if a >= 1:
         return f"{v:.2f}"
-    return f"{v:.3g}"
+    # Three significant digits, never in e-notation ("0.00000401", not "4.01e-06").
+    digits = min(15, 2 - math.floor(math.log10(a)))
+    return f"{v:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def percent(ratio: float) -> str:

@@ -94,6 +94,7 @@ _GLOBAL_KEYS = (
         "SLOs/panels",
         "Second page: SLOs, runbook coverage, custom panels",
         key_display="]",
+        show=False,  # the footer is full at 80 columns: the tab strip names it instead
     ),
     Key("help", "question_mark", "help", "Help", "All keys", key_display="?"),
     Key("quit", "q", "quit", "Quit", "Quit oncall-tui"),

@@ -140,7 +140,15 @@ class TimeChart(PlotextPlot):
             if high <= low:
                 high = low + (abs(low) or 1.0)
             plt.ylim(low, high * 1.05 if high > 0 else high)
-            yt, yl = value_ticks(low, high, unit, max(2, min(5, height // 3)))
+            count = max(2, min(5, height // 3))
+            yt, yl = value_ticks(low, high, unit, count)
+            if target is not None and math.isfinite(target):
+                # The target gets a tick of its own, so its line reads against its value.
+                near = (high - low) / (2 * count)
+                kept = [(y, lbl) for y, lbl in zip(yt, yl, strict=True) if abs(y - target) > near]
+                kept.append((target, format_value(target, unit)))
+                kept.sort()
+                yt, yl = [y for y, _ in kept], [lbl for _, lbl in kept]
             plt.yticks(yt, yl)
         if not ys:
             plt.title("no data in this window")

@@ -59,8 +59,11 @@ class DashboardPage(VerticalScroll):
         # order), pairing up, then the ones that span both columns.
         yield self.slos
         halves = [self.coverage, *(p for p in self.custom if not p.has_class("-wide"))]
+        wide = [p for p in self.custom if p.has_class("-wide")]
+        if len(halves) % 2 and wide:
+            halves[-1].add_class("-wide")  # else the next wide one would start mid-row
         yield from halves
-        yield from (p for p in self.custom if p.has_class("-wide"))
+        yield from wide
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
