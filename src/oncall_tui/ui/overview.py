@@ -121,7 +121,7 @@ class OverviewScreen(Screen[None]):
         for i, panel in enumerate(self.panels):
             panel.set_class(i == self.active, "-active")
         tabs = tabs_line(TAB_NAMES, self.active)
-        tabs.append("  ] SLOs/panels", "dim")  # the second page (its key is not in the footer)
+        tabs.append("  ] SLOs", "dim")  # the second page (its key is not in the footer)
         self.query_one("#tabs", TextLine).show(tabs)
         # A panel hidden by the compact layout was drawn at a guessed width.
         self.call_after_refresh(self.panels[self.active].rerender)

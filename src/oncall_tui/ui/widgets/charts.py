@@ -104,6 +104,8 @@ class TimeChart(PlotextPlot):
         start, end = span
         ys: list[float] = []
         names: list[str] = []  # pieces of one series (a gap between) share colour and label
+        # One series and no target: nothing for a legend to tell apart.
+        legend = len({line.name for line in lines}) > 1 or target is not None
         for line in lines:
             pts = [(t, v) for t, v in line.points if math.isfinite(v) and start <= t <= end]
             if not pts:
@@ -115,7 +117,7 @@ class TimeChart(PlotextPlot):
             plt.plot(
                 [t for t, _ in pts],
                 [v for _, v in pts],
-                label=(clean(line.name, one_line=True)[:40] or " ") if first else None,
+                label=(clean(line.name, one_line=True)[:40] or " ") if first and legend else None,
                 marker="braille",
                 color=SERIES_COLORS[names.index(line.name) % len(SERIES_COLORS)],
             )
