@@ -84,6 +84,7 @@ _WINDOW_KEYS = tuple(
 )
 
 _GLOBAL_KEYS = (
+    Key("silences", "S", "silences", "Silences", "Active and pending silences: open, expire"),
     Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
     Key("refresh", "R", "refresh", "Refresh", "Poll now"),
     Key("theme", "t", "cycle_theme", "Theme", "Next theme"),
@@ -105,7 +106,18 @@ _OVERVIEW_KEYS = (
         scope="alerts", show=False, key_display="esc"),
 )  # fmt: skip
 
-KEYS: tuple[Key, ...] = _ALERT_KEYS + _WINDOW_KEYS + _GLOBAL_KEYS + _OVERVIEW_KEYS
+_SILENCES_KEYS = (
+    Key("silences_open", "enter", "open", "Open", "Every field and what it mutes",
+        scope="silences"),
+    Key("silences_expire", "x", "expire", "Expire", "Expire the selected silence (asks first)",
+        scope="silences", mutates=True),
+    Key("silences_close", "escape,q", "close", "Close", "Back to the overview",
+        scope="silences", key_display="esc"),
+    Key("silence_detail_expire", "x", "expire", "Expire", "Expire this silence (asks first)",
+        scope="silence_detail", mutates=True),
+)  # fmt: skip
+
+KEYS: tuple[Key, ...] = _ALERT_KEYS + _WINDOW_KEYS + _GLOBAL_KEYS + _OVERVIEW_KEYS + _SILENCES_KEYS
 """Every remappable key; ids are unique (checked by the tests)."""
 
 KEY_IDS: frozenset[str] = frozenset(k.id for k in KEYS)
