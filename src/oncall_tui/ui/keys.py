@@ -84,7 +84,16 @@ _WINDOW_KEYS = tuple(
 )
 
 _GLOBAL_KEYS = (
-    Key("silences", "S", "silences", "Silences", "Active and pending silences: open, expire"),
+    # Out of the footer: it would push `q Quit` off an 80-column screen (help and the
+    # command palette list it).
+    Key(
+        "silences",
+        "S",
+        "silences",
+        "Silences",
+        "Active and pending silences: open, expire",
+        show=False,
+    ),
     Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
     Key("refresh", "R", "refresh", "Refresh", "Poll now"),
     Key("theme", "t", "cycle_theme", "Theme", "Next theme"),

@@ -268,7 +268,8 @@ class ChooseSilenceScreen(ModalScreen[str | None]):
             prompt.append(f"  ends {_when(silence.ends_at, now)}")
             if silence.id in self._mutes:
                 prompt.append(f"  mutes {self._mutes[silence.id]}")
-            prompt.append(f"\n  {clean_excerpt(matchers_text(silence), 200)}")
+            if silence.matchers:
+                prompt.append(f"\n  {clean_excerpt(matchers_text(silence), 200)}")
             prompt.append(f"\n  {clean_excerpt(silence.comment, 200) or '(no comment)'}")
             prompt.append(f"\n  id {clean(silence.id, one_line=True)}", "dim")
             options.append(Option(prompt, id=silence.id))

@@ -37,7 +37,7 @@ from oncall_tui.ui.store import ViewStore
 
 from .detail import DetailScreen, app_now, kv_grid, literal, local_time
 
-COLUMNS = ("State", "Kind", "Ends", "Author", "Mutes", "Matchers", "Comment")
+COLUMNS = ("State", "Kind", "Ends", "Author", "Mutes", "Comment", "Matchers")
 MAX_NAMED = 6
 """How many muted alerts a confirmation names before "+N more"."""
 
@@ -241,19 +241,22 @@ class SilencesScreen(ModalScreen[None]):
                 Text(ends_text(s, now)),
                 literal(s.created_by or "(unknown)", one_line=True),
                 Text(str(mutes), justify="right"),
-                Text(clean_excerpt(matchers_text(s), 60)),
-                Text(clean_excerpt(s.comment, 60)),
+                Text(clean_excerpt(s.comment, 40)),
+                Text(clean_excerpt(matchers_text(s), 48), "dim"),
                 key=s.id,
             )
         if selected in self._silences:
             table.move_cursor(row=table.get_row_index(selected))
-        empty = self.query_one("#silences-empty", Static)
+        message = ""
         if view is None:
-            empty.update("Waiting for the Alertmanager…")
+            message = "Waiting for the Alertmanager…"
         elif not view.alerts.section.ok and view.alerts.section.error:
-            empty.update(literal(f"Alertmanager: {view.alerts.section.error}", one_line=True))
-        else:
-            empty.update("" if silences else "No active or pending silence.")
+            message = clean(f"Alertmanager: {view.alerts.section.error}", one_line=True)
+        elif not silences:
+            message = "No active or pending silence."
+        empty = self.query_one("#silences-empty", Static)
+        empty.update(Text(message))
+        empty.display = bool(message)
 
     def _selected_id(self) -> str | None:
         table = self.query_one(DataTable)
