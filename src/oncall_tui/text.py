@@ -125,3 +125,28 @@ def clean_excerpt(s: str, limit: int) -> str:
     if len(s) <= limit:
         return s
     return s[: limit - 1].rstrip() + "…"
+
+
+_LINK_SCHEMES = ("http", "https")
+_LINK_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def link_target(url: str) -> str | None:
+    """`url` fit to be a terminal hyperlink's target (OSC 8), or None.
+
+    Only http(s) URLs with a host; whitespace around it trimmed; everything but
+    printable ASCII percent-encoded (the target sits inside an escape sequence: no
+    control character, ESC or BEL may reach it, and a terminal reads ASCII there).
+    """
+    from urllib.parse import quote, urlsplit
+
+    s = clean(url, one_line=True).strip()
+    if not s or any(c.isspace() for c in s):
+        return None
+    try:
+        parts = urlsplit(s)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _LINK_SCHEMES or not parts.netloc:
+        return None
+    return quote(s, safe=_LINK_SAFE)

@@ -172,3 +172,24 @@ def test_visible_and_show_arg_escape_what_would_hide() -> None:
     assert visible("a\u200bb\x1b[2J\n") == "a\\u200bb\\x1b[2J\\n"
     assert show_arg("prod\u200buction") == "$'prod\\u200buction'"
     assert show_arg("it's") == "'it'\"'\"'s'"
+
+
+def test_link_target_accepts_http_and_keeps_escapes_out() -> None:
+    from oncall_tui.text import link_target
+
+    assert link_target(" https://example.com/a?b=1#c ") == "https://example.com/a?b=1#c"
+    assert link_target("http://h:9090/graph?g0.expr=up%7Bjob%3D%22a%22%7D") == (
+        "http://h:9090/graph?g0.expr=up%7Bjob%3D%22a%22%7D"
+    )
+    assert link_target("https://example.com/\x1b]8;;evil\x07x") == "https://example.com/x"
+    assert link_target("https://例え.jp/パス") == "https://%E4%BE%8B%E3%81%88.jp/%E3%83%91%E3%82%B9"
+    for bad in ("javascript:alert(1)", "file:///etc/passwd", "not a url", "https://", ""):
+        assert link_target(bad) is None, bad
+
+
+@given(st.text())
+def test_link_targets_are_printable_ascii(s: str) -> None:
+    from oncall_tui.text import link_target
+
+    target = link_target("https://example.com/" + s)
+    assert target is None or all(0x21 <= ord(c) <= 0x7E for c in target)
