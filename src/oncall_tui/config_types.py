@@ -38,7 +38,10 @@ class HttpAuth:
     tls_ca_file: str | None = None
     tls_skip_verify: bool = False
     timeout_s: float = 10.0
-    """Per-request timeout."""
+    """Per-request deadline: connecting, sending and reading the whole answer."""
+    max_response_mb: float = 64.0
+    """Largest answer (decoded, after gzip) read from this source; a larger one is the
+    source's error ("answer larger than 64 MB") and the last good data stays."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,9 @@ class Runbook:
     """Offered first when one of these alertnames is selected."""
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    allow_dash_values: bool = False
+    """exec: let a substituted value start with "-" (else refused: it could be read as an
+    option). Put "--" before the placeholders when setting this."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from oncall_tui.model.snapshot import (
     Section,
     Snapshot,
 )
-from oncall_tui.text import clean
+from oncall_tui.text import clean, label_pairs
 
 NA = "—"
 OK, WARN, BAD, DIM = "green", "yellow", "red", "dim"
@@ -409,7 +409,7 @@ def _severity_style(severity: str) -> str:
 
 
 def _labels(a: Alert) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in _HIDDEN_LABELS)
+    return label_pairs(a.labels, hide=_HIDDEN_LABELS)
 
 
 def _alerts(snap: Snapshot, max_rows: int) -> list[RenderableType]:
