@@ -10,6 +10,8 @@ import getpass
 import socket
 from dataclasses import dataclass, field
 
+from oncall_tui.config_dash import PanelConfig, SloConfig, SloDiscoveryConfig
+
 
 def default_user() -> str:
     """`$USER@hostname`, the silence author when `user` is not set."""
@@ -36,7 +38,10 @@ class HttpAuth:
     tls_ca_file: str | None = None
     tls_skip_verify: bool = False
     timeout_s: float = 10.0
-    """Per-request timeout."""
+    """Per-request deadline: connecting, sending and reading the whole answer."""
+    max_response_mb: float = 64.0
+    """Largest answer (decoded, after gzip) read from this source; a larger one is the
+    source's error ("answer larger than 64 MB") and the last good data stays."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,10 @@ class AlertmanagerConfig:
 class Component:
     name: str
     query: str
-    """PromQL giving a ratio in [0, 1] (availability)."""
+    """PromQL giving a ratio in [0, 1] (availability); one series or many."""
+    reduce: str = "min"
+    """How the query's series make one availability: "min" (default: the worst
+    instance decides), "avg" or "max". Every series counts."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,20 @@ class HealthConfig:
     max_alert_penalty: float = 40.0
     slo_penalty: float = 10.0
     """Points subtracted per violated SLO check, scaled by how far it is over (max 2x)."""
+    slo_terms: bool = True
+    """Count each `[[slos]]` entry as a term: a ticket-level burn costs `slo_penalty`,
+    a page-level burn twice that."""
 
 
 @dataclass(frozen=True)
 class LatencyConfig:
     histogram: str = "http_request_duration_seconds"
-    """Base name; `_bucket` is appended."""
+    """Base name: `_bucket` is appended for a classic histogram; a native one is
+    queried by this name itself."""
+    histogram_type: str = "auto"
+    """"classic" (`<name>_bucket` series), "native" (Prometheus native histograms,
+    >= 2.40 with --enable-feature=native-histograms) or "auto": classic when
+    `<name>_bucket` has series, else native."""
     selector: str = ""
     """Label selector, e.g. '{job="api"}'."""
     group_by: str = "service"
@@ -137,6 +153,9 @@ class Runbook:
     """Offered first when one of these alertnames is selected."""
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    allow_dash_values: bool = False
+    """exec: let a substituted value start with "-" (else refused: it could be read as an
+    option). Put "--" before the placeholders when setting this."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +195,10 @@ class Config:
     runbooks: tuple[Runbook, ...] = ()
     ack: AckConfig = field(default_factory=AckConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    slos: tuple[SloConfig, ...] = ()
+    slo_discovery: SloDiscoveryConfig = field(default_factory=SloDiscoveryConfig)
+    panels: tuple[PanelConfig, ...] = ()
+    """Custom panels, on the overview's second page."""
     journal_path: str | None = None
     """SQLite journal; default under the XDG state dir."""
     source_file: str | None = None

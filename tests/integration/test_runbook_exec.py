@@ -18,8 +18,10 @@ import pytest
 
 from oncall_tui.actions.runbook_runs import RunbookService
 from oncall_tui.config_types import Runbook
+from oncall_tui.journal import Journal
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import RunPlan, execute, plan_run
+from waiting import async_wait_until, wait_until
 
 PY = sys.executable
 
@@ -32,17 +34,15 @@ def exec_plan(code: str, *args: str, timeout: float = 20.0, alert: Alert | None 
 def gone(pid: int, within: float = 2.0) -> bool:
     """No such process, or only a zombie left (a container's init may not reap), within
     `within` seconds (a killed process closes its pipes a moment before it is dead)."""
-    deadline = time.monotonic() + within
-    while True:
+
+    def dead() -> bool:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except FileNotFoundError:
             return True
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+        return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+    return wait_until(dead, within, f"process {pid} to end", 0.05)
 
 
 async def test_output_streams_while_the_process_runs() -> None:
@@ -127,38 +127,33 @@ async def test_a_background_child_holding_the_pipe_does_not_hang_the_run() -> No
     assert gone(int(lines[0]))
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[object, ...]]] = []
-
-    def record_run_started(
-        self, runbook: str, target: str, by: str, started_at: float, fingerprint: str | None
-    ) -> int:
-        self.calls.append(("started", (runbook, target, by, started_at, fingerprint)))
-        return 7
-
-    def record_run_finished(
-        self, run_id: int, ended_at: float, ok: bool, exit_code: int | None, output_tail: str
-    ) -> None:
-        self.calls.append(("finished", (run_id, ended_at, ok, exit_code, output_tail)))
-
-
-async def test_service_records_before_and_after() -> None:
-    journal = Recorder()
+async def test_service_records_before_and_after(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
     ticks = iter([100.0, 105.0])
     service = RunbookService(journal, "alice@host", lambda: next(ticks))
     plan = exec_plan("import sys; print('hi'); sys.exit(2)")
+    open_at_first_line: list[bool] = []
 
     def on_output(line: str) -> None:
         # The start is in the journal before the first line of output exists.
-        assert journal.calls and journal.calls[0][0] == "started"
+        (run,) = journal.runs.since(0)
+        open_at_first_line.append(run.ended_at is None)
 
-    result = await service.run(plan, None, on_output)
-    assert not result.ok
-    started, finished = journal.calls
-    assert started == ("started", ("t", plan.target, "alice@host", 100.0, None))
-    assert finished[1][:4] == (7, 105.0, False, 2)
-    assert "hi" in str(finished[1][4]) and "exited with status 2" in str(finished[1][4])
+    try:
+        result = await service.run(plan, None, on_output)
+        assert not result.ok
+        assert open_at_first_line and open_at_first_line[0]
+        (run,) = journal.runs.since(0)
+    finally:
+        journal.close()
+    assert (run.runbook, run.target, run.by, run.started_at) == (
+        "t",
+        plan.target,
+        "alice@host",
+        100.0,
+    )
+    assert (run.ended_at, run.ok, run.exit_code) == (105.0, False, 2)
+    assert "hi" in run.output_tail and "exited with status 2" in run.output_tail
 
 
 class Hook(BaseHTTPRequestHandler):
@@ -235,8 +230,14 @@ async def test_http_timeout_and_cancel(hook_url: str) -> None:
     assert time.monotonic() - t0 < 3
     cancel = asyncio.Event()
     plan = plan_run(hook_runbook(hook_url, "/hang"), ALERT, {"HOOK_TOKEN": "x"})
+    sent = len([r for r in Hook.received if r[1].startswith("/hang")])
     task = asyncio.create_task(execute(plan, lambda _: None, cancel))
-    await asyncio.sleep(0.2)
+    await async_wait_until(
+        lambda: len([r for r in Hook.received if r[1].startswith("/hang")]) > sent,
+        5,
+        "the request to reach the server",
+        0.02,
+    )
     cancel.set()
     result = await asyncio.wait_for(task, 3)
     assert not result.ok and result.error == "cancelled"
@@ -258,7 +259,7 @@ async def test_service_with_the_real_journal(tmp_path: Path) -> None:
     assert (await service.run(ok_plan, alert, lambda _: None)).ok
     bad_plan = exec_plan("import sys; sys.exit(4)", timeout=5)
     assert not (await service.run(bad_plan, None, lambda _: None)).ok
-    newest, oldest = journal.runs_since(0)
+    newest, oldest = journal.runs.since(0)
     assert (oldest.runbook, oldest.by, oldest.fingerprint, oldest.ok) == (
         "t",
         "bob@host",
@@ -289,5 +290,5 @@ async def test_a_cancelled_task_still_records_the_run(tmp_path: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert gone(pids[0])  # cancelling the task ends the process too
-    (run,) = journal.runs_since(0)
+    (run,) = journal.runs.since(0)
     assert run.ok is False and run.ended_at is not None

@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import fmean
 
+from oncall_tui.durations import format_duration
 from oncall_tui.model.fingerprint import fingerprint
 from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Alert, Incident, Incidents
@@ -172,4 +173,26 @@ def incidents_from(
         mtta_s=fmean(ttas) if ttas else None,
         mttr_s=fmean(ttrs) if ttrs else None,
         lookback_s=lookback_s,
+    )
+
+
+def history_note(
+    series_count: int, lookback_s: float, alerts_known: bool, current_alerts: int
+) -> str | None:
+    """Words for an ALERTS history with no series at all over the lookback (None when
+    it has some): the rules are evaluated elsewhere (vmalert, another Prometheus) when
+    the Alertmanager has alerts nobody here recorded; else nothing fired, or the same."""
+    if series_count:
+        return None
+    span = format_duration(lookback_s)
+    if alerts_known and current_alerts:
+        return (
+            f"no ALERTS series in the last {span}, yet the Alertmanager has {current_alerts} "
+            "alert(s): their rules are evaluated elsewhere (vmalert, another Prometheus), "
+            "so only current alerts are shown; the history needs the ALERTS series of "
+            "the server that evaluates the rules"
+        )
+    return (
+        f"no ALERTS series in the last {span}: no alert fired, or the rules are "
+        "evaluated on another server (vmalert, another Prometheus)"
     )

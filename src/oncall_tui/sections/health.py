@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from oncall_tui.model.health import compute_health
-from oncall_tui.model.snapshot import ComponentHealth, Health, Section
+from oncall_tui.model.health import component_health, compute_health
+from oncall_tui.model.snapshot import Health, Section
 from oncall_tui.sections.alerts import ALERTS
 from oncall_tui.sections.errors import ERRORS
 from oncall_tui.sections.latency import LATENCY
+from oncall_tui.sections.slos import SLOS
 from oncall_tui.sections.spec import (
     BuildContext,
     Instant,
@@ -19,7 +20,6 @@ from oncall_tui.sections.spec import (
     Results,
     SectionSpec,
 )
-from oncall_tui.sections.values import single_ratio
 
 
 def _key(i: int) -> str:
@@ -34,9 +34,8 @@ def build(ctx: BuildContext, r: Results) -> Health:
     components = []
     for i, c in enumerate(ctx.config.health.components):
         o = r.outcome(_key(i))
-        components.append(
-            ComponentHealth(c.name, single_ratio(o.value), str(o.error) if o.error else None)
-        )
+        error = str(o.error) if o.error else None
+        components.append(component_health(c.name, c.query, o.value, c.reduce, error))
     latency, errors, alerts = ctx.part(LATENCY), ctx.part(ERRORS), ctx.part(ALERTS)
     health = compute_health(
         tuple(components),
@@ -45,6 +44,8 @@ def build(ctx: BuildContext, r: Results) -> Health:
         alerts.items,
         ctx.config.health,
         alerts_known=alerts.section.ok,
+        # Only the configured SLOs: discovered ones must not move a score nobody set up.
+        slos=[s for s in ctx.part(SLOS).items if s.source == "config"],
     )
     # The score stands on the components, latency and errors: the first of their errors.
     err = r.error() or latency.section.error or errors.section.error
@@ -52,4 +53,4 @@ def build(ctx: BuildContext, r: Results) -> Health:
     return replace(health, section=section)
 
 
-HEALTH = SectionSpec("health", "prometheus", queries, build, needs=(LATENCY, ERRORS, ALERTS))
+HEALTH = SectionSpec("health", "prometheus", queries, build, needs=(LATENCY, ERRORS, ALERTS, SLOS))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from oncall_tui.model.incidents import incidents_from
+from oncall_tui.model.incidents import history_note, incidents_from
 from oncall_tui.model.snapshot import Alerts, Incidents, Section
 from oncall_tui.queries import alerts_history, incidents_step
 from oncall_tui.sections.alerts import ALERTS
@@ -63,6 +63,11 @@ def build(ctx: BuildContext, r: Results) -> Incidents:
         lookback_s=lookback,
         section=Section(
             "prometheus", ok=err is None, error=err, fetched_at=history.fetched_at or None
+        ),
+        note=(
+            history_note(len(history.series), lookback, alerts.section.ok, len(alerts.items))
+            if history.fetched_at
+            else None
         ),
     )
 

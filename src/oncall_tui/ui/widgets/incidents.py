@@ -75,10 +75,14 @@ class IncidentsPanel(TablePanel):
             return self.TITLE
         inc = self.snapshot.incidents
         firing = sum(1 for i in inc.items if i.status == "firing")
-        return (
+        title = (
             f"{self.TITLE} · {format_duration(inc.lookback_s)} · {len(inc.items)}"
             f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
         )
+        if inc.note:
+            # No ALERTS history at all: said in words, not an empty, healthy-looking log.
+            title += " · no ALERTS history"
+        return title
 
     def item_count(self, snapshot: Snapshot) -> int:
         return len(snapshot.incidents.items)

@@ -20,10 +20,11 @@ class TextLine(Static):
         self._text: Text | None = None
 
     def show(self, text: Text) -> None:
-        if text == self._text:
+        if text == self._text and self.size:
             return
         self._text = text
-        self.update(text, layout=False)
+        # Not laid out yet (first text before the first frame): a layout pass sizes it.
+        self.update(text, layout=not self.size)
 
 
 def changed_span(old: list[Segment], new: list[Segment]) -> tuple[int, int]:

@@ -3,7 +3,7 @@ rule that a panel repaints only what changed.
 
 A panel renders the part of a Snapshot named by `SECTION` and never fetches. The app
 calls `update_snapshot` after each poll; the part (without its fetch time: that is the
-age line's business) goes into the `data` reactive, whose watcher renders, so an
+age line's business) goes into the `shown_key` reactive, whose watcher renders, so an
 unchanged part renders nothing. The age of the data is one small line at the panel's
 foot, rewritten only when its words change ("updated just now", "updated 20s ago",
 "updated 5m ago", "stale 2m — prometheus: …"); the border title is assigned only when it
@@ -53,7 +53,7 @@ class Panel(Vertical):
     """The Snapshot field this panel shows (its `.section` says how fresh it is)."""
     can_focus = True  # panels without a table take the focus themselves (Tab stops)
 
-    data: reactive[object] = reactive(None, layout=False, repaint=False, init=False)
+    shown_key: reactive[object] = reactive(None, layout=False, repaint=False, init=False)
     """What the panel shows (`render_key`); set on each poll, rendered only on change."""
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
@@ -96,10 +96,10 @@ class Panel(Vertical):
         self.snapshot = snapshot
         if not self.is_mounted:
             return  # a fast first poll: shown once mounted (on_mount)
-        self.data = self.render_key(snapshot)
+        self.shown_key = self.render_key(snapshot)
         self.refresh_age()
 
-    def watch_data(self) -> None:
+    def watch_shown_key(self) -> None:
         self._draw()
 
     def _draw(self) -> None:
