@@ -258,3 +258,29 @@ def test_coarse_age_keeps_the_largest_unit() -> None:
     assert coarse_age(NOW, NOW - 3 * 3600 - 600) == "3h"
     assert coarse_age(NOW, NOW - 2 * 86400 - 7200) == "2d"
     assert coarse_age(NOW, None) == "—"
+
+
+def test_status_line_keeps_every_source_latency_at_80_columns() -> None:
+    from dataclasses import replace
+
+    from oncall_tui.model.snapshot import SourceStatus
+
+    sources = {
+        "alertmanager": SourceStatus("alertmanager", True, latency_s=0.004, checked_at=NOW),
+        "prometheus": SourceStatus("prometheus", True, latency_s=0.0123, checked_at=NOW),
+    }
+    snap = replace(snapshot(NOW), sources=sources)
+    poll = PollState(window_s=3600, refresh_s=2)
+    wide = status_line(snap, poll, Palette({}), NOW + 3, width=160).plain
+    assert "every 2s" in wide and "prometheus ✔ 12ms" in wide
+    for width in (80, 60):
+        narrow = status_line(snap, poll, Palette({}), NOW + 3, width=width).plain
+        assert len(narrow) <= width, narrow
+        assert narrow.endswith("12ms") and "4.0ms" in narrow
+
+
+def test_the_active_tab_is_marked_without_colour() -> None:
+    from oncall_tui.ui.widgets.status import tabs_line
+
+    line = tabs_line(["Health", "Latency", "Alerts"], 1).plain
+    assert "[Latency]" in line and "[Health]" not in line and " Health " in line

@@ -106,7 +106,7 @@ class OverviewScreen(Screen[None]):
         palette = Palette(self.app.theme_variables)
         poll = self.poll_state()
         self.query_one("#status", TextLine).show(
-            status_line(self.snapshot, poll, palette, self.clock())
+            status_line(self.snapshot, poll, palette, self.clock(), width=self.size.width or None)
         )
         self.query_one("#summary", TextLine).show(summary_line(self.snapshot, palette))
 
