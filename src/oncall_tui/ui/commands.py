@@ -17,7 +17,15 @@ from typing import Any, Protocol
 from textual.app import App
 
 from oncall_tui.config_types import Config, Runbook
-from oncall_tui.model.snapshot import Alert, CircuitBreaker, Health
+from oncall_tui.model.snapshot import (
+    Alert,
+    CircuitBreaker,
+    ErrorRate,
+    Health,
+    Latency,
+    RunbookCoverage,
+    Slo,
+)
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions
 from oncall_tui.ui.keys import MUTATING_ACTIONS, SELECTION_ACTIONS
@@ -257,6 +265,29 @@ class AlertCommands:
 
             silences = self.store.silences_of(subject)
             self.app.push_screen(AlertDetailScreen(subject, self.runbooks_for(subject), silences))
+        else:
+            self._dashboard_details(subject)
+
+    def _dashboard_details(self, subject: object) -> None:
+        """SLOs, coverage and the charts of latency / error rate (issue 12's views)."""
+        view = self.store.view
+        span = (view.taken_at - view.window_s, view.taken_at) if view is not None else (0.0, 1.0)
+        if isinstance(subject, Slo):
+            from oncall_tui.ui.screens.slo import SloDetailScreen
+
+            self.app.push_screen(SloDetailScreen(subject))
+        elif isinstance(subject, RunbookCoverage):
+            from oncall_tui.ui.screens.coverage import CoverageScreen
+
+            self.app.push_screen(CoverageScreen(subject, self.window_s()))
+        elif isinstance(subject, Latency):
+            from oncall_tui.ui.screens.charts import LatencyChartScreen
+
+            self.app.push_screen(LatencyChartScreen(subject, span))
+        elif isinstance(subject, ErrorRate):
+            from oncall_tui.ui.screens.charts import ErrorChartScreen
+
+            self.app.push_screen(ErrorChartScreen(subject, span))
 
     def runbooks_for(self, alert: Alert) -> list[Runbook]:
         if self.actions is not None:

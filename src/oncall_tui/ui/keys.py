@@ -87,6 +87,15 @@ _GLOBAL_KEYS = (
     Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
     Key("refresh", "R", "refresh", "Refresh", "Poll now"),
     Key("theme", "t", "cycle_theme", "Theme", "Next theme"),
+    Key(
+        "dashboards",
+        "right_square_bracket",
+        "dashboards",
+        "SLOs/panels",
+        "Second page: SLOs, runbook coverage, custom panels",
+        key_display="]",
+        show=False,  # the footer is full at 80 columns: the tab strip names it instead
+    ),
     Key("help", "question_mark", "help", "Help", "All keys", key_display="?"),
     Key("quit", "q", "quit", "Quit", "Quit oncall-tui"),
 )
@@ -105,6 +114,21 @@ _OVERVIEW_KEYS = (
         scope="alerts", show=False, key_display="esc"),
 )  # fmt: skip
 
+_DASHBOARD_KEYS = (
+    Key("overview_page", "left_square_bracket,escape", "overview_page", "Overview",
+        "Back to the first page", scope="dashboard", key_display="[", show=False),
+    Key("dashboard_next", "tab", "next_panel(1)", "Next panel", "Move between panels",
+        scope="dashboard", show=False, key_display="tab"),
+    Key("dashboard_prev", "shift+tab", "next_panel(-1)", "Previous panel",
+        "Move between panels", scope="dashboard", show=False, key_display="shift+tab"),
+    Key("dashboard_details", "enter", "open_details", "Explain",
+        "Explain an SLO's numbers / list alerts without a runbook", scope="dashboard",
+        show=False),
+    # Latency and error-rate panels: Enter opens their charts over the window.
+    Key("chart", "enter", "screen.open_details", "Chart", "Chart over the window",
+        scope="charts", show=False),
+)  # fmt: skip
+
 _ALERT_DETAIL_KEYS = (
     Key("copy_link", "c", "copy_link", "Copy link", "Copy the ▶ link (OSC 52: works over SSH)",
         scope="alert_detail"),
@@ -113,7 +137,12 @@ _ALERT_DETAIL_KEYS = (
 )  # fmt: skip
 
 KEYS: tuple[Key, ...] = (
-    _ALERT_KEYS + _WINDOW_KEYS + _GLOBAL_KEYS + _OVERVIEW_KEYS + _ALERT_DETAIL_KEYS
+    _ALERT_KEYS
+    + _WINDOW_KEYS
+    + _GLOBAL_KEYS
+    + _OVERVIEW_KEYS
+    + _ALERT_DETAIL_KEYS
+    + _DASHBOARD_KEYS
 )
 """Every remappable key; ids are unique (checked by the tests)."""
 
