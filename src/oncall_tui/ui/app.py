@@ -246,6 +246,11 @@ class OncallApp(App[int]):
     def action_runbook(self) -> None:
         self.commands.runbook()
 
+    def action_silences(self) -> None:
+        from oncall_tui.ui.screens.silences import SilencesScreen
+
+        self.push_screen(SilencesScreen(self.store, self.config, self.actions, self.poll_now))
+
     def action_filter(self) -> None:
         self.overview.alerts.start_filter()
 

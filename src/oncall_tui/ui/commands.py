@@ -159,21 +159,43 @@ class AlertCommands:
         self._worker(self._unack(alert))
 
     async def _unack(self, alert: Alert) -> None:
+        """Expire this alert's ack at once; any other silence (a colleague's, a regex,
+        one muting other alerts too) only after a confirmation showing what it mutes,
+        whose Enter answers No (`unack_choices` decides which is which)."""
+        from oncall_tui.actions.silences import unack_choices
+
         assert self.actions is not None
-        if not alert.silenced_by:
+        view = self.store.view
+        choices = unack_choices(alert, view.alerts.items if view is not None else (alert,))
+        if not choices:
             if alert.ack_pending:
                 await self._withdraw(self.actions, alert)
             else:
                 self.app.notify("This alert is not acknowledged.", severity="warning")
             return
-        silence_id: str | None = alert.silenced_by[0]
-        if len(alert.silenced_by) > 1:
+        choice = choices[0]
+        if len(choices) > 1:
             from oncall_tui.ui.screens.dialogs import ChooseSilenceScreen
 
-            silences = self.store.silences_of(alert)
-            silence_id = await self.app.push_screen_wait(ChooseSilenceScreen(silences))
-        if silence_id is None:
-            return
+            mutes = {c.silence.id: len(c.mutes) for c in choices}
+            picker = ChooseSilenceScreen([c.silence for c in choices], mutes=mutes)
+            picked = await self.app.push_screen_wait(picker)
+            found = [c for c in choices if c.silence.id == picked]
+            if not found:
+                return
+            choice = found[0]
+        if not choice.safe:
+            from oncall_tui.ui.screens.detail import app_now
+            from oncall_tui.ui.screens.dialogs import ConfirmScreen
+            from oncall_tui.ui.screens.silences import expire_title, silence_facts
+
+            now = app_now(self.app)
+            body = silence_facts(choice.silence, choice.mutes, now, choice.reasons)
+            body.append(f"\n\nExpiring it lets {len(choice.mutes)} alert(s) notify again.", "bold")
+            confirm = ConfirmScreen(expire_title(choice.silence), body, True, default_no=True)
+            if not await self.app.push_screen_wait(confirm):
+                return
+        silence_id = choice.silence.id
         try:
             message = await self.actions.unack(alert, silence_id)
         except Exception as exc:

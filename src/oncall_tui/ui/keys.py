@@ -84,6 +84,16 @@ _WINDOW_KEYS = tuple(
 )
 
 _GLOBAL_KEYS = (
+    # Out of the footer: it would push `q Quit` off an 80-column screen (help and the
+    # command palette list it).
+    Key(
+        "silences",
+        "S",
+        "silences",
+        "Silences",
+        "Active and pending silences: open, expire",
+        show=False,
+    ),
     Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
     Key("refresh", "R", "refresh", "Refresh", "Poll now"),
     Key("theme", "t", "cycle_theme", "Theme", "Next theme"),
@@ -112,6 +122,17 @@ _OVERVIEW_KEYS = (
         scope="health", show=False),
     Key("clear_filter", "escape", "clear_filter", "Clear filter", "Clear the alert filter",
         scope="alerts", show=False, key_display="esc"),
+)  # fmt: skip
+
+_SILENCES_KEYS = (
+    Key("silences_open", "enter", "open", "Open", "Every field and what it mutes",
+        scope="silences"),
+    Key("silences_expire", "x", "expire", "Expire", "Expire the selected silence (asks first)",
+        scope="silences", mutates=True),
+    Key("silences_close", "escape,q", "close", "Close", "Back to the overview",
+        scope="silences", key_display="esc"),
+    Key("silence_detail_expire", "x", "expire", "Expire", "Expire this silence (asks first)",
+        scope="silence_detail", mutates=True),
 )  # fmt: skip
 
 _DASHBOARD_KEYS = (
@@ -143,6 +164,7 @@ KEYS: tuple[Key, ...] = (
     + _OVERVIEW_KEYS
     + _ALERT_DETAIL_KEYS
     + _DASHBOARD_KEYS
+    + _SILENCES_KEYS
 )
 """Every remappable key; ids are unique (checked by the tests)."""
 
