@@ -27,6 +27,8 @@ from typing import Any
 
 import platformdirs
 
+from oncall_tui.journal_incidents import INCIDENTS_MIGRATION, IncidentRepository
+
 # Re-exported: callers import the record types from here.
 from oncall_tui.journal_rows import AckRecord as AckRecord
 from oncall_tui.journal_rows import OutboxItem as OutboxItem
@@ -115,6 +117,8 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX triggers_due ON triggers (state, next_try_at);
     """,
+    # 3: the incident record (journal_incidents), and when it began.
+    INCIDENTS_MIGRATION,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -151,6 +155,7 @@ class Journal:
             raise JournalError(f"cannot open the journal {self.path}: {e}") from None
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
+        self.incidents = IncidentRepository(self._write, self._read)
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
             if not memory:

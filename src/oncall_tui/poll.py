@@ -9,25 +9,24 @@ screen is the UI's business; the poller reports what this cycle learned.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from oncall_tui.config_types import Config, HttpAuth
+from oncall_tui.incident_log import IncidentLog, IncidentStore, MemoryIncidentStore, history_bounds
 from oncall_tui.model import alerts as alerts_model
 from oncall_tui.model.breakers import breakers_from
 from oncall_tui.model.health import compute_health
-from oncall_tui.model.incidents import incidents_from
+from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.quantiles import latency_from_buckets
 from oncall_tui.model.runbook_stats import runbook_stats
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.snapshot import (
-    Alert,
     Alerts,
     CircuitBreakers,
     ComponentHealth,
@@ -42,7 +41,6 @@ from oncall_tui.model.snapshot import (
 from oncall_tui.queries import (
     alerts_history,
     breaker_queries,
-    incidents_step,
     latency_queries,
     runbook_queries,
 )
@@ -60,6 +58,8 @@ class JournalView(Protocol):
     def acks_by_fingerprint(self, since: float) -> dict[str, list[tuple[float, str]]]: ...
     def local_run_counts(self, since: float) -> dict[str, tuple[int, int]]: ...
     def pending_fingerprints(self) -> set[str]: ...
+    @property
+    def incidents(self) -> IncidentStore: ...
 
 
 @dataclass
@@ -119,10 +119,9 @@ def _source_status(
 class _IncidentCache:
     """ALERTS history changes slowly; it is re-read at most every `refresh_s`."""
 
-    series: list[Series] = field(default_factory=list)
     fetched_at: float = 0.0
     error: SourceError | None = None
-    step: float = 60.0
+    fresh: History | None = None  # read by this poll, not yet merged into the record
 
 
 class Poller:
@@ -143,9 +142,9 @@ class Poller:
         self.prometheus = PrometheusClient(config.prometheus.url, self._prom_http)
         self.alertmanager = AlertmanagerClient(config.alertmanager.urls, self._am_http)
         self._incidents = _IncidentCache()
+        store = journal.incidents if journal is not None else MemoryIncidentStore(clock())
+        self.incident_log = IncidentLog(config, store)
         self._last_ok: dict[str, float] = {}
-        self._firing: dict[str, Alert] = {}  # fingerprint -> as last seen firing
-        self._resolved: dict[str, Alert] = {}  # gone since; ends_at = last seen firing
 
     async def __aenter__(self) -> Poller:
         return self
@@ -236,8 +235,6 @@ class Poller:
     ) -> Snapshot:
         cfg = self.config
         alerts = self._alerts(am_o, now)
-        if alerts.section.ok:
-            self._note_resolved(alerts, now)
         components = tuple(
             ComponentHealth(c.name, _ratio(o.value), str(o.error) if o.error else None)
             for c, o in zip(cfg.health.components, comp_o, strict=True)
@@ -298,35 +295,14 @@ class Poller:
     # -- per section -------------------------------------------------------------------
 
     async def _fetch_incidents(self, now: float) -> Outcome[list[Series]]:
-        lookback = self.config.incidents.lookback_s
-        step = incidents_step(lookback)
-        # Points fall on start + k*step: start a whole number of steps back so the last
-        # one is `now` (else the newest incidents could sit after the last point).
-        start = now - math.ceil(lookback / step) * step
-        o = await _timed(lambda: self.prometheus.range(alerts_history(step), start, now, step))
+        start, end, step = history_bounds(now, self.config.incidents.lookback_s)
+        o = await _timed(lambda: self.prometheus.range(alerts_history(step), start, end, step))
         cache = self._incidents
         cache.error = o.error
         if o.ok and o.value is not None:
-            cache.series, cache.fetched_at, cache.step = o.value, now, step
+            cache.fetched_at = now
+            cache.fresh = history_from(o.value, step, end)
         return o
-
-    def _note_resolved(self, alerts: Alerts, now: float) -> None:
-        """Remember alerts that were firing and are gone: the incident log gives them
-        their exact start and end, and the history is re-read at once so the incident
-        just handled moves from "firing" to "resolved" without waiting."""
-        firing = {a.fingerprint: replace(a, ends_at=now) for a in alerts.items}
-        gone = self._firing.keys() - firing.keys()
-        for fp in gone:
-            self._resolved[fp] = self._firing[fp]
-        if gone:
-            self.invalidate_history()
-        horizon = now - self.config.incidents.lookback_s
-        self._resolved = {
-            fp: a
-            for fp, a in self._resolved.items()
-            if fp not in firing and (a.ends_at or now) >= horizon
-        }
-        self._firing = firing
 
     def _incidents_section(self, now: float, alerts: Alerts) -> Incidents:
         cache = self._incidents
@@ -335,25 +311,11 @@ class Poller:
         if self.journal is not None:
             acks = self.journal.acks_by_fingerprint(now - lookback)
         acks = _merge_silence_acks(acks, alerts)
-        incidents = incidents_from(
-            cache.series,
-            cache.step,
-            now,
-            alerts.items if alerts.section.ok else (),
-            acks,
-            lookback,
-            alerts_known=alerts.section.ok,
-            recent=tuple(self._resolved.values()),
-        )
+        history, cache.fresh = cache.fresh, None
         err = str(cache.error) if cache.error else None
         fetched = cache.fetched_at or None
-        return Incidents(
-            items=incidents.items,
-            mtta_s=incidents.mtta_s,
-            mttr_s=incidents.mttr_s,
-            lookback_s=lookback,
-            section=Section("prometheus", ok=err is None, error=err, fetched_at=fetched),
-        )
+        section = Section("prometheus", ok=err is None, error=err, fetched_at=fetched)
+        return self.incident_log.observe(now, alerts, history, acks, section)
 
     def _alerts(self, am_o: list[Outcome[Any]], now: float) -> Alerts:
         alerts_o, silences_o = am_o

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,10 +17,13 @@ from oncall_tui.model.incident_record import (
     Observation,
     RunSeen,
     grace_default,
+    history_from,
     in_window,
     mean_times,
     merge,
+    runs_of,
 )
+from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Alert
 
 A = {"alertname": "HighLatency", "severity": "critical", "service": "api"}
@@ -222,3 +226,24 @@ def test_final_rows_never_change(
                 frozen[row_id] = row
             assert row.ended_at is None or row.ended_at >= row.started_at
             assert row.acked_at is None or row.acked_at >= row.started_at
+
+
+@pytest.mark.parametrize(
+    ("times", "expected"),
+    [
+        ([], []),
+        ([5.0], [(5.0, 5.0)]),
+        ([0.0, 60.0, 120.0], [(0.0, 120.0)]),
+        ([0.0, 60.0, 150.0], [(0.0, 150.0)]),  # 1.5 steps: same run
+        ([0.0, 60.0, 151.0], [(0.0, 60.0), (151.0, 151.0)]),
+        ([120.0, 0.0, 60.0], [(0.0, 120.0)]),  # unordered input
+    ],
+)
+def test_runs_of(times: list[float], expected: list[tuple[float, float]]) -> None:
+    assert runs_of([(t, 1.0) for t in times], 60.0) == expected
+
+
+def test_history_from_drops_name_and_state() -> None:
+    full = {"__name__": "ALERTS", "alertstate": "firing", **A}
+    h = history_from([Series(full, ((60.0, 1.0), (120.0, 1.0), (600.0, 1.0)))], 60.0, 600.0)
+    assert h.runs == (HistoryRun(A, 60.0, 120.0, FP_A), HistoryRun(A, 600.0, 600.0, FP_A))

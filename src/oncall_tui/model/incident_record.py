@@ -35,7 +35,6 @@ from statistics import fmean
 from typing import Literal, Protocol
 
 from oncall_tui.model.fingerprint import fingerprint
-from oncall_tui.model.incidents import runs_of
 from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Alert, Incident, IncidentRun
 
@@ -111,6 +110,10 @@ class HistoryRun:
     labels: Mapping[str, str]
     first: float  # first step boundary with the alert firing
     last: float  # last such boundary
+    key: str = ""  # fingerprint of `labels` ("" -> computed)
+
+    def fingerprint(self) -> str:
+        return self.key or fingerprint(self.labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +125,24 @@ class History:
     until: float
 
 
+def runs_of(points: Iterable[tuple[float, float]], step: float) -> list[tuple[float, float]]:
+    """(first, last) timestamps of each run of points at most 1.5 steps apart."""
+    runs: list[tuple[float, float]] = []
+    gap = 1.5 * step
+    for at in sorted(p[0] for p in points):
+        if runs and at - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], at)
+        else:
+            runs.append((at, at))
+    return runs
+
+
 def history_from(series: Iterable[Series], step: float, until: float) -> History:
     runs = []
     for s in series:
         labels = {k: v for k, v in s.labels.items() if k not in _DROPPED}
-        runs += [HistoryRun(labels, first, last) for first, last in runs_of(s.points, step)]
+        key = fingerprint(labels)
+        runs += [HistoryRun(labels, a, b, key) for a, b in runs_of(s.points, step)]
     return History(tuple(runs), step, until)
 
 
@@ -155,26 +171,43 @@ def _within(small: Mapping[str, str], big: Mapping[str, str]) -> bool:
     return all(big.get(k) == v for k, v in small.items())
 
 
+def _restrict(labels: Mapping[str, str], keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    try:
+        return tuple(labels[k] for k in keys)
+    except KeyError:
+        return None
+
+
 class _Book:
-    """The rows being merged, by position, with the ones that changed."""
+    """The rows being merged, by position, with the ones that changed, indexed by
+    their exact labels and (built when first asked) by the values of a key set."""
 
     def __init__(self, records: Sequence[IncidentRecord], rules: MergeRules, now: float) -> None:
-        self.rows = list(records)
+        self.rows: list[IncidentRecord] = []
         self.rules = rules
         self.now = now
         self.changed: set[int] = set()
-        self.by_name: dict[str, list[int]] = defaultdict(list)
         self.by_key: dict[str, list[int]] = defaultdict(list)
-        for i, r in enumerate(self.rows):
-            self.by_name[r.alertname].append(i)
-            self.by_key[r.key].append(i)
+        self._by_values: dict[tuple[str, ...], dict[tuple[str, ...], list[int]]] = {}
+        self._history_keysets: set[tuple[str, ...]] = set()  # of rows not seen live
+        for r in records:
+            self._index(r)
         self.frozen = {i for i, r in enumerate(self.rows) if rules.final(r, now)}
 
-    def add(self, record: IncidentRecord) -> int:
+    def _index(self, record: IncidentRecord) -> int:
         i = len(self.rows)
         self.rows.append(record)
-        self.by_name[record.alertname].append(i)
         self.by_key[record.key].append(i)
+        for keys, index in self._by_values.items():
+            values = _restrict(record.labels, keys)
+            if values is not None:
+                index[values].append(i)
+        if record.seen != "live":
+            self._history_keysets.add(tuple(sorted(record.labels)))
+        return i
+
+    def add(self, record: IncidentRecord) -> int:
+        i = self._index(record)
         self.changed.add(i)
         return i
 
@@ -184,29 +217,43 @@ class _Book:
             self.rows[i] = record
             self.changed.add(i)
 
+    def _having(self, keys: tuple[str, ...], labels: Mapping[str, str]) -> list[int]:
+        """Rows that have all of `keys` with the values `labels` gives them."""
+        index = self._by_values.get(keys)
+        if index is None:
+            index = defaultdict(list)
+            for i, r in enumerate(self.rows):
+                values = _restrict(r.labels, keys)
+                if values is not None:
+                    index[values].append(i)
+            self._by_values[keys] = index
+        values = _restrict(labels, keys)
+        return [] if values is None else index.get(values, [])
+
     def for_alert(self, alert: Alert) -> list[int]:
         """Rows of this alert: of its exact labels; failing that, rows made from
         history whose labels it includes (it carries Prometheus' external labels)."""
         same = self.by_key.get(alert.fingerprint)
         if same:
             return same
-        return [
-            i
-            for i in self.by_name.get(alert.alertname, ())
-            if self.rows[i].seen != "live" and _within(self.rows[i].labels, alert.labels)
-        ]
+        out: list[int] = []
+        for keys in self._history_keysets:
+            if all(k in alert.labels for k in keys):
+                out += [
+                    i
+                    for i in self._having(keys, alert.labels)
+                    if self.rows[i].seen != "live" and len(self.rows[i].labels) == len(keys)
+                ]
+        return out
 
-    def for_series(self, labels: Mapping[str, str]) -> list[int]:
-        """Rows of a history series: of its exact labels; failing that, rows whose
-        labels include the series' (Alertmanager's alerts add external labels)."""
-        same = self.by_key.get(fingerprint(labels))
+    def for_series(self, labels: Mapping[str, str], key: str) -> list[int]:
+        """Rows of a history series (`key` its fingerprint): of its exact labels;
+        failing that, rows whose labels include the series' (Alertmanager's alerts
+        carry external labels)."""
+        same = self.by_key.get(key)
         if same:
             return same
-        return [
-            i
-            for i in self.by_name.get(labels.get("alertname", ""), ())
-            if _within(labels, self.rows[i].labels)
-        ]
+        return self._having(tuple(sorted(labels)), labels)
 
     def live(self, i: int) -> bool:
         return i not in self.frozen
@@ -301,7 +348,7 @@ def _merge_history(book: _Book, history: History, alerts_known: bool) -> None:
     for run in sorted(history.runs, key=lambda r: r.first):
         hits = [
             i
-            for i in book.for_series(run.labels)
+            for i in book.for_series(run.labels, run.fingerprint())
             if book.rows[i].started_at - slack <= run.last
             and run.first <= (book.rows[i].ended_at or book.now) + slack
         ]
@@ -322,7 +369,7 @@ def _merge_history(book: _Book, history: History, alerts_known: bool) -> None:
         labels = dict(run.labels)
         book.add(
             IncidentRecord(
-                key=fingerprint(labels),
+                key=run.fingerprint(),
                 labels=labels,
                 started_at=run.first,
                 ended_at=None if ongoing else run.last,

@@ -1,0 +1,168 @@
+"""The journal's `incidents` table: the incident record a postmortem relies on.
+
+One row per incident (model.incident_record holds the rules of how rows change). Each
+poll's merge runs inside one write transaction, reading the rows it may touch and
+writing the ones that changed, so two copies sharing a journal (a TUI and `oncall-tui
+record`) merge into the same rows instead of each keeping its own version.
+`meta.incidents_since` says when recording began: history from before it is marked
+"pre-journal".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from typing import cast
+
+from oncall_tui.model.incident_record import (
+    SEEN_VALUES,
+    IncidentRecord,
+    MergeRules,
+    Observation,
+    RunSeen,
+    Seen,
+    merge,
+)
+from oncall_tui.model.snapshot import IncidentRun
+
+INCIDENTS_MIGRATION = f"""
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        alertname TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        last_seen_at REAL NOT NULL,
+        seen TEXT NOT NULL CHECK (seen IN ({", ".join(f"'{s}'" for s in SEEN_VALUES)})),
+        acked_at REAL,
+        acked_by TEXT,
+        run_ids TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX incidents_started ON incidents (started_at);
+    CREATE INDEX incidents_ended ON incidents (ended_at);
+    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT OR IGNORE INTO meta (name, value)
+        VALUES ('incidents_since', CAST((julianday('now') - 2440587.5) * 86400.0 AS TEXT));
+"""
+_COLUMNS = (
+    "key, alertname, severity, labels, started_at, ended_at, last_seen_at, seen, "
+    "acked_at, acked_by, run_ids"
+)
+
+Write = Callable[[], AbstractContextManager[sqlite3.Connection]]
+Read = Callable[[str, Sequence[object]], list[sqlite3.Row]]
+
+
+def _record(row: sqlite3.Row) -> IncidentRecord:
+    seen = row["seen"]
+    return IncidentRecord(
+        key=row["key"],
+        labels=json.loads(row["labels"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        last_seen_at=row["last_seen_at"],
+        seen=cast(Seen, seen),
+        acked_at=row["acked_at"],
+        acked_by=row["acked_by"],
+        run_ids=tuple(json.loads(row["run_ids"])),
+        id=row["id"],
+    )
+
+
+def _values(r: IncidentRecord) -> tuple[object, ...]:
+    return (
+        r.key,
+        r.alertname,
+        r.severity,
+        json.dumps(dict(r.labels), sort_keys=True),
+        r.started_at,
+        r.ended_at,
+        r.last_seen_at,
+        r.seen,
+        r.acked_at,
+        r.acked_by,
+        json.dumps(list(r.run_ids)),
+    )
+
+
+class IncidentRepository:
+    """The incidents table on the journal's connection (`write` opens one short
+    write transaction, `read` runs one query)."""
+
+    def __init__(self, write: Write, read: Read) -> None:
+        self._write = write
+        self._read = read
+
+    def since(self) -> float:
+        """When this journal began keeping the incident record."""
+        rows = self._read("SELECT value FROM meta WHERE name = 'incidents_since'", ())
+        return float(rows[0]["value"]) if rows else 0.0
+
+    def merge(self, obs: Observation, rules: MergeRules, reach_s: float) -> list[IncidentRecord]:
+        """Merge one poll's observation; the changed rows. Rows that ended within
+        `reach_s` before now (how far back the history goes) are checked against its
+        history; without history only rows that may still change are read."""
+        settle = rules.grace_s + rules.history_settle_s
+        horizon = obs.now - settle - (reach_s if obs.history is not None else 0.0)
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
+            ).fetchall()
+            changed = merge([_record(r) for r in rows], obs, rules)
+            stored = []
+            for r in changed:
+                if r.id is None:
+                    cursor = db.execute(
+                        f"INSERT INTO incidents ({_COLUMNS}) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _values(r),
+                    )
+                    stored.append(replace(r, id=int(cursor.lastrowid or 0)))
+                else:
+                    sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
+                    db.execute(f"UPDATE incidents SET {sets} WHERE id = ?", (*_values(r), r.id))
+                    stored.append(r)
+        return stored
+
+    def window(self, start: float, end: float) -> list[IncidentRecord]:
+        """Rows that overlap [start, end], newest start first."""
+        rows = self._read(
+            "SELECT * FROM incidents WHERE started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) "
+            "ORDER BY started_at DESC, alertname, key",
+            (end, start),
+        )
+        return [_record(r) for r in rows]
+
+    def runs_seen(self, since: float) -> list[RunSeen]:
+        """Runbook runs started at or after `since`, to attach to their incidents."""
+        rows = self._read(
+            "SELECT id, fingerprint, started_at FROM runs WHERE started_at >= ?", (since,)
+        )
+        return [RunSeen(r["id"], r["fingerprint"], r["started_at"]) for r in rows]
+
+    def runs(self, ids: Iterable[int]) -> dict[int, IncidentRun]:
+        """Runs by id, with their outcome as the journal has it now."""
+        wanted = sorted(set(ids))
+        out: dict[int, IncidentRun] = {}
+        for chunk in _chunks(wanted, 500):
+            marks = ", ".join("?" * len(chunk))
+            for r in self._read(f"SELECT * FROM runs WHERE id IN ({marks})", chunk):
+                out[r["id"]] = IncidentRun(
+                    runbook=r["runbook"],
+                    by=r["by"],
+                    started_at=r["started_at"],
+                    ended_at=r["ended_at"],
+                    ok=None if r["ok"] is None else bool(r["ok"]),
+                    exit_code=r["exit_code"],
+                )
+        return out
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
