@@ -129,12 +129,23 @@ def default_journal_path() -> Path:
 
 
 class JournalError(RuntimeError):
-    """The journal cannot be opened or is newer than this tool understands."""
+    """The journal cannot be opened or is newer than this tool understands. `kind`:
+    "corrupt" (not an SQLite database, or a damaged one), "newer" (a schema this
+    version does not know) or "other" (e.g. no permission): the first two can be set
+    aside and a fresh journal started (journal_recover)."""
+
+    def __init__(self, message: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Journal:
     """One open journal file. `path` None -> the XDG default; ":memory:" -> a private
     in-memory journal (tests). Methods are safe to call from several threads."""
+
+    notice: str | None = None
+    """Set when opening had to set an unusable journal aside (journal_recover): the
+    words to show the user."""
 
     def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 10.0) -> None:
         if path is None:
@@ -168,7 +179,13 @@ class Journal:
             self._db.close()
             if isinstance(e, JournalError):
                 raise
-            raise JournalError(f"cannot use the journal {self.path}: {e}") from None
+            # OperationalError: locked, read-only, no permission (not the file's fault).
+            damaged = isinstance(e, sqlite3.DatabaseError) and not isinstance(
+                e, sqlite3.OperationalError
+            )
+            raise JournalError(
+                f"cannot use the journal {self.path}: {e}", kind="corrupt" if damaged else "other"
+            ) from None
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -197,7 +214,8 @@ class Journal:
             if current > SCHEMA_VERSION:
                 raise JournalError(
                     f"the journal {self.path} has schema version {current}, newer than "
-                    f"this oncall-tui understands ({SCHEMA_VERSION}); upgrade oncall-tui"
+                    f"this oncall-tui understands ({SCHEMA_VERSION}); upgrade oncall-tui",
+                    kind="newer",
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 # executescript would COMMIT our transaction; run statement by statement.

@@ -10,6 +10,7 @@ label stays literally "[bold]".
 
 from __future__ import annotations
 
+import html
 import re
 
 # Escape sequences, 7-bit (ESC-introduced) and 8-bit (C1) forms:
@@ -58,3 +59,31 @@ def clean_excerpt(s: str, limit: int) -> str:
     if len(s) <= limit:
         return s
     return s[: limit - 1].rstrip() + "…"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!#])")
+
+
+def markdown_text(s: str) -> str:
+    """`s` as literal Markdown text (one line): cleaned, `& < >` as entities (no raw
+    HTML, no autolinks) and every character that could start emphasis, code, a link,
+    an image or a table cell backslash-escaped. Safe in a table cell or a list item."""
+    s = clean(s, one_line=True)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", s)
+
+
+def html_text(s: str) -> str:
+    """`s` as literal HTML text (also safe in a quoted attribute): cleaned, then
+    `& < > " '` as entities."""
+    return html.escape(clean(s), quote=True)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(s: str) -> str:
+    """`s` for a CSV cell a spreadsheet opens: cleaned to one line, and a leading
+    `= + - @` (a formula to Excel / LibreOffice) defused with a `'`, as OWASP advises."""
+    s = clean(s, one_line=True)
+    return "'" + s if s.startswith(_FORMULA_START) else s
