@@ -21,7 +21,8 @@ Rules (an experienced on-call engineer's expectations, and the issue's):
   row made from history). Nothing changes a final row: not its start, end, first ack
   nor its runbooks. Rows are matched by labels: a history series matches a row whose
   labels include all of the series' (Alertmanager adds external labels).
-- The first ack is the earliest ack of the row's alert between its start and its end.
+- The first ack is the earliest ack of the row's alert between its start and `grace`
+  after its end (runbook runs likewise).
 
 Pure: plain data in, plain data out, no clock, no I/O.
 """
@@ -388,7 +389,9 @@ def _merge_acks_and_runs(book: _Book, obs: Observation, matched: dict[int, set[s
         if not book.live(i):
             continue
         keys = {r.key} | matched.get(i, set())
-        end = obs.now if r.ended_at is None else r.ended_at
+        # An ack or run just after the last sighting (the human could not know yet)
+        # still belongs to it, as a re-fire within the grace period would.
+        end = obs.now if r.ended_at is None else min(obs.now, r.ended_at + book.rules.grace_s)
         acks = [a for k in keys for a in obs.acks.get(k, ()) if r.started_at <= a[0] <= end]
         first = min(acks, default=None)
         if first is not None and (r.acked_at is None or first[0] < r.acked_at):
