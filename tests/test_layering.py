@@ -1,6 +1,6 @@
 """The service layer never loads Textual: proven in a fresh interpreter.
 
-Everything below `sources/`, `model/`, `actions/`, `render/` and the top-level service
+Everything below `sources/`, `model/`, `sections/`, `actions/`, `render/` and the top-level service
 modules is imported one by one in a subprocess; the first import that brings `textual`
 into `sys.modules` is named. Modules that do not exist (yet) are skipped, not failed.
 """
@@ -11,7 +11,13 @@ import subprocess
 import sys
 import textwrap
 
-PACKAGES = ("oncall_tui.sources", "oncall_tui.model", "oncall_tui.actions", "oncall_tui.render")
+PACKAGES = (
+    "oncall_tui.sources",
+    "oncall_tui.model",
+    "oncall_tui.sections",
+    "oncall_tui.actions",
+    "oncall_tui.render",
+)
 MODULES = (
     "oncall_tui.config_types",
     "oncall_tui.config",
@@ -20,6 +26,7 @@ MODULES = (
     "oncall_tui.queries",
     "oncall_tui.poll",
     "oncall_tui.journal",
+    "oncall_tui.journal_rows",
 )
 
 PROBE = textwrap.dedent(

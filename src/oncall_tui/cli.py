@@ -213,9 +213,9 @@ def _snapshot(args: argparse.Namespace, config: Config) -> int:
         data = orjson.dumps(snapshot_to_json(snap), option=orjson.OPT_INDENT_2)
         sys.stdout.write(data.decode() + "\n")
     else:
-        from oncall_tui.render.text_out import make_console, snapshot_to_text
+        from oncall_tui.render.text_out import make_console, print_text
 
-        make_console(sys.stdout).print(snapshot_to_text(snap))
+        print_text(make_console(sys.stdout), snap)
     sys.stdout.flush()
     ok = all(source.ok for source in snap.sources.values())
     return EXIT_OK if ok else EXIT_SOURCE_DOWN

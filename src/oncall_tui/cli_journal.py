@@ -117,11 +117,11 @@ def _refresh(config: Config, journal: Journal | None) -> IncidentStore:
 
     from oncall_tui.poll import Poller
 
-    async def once() -> tuple[Snapshot, IncidentStore]:
+    async def once() -> tuple[Snapshot, IncidentStore | None]:
         async with Poller(config, journal=journal) as poller:
-            return await poller.poll(), poller.incident_log.store
+            return await poller.poll(), poller.memory.incidents
 
-    snap, store = asyncio.run(once())
+    snap, memory = asyncio.run(once())
     for name, source in snap.sources.items():
         if not source.ok:
             print(
@@ -129,7 +129,10 @@ def _refresh(config: Config, journal: Journal | None) -> IncidentStore:
                 "the journal's record is used as it is",
                 file=sys.stderr,
             )
-    return store
+    if journal is not None:
+        return journal.incidents
+    assert memory is not None  # the poll made it
+    return memory
 
 
 def _gather(

@@ -1,127 +1,62 @@
-"""One poll cycle: every query of every source at once, then the model -> Snapshot.
+"""One poll cycle: every query of every section at once, then each section's build step
+-> Snapshot.
 
-The Poller is long-lived (one HTTP connection pool per source) and never raises for
-a source's trouble: a failed query leaves its section `ok=False` with the error in
-words, and the rest of the Snapshot is still filled. Keeping the last good data on
-screen is the UI's business; the poller reports what this cycle learned.
+    plan     each section's `queries(ctx)`  (sections/<name>.py)
+    fetch    all of them concurrently, each one timed      (this module)
+    build    each section's `build(ctx, results)` in a worker thread, a section after
+             the ones it `needs`, then the sources' status  (this module)
+
+The Poller is long-lived (one HTTP connection pool per source, the memory of
+sections/memory.py) and never raises for a source's trouble: a failed query leaves its
+section `ok=False` with the error in words, and the rest of the Snapshot is still
+filled. Keeping the last good data on screen is the UI's business; the poller reports
+what this cycle learned. What a section asks and how it reads the answers is the
+section's business: this module knows no section by name except the alerts, which the
+UI may refresh alone (`poll_alerts`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 
 from oncall_tui.config_types import Config, HttpAuth
-from oncall_tui.incident_log import IncidentLog, IncidentStore, MemoryIncidentStore, history_bounds
-from oncall_tui.model import alerts as alerts_model
-from oncall_tui.model.breakers import breakers_from
-from oncall_tui.model.health import compute_health
-from oncall_tui.model.incident_record import History, history_from
-from oncall_tui.model.quantiles import latency_from_buckets
-from oncall_tui.model.runbook_stats import runbook_stats
-from oncall_tui.model.series import Sample, Series
-from oncall_tui.model.snapshot import (
-    Alerts,
-    CircuitBreakers,
-    ComponentHealth,
-    ErrorRate,
-    Incidents,
-    Latency,
-    RunbookStats,
-    Section,
-    Snapshot,
-    SourceStatus,
-)
-from oncall_tui.queries import (
-    alerts_history,
-    breaker_queries,
-    latency_queries,
-    runbook_queries,
+from oncall_tui.model.snapshot import Alerts, Snapshot, SourceStatus
+from oncall_tui.sections import ALERTS, SECTIONS
+from oncall_tui.sections.memory import PollMemory
+from oncall_tui.sections.spec import (
+    AlertmanagerGet,
+    BuildContext,
+    Instant,
+    JournalView,
+    Outcome,
+    Part,
+    Query,
+    QueryContext,
+    Range,
+    Results,
+    SectionSpec,
+    timed,
 )
 from oncall_tui.sources.alertmanager import AlertmanagerClient
-from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
+from oncall_tui.sources.errors import AuthSetupError, BadResponse, Unreachable
 from oncall_tui.sources.http import make_http_client, redact
 from oncall_tui.sources.prometheus import PrometheusClient
 
-T = TypeVar("T")
+__all__ = ["JournalView", "Outcome", "Poller"]
 
+P = TypeVar("P", bound=Part)
 
-class JournalView(Protocol):
-    """What the poller reads from the journal (acks, local runs, pending acks)."""
+SOURCES = ("prometheus", "alertmanager")
+"""In the order the Snapshot lists them."""
 
-    def acks_by_fingerprint(self, since: float) -> dict[str, list[tuple[float, str]]]: ...
-    def local_run_counts(self, since: float) -> dict[str, tuple[int, int]]: ...
-    def pending_fingerprints(self) -> set[str]: ...
-    @property
-    def incidents(self) -> IncidentStore: ...
-
-
-@dataclass
-class Outcome(Generic[T]):
-    """A query's result or its error, with how long it took."""
-
-    value: T | None = None
-    error: SourceError | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-async def _timed(call: Callable[[], Awaitable[T]]) -> Outcome[T]:
-    # A factory, not a coroutine: a poll cancelled before this task ran (R, a window
-    # key) then leaves no never-awaited coroutine behind.
-    start = time.perf_counter()
-    try:
-        value = await call()
-    except SourceError as e:
-        return Outcome(error=e, seconds=time.perf_counter() - start)
-    return Outcome(value=value, seconds=time.perf_counter() - start)
-
-
-def _first_error(outcomes: list[Outcome[Any]]) -> str | None:
-    for o in outcomes:
-        if o.error is not None:
-            return str(o.error)
-    return None
-
-
-def _section(source: str, outcomes: list[Outcome[Any]], now: float) -> Section:
-    err = _first_error(outcomes)
-    return Section(source, ok=err is None, error=err, fetched_at=None if err else now)
-
-
-def _source_status(
-    name: str, outcomes: list[Outcome[Any]], now: float, url: str | None, detail: str | None
-) -> SourceStatus:
-    # Only transport trouble means the source is down; a refused query is a section error.
-    down = [o.error for o in outcomes if isinstance(o.error, Unreachable | BadResponse)]
-    return SourceStatus(
-        name=name,
-        ok=not down,
-        error=str(down[0]) if down else None,
-        latency_s=max((o.seconds for o in outcomes), default=None),
-        checked_at=now,
-        last_ok_at=now if not down else None,
-        url=url,
-        detail=detail,
-    )
-
-
-@dataclass
-class _IncidentCache:
-    """ALERTS history changes slowly; it is re-read at most every `refresh_s`."""
-
-    fetched_at: float = 0.0
-    error: SourceError | None = None
-    fresh: History | None = None  # read by this poll, not yet merged into the record
+_Fetched = dict[str, dict[str, Outcome[Any]]]  # section name -> query name -> outcome
 
 
 class Poller:
@@ -133,18 +68,23 @@ class Poller:
         *,
         journal: JournalView | None = None,
         clock: Callable[[], float] = time.time,
+        sections: Sequence[SectionSpec[Any]] = SECTIONS,
     ) -> None:
         self.config = config
         self.journal = journal
         self.clock = clock
+        # Built with needs first; asked (and listed per source) in the declared order.
+        self._build_order = build_order(sections)
+        names = {s.name for s in sections}
+        self.sections = (*sections, *(s for s in self._build_order if s.name not in names))
+        self.memory = PollMemory()
         self._prom_http: httpx.AsyncClient = _client("prometheus", config.prometheus.auth)
         self._am_http: httpx.AsyncClient = _client("alertmanager", config.alertmanager.auth)
         self.prometheus = PrometheusClient(config.prometheus.url, self._prom_http)
         self.alertmanager = AlertmanagerClient(config.alertmanager.urls, self._am_http)
-        self._incidents = _IncidentCache()
-        store = journal.incidents if journal is not None else MemoryIncidentStore(clock())
-        self.incident_log = IncidentLog(config, store)
-        self._last_ok: dict[str, float] = {}
+        # A poll cancelled by R still finishes its build in its thread: one at a time,
+        # so two builds never update the memory at once.
+        self._build_lock = threading.Lock()
 
     async def __aenter__(self) -> Poller:
         return self
@@ -162,240 +102,142 @@ class Poller:
 
     def invalidate_history(self) -> None:
         """Make the next poll re-read the incident history (e.g. on `R`)."""
-        self._incidents.fetched_at = 0.0
+        self.memory.history.invalidate()
 
     async def poll(self, window_s: float | None = None) -> Snapshot:
-        cfg = self.config
-        window = window_s or cfg.ui.window_s
+        window = window_s or self.config.ui.window_s
         now = self.clock()
         started = time.perf_counter()
-        prom = self.prometheus
-        lq = latency_queries(cfg)
-        bq = breaker_queries(cfg, window)
-        rq = runbook_queries(cfg, window)
-        start = now - window
-
-        async def nothing() -> list[Sample]:
-            return []
-
-        def inst(q: str | None) -> Awaitable[Outcome[Any]]:
-            return _timed(lambda: prom.instant(q, at=now) if q else nothing())
-
-        def rng(q: str) -> Awaitable[Outcome[Any]]:
-            return _timed(lambda: prom.range(q, start, now))
-
-        components_f = [inst(c.query) for c in cfg.health.components]
-        latency_f = [inst(lq.buckets), rng(lq.buckets), inst(lq.rps)]
-        errors_f = [inst(cfg.errors.query), rng(cfg.errors.query)]
-        breakers_f = [rng(bq.states), inst(bq.failures), inst(bq.failure_rate)]
-        runbooks_f = [
-            inst(rq.executions),
-            inst(rq.duration_sum),
-            inst(rq.duration_count),
-            inst(rq.escalations),
-        ]
-        refresh_incidents = now - self._incidents.fetched_at >= cfg.incidents.refresh_s
-        incidents_f: list[Awaitable[Outcome[Any]]] = (
-            [self._fetch_incidents(now)] if refresh_incidents else []
-        )
-        am_f: list[Awaitable[Outcome[Any]]] = [
-            _timed(self.alertmanager.alerts),
-            _timed(self.alertmanager.silences),
-        ]
-
-        groups = [components_f, latency_f, errors_f, breakers_f, runbooks_f, incidents_f, am_f]
-        flat = [f for g in groups for f in g]
-        results: list[Outcome[Any]] = list(await asyncio.gather(*flat))
-        it = iter(results)
-        comp_o = [next(it) for _ in components_f]
-        lat_o = [next(it) for _ in latency_f]
-        err_o = [next(it) for _ in errors_f]
-        cb_o = [next(it) for _ in breakers_f]
-        rb_o = [next(it) for _ in runbooks_f]
-        inc_o = [next(it) for _ in incidents_f]
-        am_o = [next(it) for _ in am_f]
+        fetched, by_source = await self._fetch(self.sections, now, window)
         # The model (and the journal reads) in a thread: at 10,000 series it takes long
         # enough to stall the TUI's event loop, which must keep answering keys.
-        return await asyncio.to_thread(
-            self._assemble, now, window, started, comp_o, lat_o, err_o, cb_o, rb_o, inc_o, am_o
-        )
+        return await asyncio.to_thread(self._snapshot, fetched, by_source, now, window, started)
 
-    def _assemble(
-        self,
-        now: float,
-        window: float,
-        started: float,
-        comp_o: list[Outcome[Any]],
-        lat_o: list[Outcome[Any]],
-        err_o: list[Outcome[Any]],
-        cb_o: list[Outcome[Any]],
-        rb_o: list[Outcome[Any]],
-        inc_o: list[Outcome[Any]],
-        am_o: list[Outcome[Any]],
-    ) -> Snapshot:
-        cfg = self.config
-        alerts = self._alerts(am_o, now)
-        components = tuple(
-            ComponentHealth(c.name, _ratio(o.value), str(o.error) if o.error else None)
-            for c, o in zip(cfg.health.components, comp_o, strict=True)
-        )
-        latency = self._latency(lat_o, now)
-        errors = self._errors(err_o, now)
-        health = compute_health(
-            components,
-            latency,
-            errors,
-            alerts.items,
-            cfg.health,
-            alerts_known=alerts.section.ok,
-        )
-        prom_outcomes = comp_o + lat_o + err_o + cb_o + rb_o + inc_o
-        health_err = _first_error(comp_o + lat_o + err_o)
-        health = replace(
-            health,
-            section=Section("prometheus", ok=health_err is None, error=health_err, fetched_at=now),
-        )
-        sources = {
-            "prometheus": self._status(
-                "prometheus", prom_outcomes, now, redact(cfg.prometheus.url), None
-            ),
-            "alertmanager": self._status(
-                "alertmanager",
-                am_o,
-                now,
-                redact(self.alertmanager.last_peer) if self.alertmanager.last_peer else None,
-                self._peer_detail(),
-            ),
-        }
-        return Snapshot(
-            taken_at=now,
-            window_s=window,
-            health=health,
-            latency=latency,
-            errors=errors,
-            circuit_breakers=self._breakers(cb_o, now),
-            runbooks=self._runbooks(rb_o, now, window),
-            incidents=self._incidents_section(now, alerts),
-            alerts=alerts,
-            sources=sources,
-            poll_duration_s=time.perf_counter() - started,
-        )
+    async def poll_section(self, spec: SectionSpec[P], window_s: float | None = None) -> P:
+        """One section alone (and the sections it needs); sources' status untouched."""
+        window = window_s or self.config.ui.window_s
+        now = self.clock()
+        specs = build_order([spec])
+        fetched, _ = await self._fetch(specs, now, window)
+        parts = await asyncio.to_thread(self._build, specs, fetched, now, window)
+        return cast(P, parts[spec.name])
 
     async def poll_alerts(self) -> Alerts:
         """Only the Alertmanager's part. While a full poll waits on a slow or hanging
         Prometheus, the app keeps the alert list current with this."""
-        now = self.clock()
-        am_o: list[Outcome[Any]] = list(
-            await asyncio.gather(
-                _timed(self.alertmanager.alerts), _timed(self.alertmanager.silences)
-            )
+        return await self.poll_section(ALERTS)
+
+    # -- fetch -------------------------------------------------------------------------
+
+    async def _fetch(
+        self, specs: Iterable[SectionSpec[Any]], now: float, window: float
+    ) -> tuple[_Fetched, dict[str, list[Outcome[Any]]]]:
+        ctx = QueryContext(self.config, now, window, self.memory)
+        planned = [(s.name, name, q) for s in specs for name, q in s.queries(ctx).items()]
+        outcomes = await asyncio.gather(*(self._ask(q, now, window) for _, _, q in planned))
+        fetched: _Fetched = {s.name: {} for s in specs}
+        by_source: dict[str, list[Outcome[Any]]] = {name: [] for name in SOURCES}
+        for (section, name, query), outcome in zip(planned, outcomes, strict=True):
+            fetched[section][name] = outcome
+            by_source.setdefault(query.source, []).append(outcome)
+        return fetched, by_source
+
+    def _ask(self, q: Query, now: float, window: float) -> Awaitable[Outcome[Any]]:
+        prom, am = self.prometheus, self.alertmanager
+        match q:
+            case Instant(promql=promql):
+                if not promql:
+                    return _nothing()
+                text: str = promql
+                return timed(lambda: prom.instant(text, at=now))
+            case Range(promql=promql, back_s=back, step_s=step, end=end):
+                until = now if end is None else end
+                start = until - (window if back is None else back)
+                return timed(lambda: prom.range(promql, start, until, step))
+            case AlertmanagerGet(what="alerts"):
+                return timed(am.alerts)
+            case AlertmanagerGet(what="silences"):
+                return timed(am.silences)
+        raise TypeError(f"no source answers {q!r}")
+
+    # -- build -------------------------------------------------------------------------
+
+    def _build(
+        self, specs: Iterable[SectionSpec[Any]], fetched: _Fetched, now: float, window: float
+    ) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        ctx = BuildContext(self.config, now, window, self.memory, self.journal, parts)
+        for spec in specs:
+            parts[spec.name] = spec.build(ctx, Results(fetched[spec.name]))
+        return parts
+
+    def _snapshot(
+        self,
+        fetched: _Fetched,
+        by_source: dict[str, list[Outcome[Any]]],
+        now: float,
+        window: float,
+        started: float,
+    ) -> Snapshot:
+        with self._build_lock:
+            parts = self._build(self._build_order, fetched, now, window)
+            sources = {name: self._status(name, o, now) for name, o in by_source.items()}
+        return Snapshot(
+            taken_at=now,
+            window_s=window,
+            sources=sources,
+            poll_duration_s=time.perf_counter() - started,
+            **parts,
         )
-        return await asyncio.to_thread(self._alerts, am_o, now)
 
-    # -- per section -------------------------------------------------------------------
-
-    async def _fetch_incidents(self, now: float) -> Outcome[list[Series]]:
-        start, end, step = history_bounds(now, self.config.incidents.lookback_s)
-        o = await _timed(lambda: self.prometheus.range(alerts_history(step), start, end, step))
-        cache = self._incidents
-        cache.error = o.error
-        if o.ok and o.value is not None:
-            cache.fetched_at = now
-            cache.fresh = history_from(o.value, step, end)
-        return o
-
-    def _incidents_section(self, now: float, alerts: Alerts) -> Incidents:
-        cache = self._incidents
-        lookback = self.config.incidents.lookback_s
-        acks: Mapping[str, list[tuple[float, str]]] = {}
-        if self.journal is not None:
-            acks = self.journal.acks_by_fingerprint(now - lookback)
-        acks = _merge_silence_acks(acks, alerts)
-        history, cache.fresh = cache.fresh, None
-        err = str(cache.error) if cache.error else None
-        fetched = cache.fetched_at or None
-        section = Section("prometheus", ok=err is None, error=err, fetched_at=fetched)
-        return self.incident_log.observe(now, alerts, history, acks, section)
-
-    def _alerts(self, am_o: list[Outcome[Any]], now: float) -> Alerts:
-        alerts_o, silences_o = am_o
-        section = _section("alertmanager", am_o, now)
-        if not section.ok:
-            return Alerts(section=section)
-        silences = alerts_model.parse_silences(silences_o.value or [])
-        pending = self.journal.pending_fingerprints() if self.journal else set()
-        items = alerts_model.parse_alerts(alerts_o.value or [], silences, pending)
-        return Alerts(items=items, silences=silences, section=section)
-
-    def _latency(self, o: list[Outcome[Any]], now: float) -> Latency:
-        now_o, hist_o, rps_o = o
-        slo = self.config.latency.slo_p95_s
-        section = _section("prometheus", o, now)
-        if not section.ok:
-            return Latency(slo_p95=slo, section=section)
-        services = latency_from_buckets(
-            now_o.value or [], hist_o.value or [], self.config.latency.group_by, rps_o.value
-        )
-        return Latency(services=services, slo_p95=slo, section=section)
-
-    def _errors(self, o: list[Outcome[Any]], now: float) -> ErrorRate:
-        now_o, hist_o = o
-        section = _section("prometheus", o, now)
-        slo = self.config.errors.slo
-        if not section.ok:
-            return ErrorRate(slo=slo, section=section)
-        history: tuple[tuple[float, float], ...] = ()
-        if hist_o.value:
-            history = tuple(p for p in hist_o.value[0].points if p[1] == p[1])  # drop NaN
-        return ErrorRate(value=_ratio(now_o.value), slo=slo, history=history, section=section)
-
-    def _breakers(self, o: list[Outcome[Any]], now: float) -> CircuitBreakers:
-        section = _section("prometheus", o, now)
-        if not section.ok:
-            return CircuitBreakers(section=section)
-        states_o, failures_o, rate_o = o
-        cb = self.config.circuit_breakers
-        breakers = breakers_from(
-            states_o.value or [],
-            failures_o.value or [],
-            rate_o.value or [],
-            cb.name_label,
-            cb.state_label,
-        )
-        return CircuitBreakers(breakers=breakers, section=section)
-
-    def _runbooks(self, o: list[Outcome[Any]], now: float, window: float) -> RunbookStats:
-        section = _section("prometheus", o, now)
-        local = self.journal.local_run_counts(now - window) if self.journal else {}
-        if not section.ok:
-            return RunbookStats(section=section)
-        ex, dsum, dcount, esc = (x.value or [] for x in o)
-        stats = runbook_stats(ex, dsum, dcount, esc, self.config.runbook_stats, local)
-        return replace(stats, section=section)
-
-    def _status(
-        self, name: str, o: list[Outcome[Any]], now: float, url: str | None, detail: str | None
-    ) -> SourceStatus:
-        status = _source_status(name, o, now, url, detail)
-        if status.ok:
-            self._last_ok[name] = now
-        last = self._last_ok.get(name)
+    def _status(self, name: str, outcomes: list[Outcome[Any]], now: float) -> SourceStatus:
+        # Only transport trouble means the source is down; a refused query is a section error.
+        down = [o.error for o in outcomes if isinstance(o.error, Unreachable | BadResponse)]
+        url, detail = self._where(name)
         return SourceStatus(
-            name=status.name,
-            ok=status.ok,
-            error=status.error,
-            latency_s=status.latency_s,
+            name=name,
+            ok=not down,
+            error=str(down[0]) if down else None,
+            latency_s=max((o.seconds for o in outcomes), default=None),
             checked_at=now,
-            last_ok_at=last,
-            url=status.url,
-            detail=status.detail,
+            last_ok_at=self.memory.last_ok.note(name, not down, now),
+            url=url,
+            detail=detail,
         )
 
-    def _peer_detail(self) -> str | None:
-        errs = {u: e for u, e in self.alertmanager.peer_errors.items() if e}
-        if not errs:
-            return None
-        return redact("; ".join(f"{u}: {e}" for u, e in errs.items()))
+    def _where(self, source: str) -> tuple[str | None, str | None]:
+        """(url, detail) of a source for its status line, secrets removed."""
+        if source == "prometheus":
+            return redact(self.config.prometheus.url), None
+        am = self.alertmanager
+        url = redact(am.last_peer) if am.last_peer else None
+        errs = {u: e for u, e in am.peer_errors.items() if e}
+        detail = redact("; ".join(f"{u}: {e}" for u, e in errs.items())) if errs else None
+        return url, detail
+
+
+def build_order(specs: Iterable[SectionSpec[Any]]) -> tuple[SectionSpec[Any], ...]:
+    """`specs` with each one's `needs` before it (added when missing), else in order."""
+    order: list[SectionSpec[Any]] = []
+    seen: set[str] = set()
+
+    def visit(spec: SectionSpec[Any], path: tuple[str, ...]) -> None:
+        if spec.name in path:
+            raise ValueError(f"sections need each other: {' -> '.join((*path, spec.name))}")
+        if spec.name in seen:
+            return
+        for need in spec.needs:
+            visit(need, (*path, spec.name))
+        seen.add(spec.name)
+        order.append(spec)
+
+    for spec in specs:
+        visit(spec, ())
+    return tuple(order)
+
+
+async def _nothing() -> Outcome[Any]:
+    return Outcome(value=[])
 
 
 def _client(source: str, auth: HttpAuth) -> httpx.AsyncClient:
@@ -404,29 +246,3 @@ def _client(source: str, auth: HttpAuth) -> httpx.AsyncClient:
         return make_http_client(auth)
     except AuthSetupError as e:
         raise AuthSetupError(f"{source}: {e}") from None
-
-
-def _ratio(samples: list[Sample] | None) -> float | None:
-    """The single value of a ratio query; NaN (0/0) and no result mean "unknown"."""
-    if not samples:
-        return None
-    v = samples[0].value
-    if v != v or v in (float("inf"), float("-inf")):
-        return None
-    return v
-
-
-def _merge_silence_acks(
-    acks: Mapping[str, list[tuple[float, str]]], alerts: Alerts
-) -> dict[str, list[tuple[float, str]]]:
-    """Acks also come from silences made elsewhere (amtool, the web UI, other copies)."""
-    merged = {k: list(v) for k, v in acks.items()}
-    by_id = {s.id: s for s in alerts.silences}
-    for a in alerts.items:
-        for sid in a.silenced_by:
-            s = by_id.get(sid)
-            if s is not None:
-                merged.setdefault(a.fingerprint, []).append((s.starts_at, s.created_by))
-    for v in merged.values():
-        v.sort()
-    return merged

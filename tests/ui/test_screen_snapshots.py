@@ -100,8 +100,9 @@ SILENCES = [
         NOW - 3400,
         NOW + 200,
         "alice@ops-laptop",
-        "on it, failing over the db",
+        "ACK! on it, failing over the db",
         "active",
+        ack=True,
     )
 ]
 RUNBOOKS = [

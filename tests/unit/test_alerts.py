@@ -21,9 +21,9 @@ from oncall_tui.model.alerts import (
     parse_silences,
     parse_silences_counted,
     parse_time,
-    severity_rank,
 )
 from oncall_tui.model.fingerprint import fingerprint
+from oncall_tui.model.severity import severity_rank
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
@@ -92,21 +92,16 @@ def test_parse_time_round_trips(moment: datetime, digits: int) -> None:
     assert parse_time(text.replace("+00:00", "Z")) == pytest.approx(expected, abs=1e-6)
 
 
-def test_severity_rank_order() -> None:
-    order = ["critical", "page", "error", "high", "warning", "medium", "info", "low", "none"]
-    assert [severity_rank(s) for s in order] == sorted(severity_rank(s) for s in order)
-    assert severity_rank("CRITICAL") == 0
-    assert severity_rank("whatever") == severity_rank("none")
-
-
-def _silence(sid: str, state: str, ends: str, by: str) -> dict[str, Any]:
+def _silence(
+    sid: str, state: str, ends: str, by: str, comment: str = "ACK! looking"
+) -> dict[str, Any]:
     return {
         "id": sid,
         "matchers": [{"name": "alertname", "value": "A", "isRegex": False, "isEqual": True}],
         "startsAt": "2023-11-14T22:00:00Z",
         "endsAt": ends,
         "createdBy": by,
-        "comment": "looking",
+        "comment": comment,
         "status": {"state": state},
     }
 
@@ -173,6 +168,31 @@ def test_parse_alerts_ack_from_the_active_silence_ending_last() -> None:
     assert alert.display_state == "silenced"
     assert alert.annotations["summary"] == "[bold]not markup[/]"
     assert not alert.ack_pending
+    assert alert.acked
+    assert [s.id for s in alert.muted_by] == ["s3", "s2", "s1"]  # longest first; "unknown" dropped
+
+
+def test_only_an_ack_silence_acks_other_silences_only_silence() -> None:
+    """Bob's maintenance silence mutes the alert but nobody acknowledged it."""
+    silences = parse_silences(
+        [
+            _silence("maint", "active", "2023-11-16T00:00:00Z", "bob@ops", "maintenance CHG-123"),
+            _silence("ack", "active", "2023-11-15T00:00:00Z", "alice", "ACK!on it"),
+            _silence("karma", "active", "2023-11-15T01:00:00Z", "carol", "  ACK! karma"),
+        ]
+    )
+    assert [s.ack for s in silences] == [False, True, True]
+    only_maint = _alert("A", "critical", "2023-11-14T22:00:00Z", silencedBy=["maint"])
+    both = _alert("A", "critical", "2023-11-14T22:00:00Z", silencedBy=["maint", "ack"])
+    (alert,) = parse_alerts([only_maint], silences)
+    assert alert.display_state == "silenced"
+    assert not alert.acked
+    assert alert.acked_by is None and alert.acked_until is None
+    assert [s.created_by for s in alert.other_silences] == ["bob@ops"]
+    (alert,) = parse_alerts([both], silences)
+    assert alert.acked and alert.acked_by == "alice"
+    assert alert.acked_until == parse_time("2023-11-15T00:00:00Z")
+    assert [s.comment for s in alert.other_silences] == ["maintenance CHG-123"]
 
 
 def test_parse_alerts_pending_ack_and_inhibited() -> None:
@@ -241,7 +261,7 @@ def test_real_alertmanager_alert_and_silence(alertmanager: servers.Server) -> No
         "startsAt": now.isoformat(),
         "endsAt": (now + timedelta(hours=1)).isoformat(),
         "createdBy": "alice@host",
-        "comment": "on it",
+        "comment": "ACK! on it",
     }
     with httpx.Client(base_url=alertmanager.url, timeout=5.0) as client:
         client.post("/api/v2/alerts", json=[{"labels": labels, "startsAt": now.isoformat()}])
@@ -261,6 +281,7 @@ def test_real_alertmanager_alert_and_silence(alertmanager: servers.Server) -> No
     assert alert.acked_until == pytest.approx((now + timedelta(hours=1)).timestamp(), abs=1e-3)
     assert alert.starts_at == pytest.approx(now.timestamp(), abs=1e-3)
     assert alert.state == "suppressed"
+    assert alert.acked
 
 
 def test_parse_10000_alerts() -> None:

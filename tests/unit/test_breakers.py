@@ -148,3 +148,70 @@ def test_10000_series() -> None:
     got = breakers_from(states, [], [], "name", "state")
     assert len(got) == 10_000 // len(STATES)
     assert all(b.state is BreakerState.CLOSED and b.last_change_at == 15.0 for b in got)
+
+
+def seen(name: str, **last: float) -> list[Sample]:
+    """last_seen samples: the newest time the breaker was in each state."""
+    return [Sample({"name": name, "state": s}, at) for s, at in last.items()]
+
+
+def test_since_is_when_it_left_closed_through_open_and_half_open_retries() -> None:
+    timeline = [(0.0, "closed"), (100.0, "open"), (110.0, "half_open"), (120.0, "open")]
+    (b,) = breakers_from(
+        state_series("pay", timeline),
+        [],
+        [],
+        "name",
+        "state",
+        last_seen=seen("pay", closed=98.0, open=120.0, half_open=111.0),
+        seen_span_s=3600.0,
+    )
+    assert b.state is BreakerState.OPEN
+    assert (b.since, b.since_over_s) == (98.0, None)
+
+
+def test_since_a_closed_breaker_is_after_its_last_open_sample() -> None:
+    timeline = [(0.0, "open"), (100.0, "closed")]
+    (b,) = breakers_from(
+        state_series("pay", timeline),
+        [],
+        [],
+        "name",
+        "state",
+        last_seen=seen("pay", closed=130.0, open=97.0, half_open=99.0),
+        seen_span_s=3600.0,
+    )
+    assert (b.since, b.since_over_s) == (99.0, None)
+
+
+def test_never_in_another_state_within_the_span_reads_longer_than_it() -> None:
+    (b,) = breakers_from(
+        state_series("pay", [(0.0, "open"), (10.0, "open")]),
+        [],
+        [],
+        "name",
+        "state",
+        last_seen=seen("pay", open=10.0),
+        seen_span_s=3600.0,
+    )
+    assert (b.since, b.since_over_s) == (None, 3600.0)
+    (unknown,) = breakers_from(state_series("pay", [(0.0, "open")]), [], [], "name", "state")
+    assert (unknown.since, unknown.since_over_s) == (None, None)
+
+
+def test_below_min_calls_shows_the_last_real_rate() -> None:
+    breakers = breakers_from(
+        state_series("a", [(0.0, "open")]) + state_series("b", [(0.0, "closed")]),
+        [],
+        [Sample({"name": "a"}, -1.0), Sample({"name": "b"}, 12.5)],
+        "name",
+        "state",
+        last_rates=[Sample({"name": "a"}, 80.0), Sample({"name": "b"}, 3.0)],
+    )
+    by = {b.name: b for b in breakers}
+    assert (by["a"].failure_rate, by["a"].rate_below_min_calls) == (80.0, True)
+    assert (by["b"].failure_rate, by["b"].rate_below_min_calls) == (12.5, False)
+    (none,) = breakers_from(
+        state_series("a", [(0.0, "open")]), [], [Sample({"name": "a"}, -1.0)], "name", "state"
+    )
+    assert (none.failure_rate, none.rate_below_min_calls) == (None, False)

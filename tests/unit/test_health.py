@@ -127,7 +127,7 @@ def test_alert_penalty_by_severity_silenced_counts_inhibited_not() -> None:
     assert h.alert_penalty == pytest.approx(10 + 10 + 3 + 0 + 3)
     assert h.score == pytest.approx(74.0)
     text = h.terms[-1].explanation
-    assert "acknowledging does not heal" in text
+    assert "muting does not heal" in text
     assert "1 inhibited" in text
 
 

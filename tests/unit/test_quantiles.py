@@ -181,6 +181,7 @@ def test_latency_groups_sorts_and_computes_every_quantile() -> None:
     assert api.quantiles["p50"] == pytest.approx(0.42)
     assert api.quantiles["p95"] == 1.0
     assert api.quantiles["max"] == 1.0
+    assert api.max_unbounded  # 10 requests above 1 s: "max" is a floor, not a ceiling
     assert api.requests_per_s == 100.0
     assert out[1].quantiles == {name: None for name, _ in QUANTILES}  # no traffic
     assert out[2].requests_per_s is None  # NaN never leaks
@@ -220,3 +221,9 @@ def test_latency_handles_10000_series() -> None:
     assert len(out) == 10_000 // len(les) + 1
     assert all(s.quantiles["p99"] is not None for s in out)
     assert all(len(s.history["p50"]) == 5 for s in out)
+
+
+def test_max_is_the_bound_of_the_highest_non_empty_bucket() -> None:
+    counts = [("0.1", 10.0), ("0.5", 60.0), ("1", 60.0), ("+Inf", 60.0)]
+    (api,) = latency_from_buckets(_now("api", counts), [], "service")
+    assert api.quantiles["max"] == 0.5 and not api.max_unbounded

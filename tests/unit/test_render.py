@@ -224,7 +224,7 @@ def test_outside_text_stays_verbatim_in_json() -> None:
 def render(snap: Snapshot, width: int = 120, max_rows: int = 20) -> str:
     console = make_console(io.StringIO(), width=width)
     console.record = True
-    console.print(snapshot_to_text(snap, max_rows=max_rows))
+    console.print(snapshot_to_text(snap, max_rows=max_rows), crop=False)
     return console.export_text()
 
 
@@ -254,7 +254,7 @@ def test_text_shows_every_section() -> None:
         "payments",
         "OPEN",
         "63.5 %",
-        "1m 30s ago",
+        "1m 30s",
         "Runbooks",
         "12 runs",
         "75.0 % ok",
@@ -323,3 +323,61 @@ def test_json_output_does_not_load_rich() -> None:
     code = "import sys, oncall_tui.render; print('rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_text_never_breaks_a_word_or_a_url() -> None:
+    from dataclasses import replace
+
+    url = "https://runbooks.example.com/backends/search/high-error-rate-with-a-long-path"
+    alert = Alert(
+        "f9",
+        {
+            "alertname": "BackendHighErrorRate",
+            "severity": "critical",
+            "instance": "demo-service.internal.example.com:8080",
+            "runbook_url": url,
+        },
+        {"summary": "search fails 80 % of requests " * 4},
+        "active",
+        NOW - 456,
+        acked_by="root@vm",
+        acked_until=NOW + 3590,
+    )
+    snap = make_snapshot()
+    out = render(replace(snap, alerts=Alerts(items=(alert,))), width=60)
+    lines = out.splitlines()
+    assert any(
+        "BackendHighErrorRate" in line and "root@vm (59m 50s left)" in line for line in lines
+    )
+    assert any(f"runbook_url={url}" in line for line in lines)  # whole, on one line
+    assert any("instance=demo-service.internal.example.com:8080" in line for line in lines)
+    summary = [line.strip() for line in lines if "requests" in line]
+    assert len(summary) > 1 and all(len(line) <= 56 for line in summary)  # wrapped at spaces
+    assert " ".join(summary).split() == ("search fails 80 % of requests " * 4).split()
+
+
+def test_breaker_since_and_the_last_rate_below_min_calls() -> None:
+    from dataclasses import replace
+
+    snap = make_snapshot()
+    open_b = CircuitBreaker(
+        "search", BreakerState.OPEN, 7.0, 80.0, NOW - 20, since=NOW - 456,
+        rate_below_min_calls=True,
+    )  # fmt: skip
+    steady = CircuitBreaker("inventory", BreakerState.CLOSED, 0.0, 0.0, None, since_over_s=3600.0)
+    out = render(replace(snap, circuit_breakers=CircuitBreakers(breakers=(open_b, steady))))
+    assert "80.0 % below min calls" in out
+    assert "7m 36s" in out and "> 1h" in out
+
+
+def test_max_is_labelled_as_a_bucket_bound() -> None:
+    from dataclasses import replace
+
+    snap = make_snapshot()
+    q = {"p50": 0.1, "p75": 0.2, "p95": 0.4, "p99": 0.9, "max": 2.5}
+    svc = (
+        ServiceLatency("api", q, {}, 3.0),
+        ServiceLatency("web", {**q, "max": 5.0}, {}, 3.0, max_unbounded=True),
+    )
+    out = render(replace(snap, latency=Latency(services=svc, slo_p95=0.3)))
+    assert "≤2500" in out and ">5000" in out

@@ -237,3 +237,50 @@ def test_until_resolved_step_round_trips_and_user_text_cannot_forge_it(
     assert is_until_resolved(s)
     assert until_resolved_step(s) == float(step)
     assert not is_until_resolved(silence([], comment=ack_comment(forged)))
+
+
+# -- what `u` may expire at once -------------------------------------------------------
+
+
+def _m(name: str, value: str, regex: bool = False, equal: bool = True) -> dict[str, object]:
+    return {"name": name, "value": value, "isRegex": regex, "isEqual": equal}
+
+
+def _sil(sid: str, comment: str, *matchers: dict[str, object], by: str = "alice") -> Silence:
+    return Silence(sid, matchers, 0.0, 9e9, by, comment, "active", ack=comment.startswith("ACK!"))
+
+
+def _muted(name: str, inst: str, *silences: Silence) -> Alert:
+    return Alert(
+        f"fp-{name}-{inst}",
+        {"alertname": name, "instance": inst},
+        {},
+        "suppressed",
+        0.0,
+        silenced_by=tuple(s.id for s in silences),
+        muted_by=silences,
+    )
+
+
+def test_unack_choices_only_this_groups_exact_ack_is_safe() -> None:
+    from oncall_tui.actions.silences import unack_choices
+
+    ack = _sil("ack", "ACK! on it", _m("alertname", "Disk"), _m("instance", "a"))
+    group_ack = _sil("gack", "ACK! karma", _m("alertname", "Disk"))  # the whole group
+    maint = _sil("maint", "maintenance CHG-123", _m("instance", "a"), by="bob@ops")
+    regex = _sil("re", "ACK! regex", _m("alertname", "Disk|Cpu", regex=True))
+    wide = _sil("wide", "ACK! wide", _m("instance", "a"))
+    disk_a = _muted("Disk", "a", ack, group_ack, maint, regex, wide)
+    disk_b = _muted("Disk", "b", group_ack, regex)
+    cpu_a = _muted("Cpu", "a", maint, regex, wide)
+    alerts = [disk_a, disk_b, cpu_a]
+    got = {c.silence.id: c for c in unack_choices(disk_a, alerts)}
+    assert got["ack"].safe and len(got["ack"].mutes) == 1
+    assert got["gack"].safe and len(got["gack"].mutes) == 2  # only its own group
+    assert not got["maint"].safe and got["maint"].outside_group == 1
+    assert any("not an ack" in r for r in got["maint"].reasons)
+    assert not got["re"].safe and any("not exact" in r for r in got["re"].reasons)
+    assert not got["wide"].safe and got["wide"].outside_group == 1
+    # A pending (not yet active) silence cannot be what `u` un-acks now.
+    pending = Silence("p", (_m("alertname", "Disk"),), 0.0, 9e9, "x", "ACK! later", "pending")
+    assert unack_choices(_muted("Disk", "a", pending), alerts) == []

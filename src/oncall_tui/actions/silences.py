@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from oncall_tui.durations import format_duration, parse_duration
+from oncall_tui.model.silences import ACK_MARK, is_exact, muted_alerts
+from oncall_tui.model.silences import matcher_matches as matcher_matches
+from oncall_tui.model.silences import silence_matches as silence_matches
 from oncall_tui.model.snapshot import Alert, Silence
 
 ACK_PREFIX = "ACK! "
@@ -124,38 +127,6 @@ def silence_for(
     }
 
 
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
-def matcher_matches(matcher: Mapping[str, object], labels: Mapping[str, str]) -> bool:
-    """Alertmanager's matcher semantics: a missing label has the value ""; regexes are
-    anchored at both ends; `isEqual` false negates (absent in old versions = true).
-    A regex Python cannot compile (RE2-only syntax) is taken as not matching: we then
-    fail to see a silence rather than claim one that may not apply."""
-    name = matcher.get("name")
-    value = matcher.get("value")
-    if not isinstance(name, str) or not isinstance(value, str):
-        return False
-    actual = labels.get(name, "")
-    if matcher.get("isRegex") is True:
-        pattern = _regex(value)
-        if pattern is None:
-            return False
-        hit = pattern.fullmatch(actual) is not None
-    else:
-        hit = actual == value
-    return hit if matcher.get("isEqual", True) is not False else not hit
-
-
-def silence_matches(silence: Silence, labels: Mapping[str, str]) -> bool:
-    return bool(silence.matchers) and all(matcher_matches(m, labels) for m in silence.matchers)
-
-
 def covering(alert: Alert, silences: Iterable[Silence]) -> list[Silence]:
     """Active silences whose matchers all match the alert's labels, longest-lasting
     first (the one `u` most likely means)."""
@@ -208,4 +179,47 @@ def duplicate_groups(silences: Sequence[Silence]) -> list[tuple[Silence, list[Si
         if len(members) > 1:
             ordered = sorted(members, key=lambda s: (-s.ends_at, s.id))
             out.append((ordered[0], ordered[1:]))
+    return out
+
+
+# -- what `u` may expire --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnackChoice:
+    """One silence `u` could expire for an alert, and what expiring it would unmute."""
+
+    silence: Silence
+    mutes: tuple[Alert, ...]  # the current alerts it mutes (this one included)
+    outside_group: int  # of those, how many are not in the alert's group
+    reasons: tuple[str, ...]  # why it is not simply this alert's ack; () = it is
+
+    @property
+    def safe(self) -> bool:
+        """An ack of this group's alerts only: `u` may expire it without asking."""
+        return not self.reasons
+
+
+def unack_choices(alert: Alert, alerts: Sequence[Alert]) -> list[UnackChoice]:
+    """The active silences muting `alert`, longest-lasting first, each with what it
+    mutes among `alerts` (all current alerts) and why it needs a confirmation:
+    only an "ACK!" silence with exact matchers that mutes nothing outside the alert's
+    group (same alertname) is this alert's ack. A colleague's maintenance silence, a
+    regex silence, or one muting other alerts too, is not."""
+    out: list[UnackChoice] = []
+    for s in alert.muted_by:
+        if s.state != "active":
+            continue
+        mutes = tuple(muted_alerts(s, alerts))
+        if all(a.fingerprint != alert.fingerprint for a in mutes):
+            mutes = (alert, *mutes)
+        outside = sum(1 for a in mutes if a.alertname != alert.alertname)
+        reasons = []
+        if not s.ack:
+            reasons.append(f'not an ack: its comment does not start with "{ACK_MARK}"')
+        if not is_exact(s):
+            reasons.append("its matchers are not exact (regex or negative)")
+        if outside:
+            reasons.append(f"it also mutes {outside} alert(s) outside {alert.alertname!r}")
+        out.append(UnackChoice(s, mutes, outside, tuple(reasons)))
     return out

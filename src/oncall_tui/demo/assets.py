@@ -31,6 +31,16 @@ JOURNAL_FILE = "journal.sqlite3"
 ALERTMANAGER_YML = ALERTMANAGER_CONFIG
 """Group quickly, deliver nowhere: the demo shows alerts, it does not page anyone."""
 ERROR_RATIO_THRESHOLD = 0.2
+DEMO_HEALTH_WEIGHTS = {
+    "penalty_critical": 3.0,
+    "penalty_warning": 1.0,
+    "max_alert_penalty": 15.0,
+    "slo_penalty": 3.0,
+}
+"""The demo's score weights. Its four components are few, so one broken backend already
+takes a quarter off the base; with the default weights the SLO and alert terms on top
+would read 0 % for any incident. These keep one degraded backend at ~65 % and two at
+~40 %, so a fix visibly moves the score."""
 
 
 def scrape_interval_s(timing: Timing) -> int:
@@ -170,7 +180,7 @@ def demo_config(
         refresh_s=min(base.refresh_s, 2.0),
         prometheus=PrometheusConfig(url=prometheus_url),
         alertmanager=AlertmanagerConfig(urls=(alertmanager_url,)),
-        health=dataclasses.replace(base.health, components=components),
+        health=dataclasses.replace(base.health, components=components, **DEMO_HEALTH_WEIGHTS),
         latency=LatencyConfig(
             histogram="http_request_duration_seconds",
             selector='{job="app"}',

@@ -26,6 +26,14 @@ AUTOMATION = ("autoscale-gateway", "rotate-logs", "warm-search-index")
 """Runbooks an automation system runs on its own; they show in the stats."""
 TICK_S = 0.25
 MAX_DEGRADED = 2
+DEGRADED_FAILURE = 0.75
+"""A degraded backend fails most calls (most of its instances crash-loop), so its
+breaker's half-open trials fail too and it stays open, as a real one would."""
+DEGRADED_SLOWDOWN = 3.0
+FALLBACK_SHARE = 0.9
+"""Share of the calls a breaker refuses (or a backend fails) that the gateway still
+answers from its fallback (cached results): a breaker exists so that one broken backend
+degrades the site instead of taking it down."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,11 @@ class Timing:
         return self.scaled(240.0)
 
     @property
+    def healthy_after_heal_s(self) -> float:
+        # A fix must be seen to hold: nothing degrades for a while after a heal.
+        return self.scaled(300.0)
+
+    @property
     def automation_every_s(self) -> float:
         return self.scaled(45.0)
 
@@ -66,7 +79,7 @@ class Breaker:
     window_size = 20
     min_calls = 10
     threshold = 50.0
-    trial_calls = 5
+    trial_calls = 10  # resilience4j's permittedNumberOfCallsInHalfOpenState default
 
     def __init__(self, wait_s: float) -> None:
         self.wait_s = wait_s
@@ -246,17 +259,21 @@ class Simulation:
         m = self.metrics
         if not b.breaker.permits(self.now):
             m.not_permitted.labels(name, "not_permitted").inc()
-            self._observe(GATEWAY, "503", self.rng.uniform(0.001, 0.004))
+            code = "200" if self.rng.random() < FALLBACK_SHARE else "503"
+            self._observe(GATEWAY, code, self.rng.uniform(0.002, 0.008))
             return
         # Busier is a little slower, even when healthy.
-        median = BACKEND_MEDIAN_S[name] * (7.0 if b.degraded else 1.0) * self._load() ** 0.5
+        slowdown = DEGRADED_SLOWDOWN if b.degraded else 1.0
+        median = BACKEND_MEDIAN_S[name] * slowdown * self._load() ** 0.5
         latency = min(9.0, self.rng.lognormvariate(math.log(median), 0.45))
-        failed = self.rng.random() < (0.65 if b.degraded else 0.003)
+        failed = self.rng.random() < (DEGRADED_FAILURE if b.degraded else 0.003)
         code = "500" if failed else ("404" if self.rng.random() < 0.01 else "200")
         self._observe(name, code, latency)
         b.breaker.record(failed, self.now)
         m.breaker_calls.labels(name, "failed" if failed else "successful").observe(latency)
-        self._observe(GATEWAY, "502" if failed else code, latency + self.rng.uniform(0.003, 0.01))
+        if failed:
+            code = "200" if self.rng.random() < FALLBACK_SHARE else "502"
+        self._observe(GATEWAY, code, latency + self.rng.uniform(0.003, 0.01))
 
     def _observe(self, service: str, code: str, latency: float) -> None:
         self.metrics.requests.labels(service, code).inc()
@@ -297,10 +314,12 @@ class Simulation:
             self._set_degraded(name, True)
 
     def heal(self, name: str) -> bool:
-        """Restore the backend; True when it was degraded."""
+        """Restore the backend; True when it was degraded. The next degradation waits at
+        least `healthy_after_heal_s`, so the fix is seen to hold."""
         with self.lock:
             was = self.backends[name].degraded
             self._set_degraded(name, False)
+            self.next_degrade = max(self.next_degrade, self.now + self.timing.healthy_after_heal_s)
             return was
 
     def cache_clear(self) -> bool:

@@ -13,11 +13,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from oncall_tui.model.fingerprint import fingerprint
+from oncall_tui.model.severity import severity_rank
+from oncall_tui.model.silences import is_ack_comment
 from oncall_tui.model.snapshot import Alert, Silence
-
-_SEVERITY_ORDER = ("critical", "page", "error", "high", "warning", "medium", "info", "low")
-_SEVERITY_RANK = {name: rank for rank, name in enumerate(_SEVERITY_ORDER)}
-_OTHER_RANK = len(_SEVERITY_ORDER)  # "none" and anything unknown
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
@@ -26,11 +24,6 @@ _RFC3339 = re.compile(
 ZERO_TIME = "0001-01-01T00:00:00Z"
 """Go's zero time.Time, which Alertmanager prints for an unset time."""
 _ZERO_TIME_S = -62135596800.0
-
-
-def severity_rank(severity: str) -> int:
-    """0 for the most urgent severity; unknown names and "none" sort last."""
-    return _SEVERITY_RANK.get(severity.strip().lower(), _OTHER_RANK)
 
 
 def parse_time(rfc3339: str) -> float:
@@ -103,14 +96,16 @@ def _parse_silence(entry: Mapping[str, Any]) -> Silence:
     silence_id = _text(entry.get("id"))
     if not silence_id:
         raise ValueError("missing id")
+    comment = _text(entry.get("comment"))
     return Silence(
         id=silence_id,
         matchers=tuple(dict(m) for m in matchers),
         starts_at=parse_time(_text(entry.get("startsAt"))),
         ends_at=parse_time(_text(entry.get("endsAt"))),
         created_by=_text(entry.get("createdBy")),
-        comment=_text(entry.get("comment")),
+        comment=comment,
         state=_status_state(entry),
+        ack=is_ack_comment(comment),
     )
 
 
@@ -135,11 +130,17 @@ def parse_silences(raw: object) -> tuple[Silence, ...]:
     return parse_silences_counted(raw)[0]
 
 
-def _covering_silence(ids: Sequence[str], by_id: Mapping[str, Silence]) -> Silence | None:
-    """Of the silences muting an alert, the active one that lasts longest: its author
-    is who acknowledged, its end is when the ack lapses."""
-    found = [by_id[i] for i in ids if i in by_id and by_id[i].state == "active"]
-    return max(found, key=lambda s: s.ends_at, default=None)
+def _muted_by(ids: Sequence[str], by_id: Mapping[str, Silence]) -> tuple[Silence, ...]:
+    """The known silences muting an alert, longest-lasting first."""
+    found = {by_id[i].id: by_id[i] for i in ids if i in by_id}
+    return tuple(sorted(found.values(), key=lambda s: (-s.ends_at, s.id)))
+
+
+def _covering_ack(muted_by: Sequence[Silence]) -> Silence | None:
+    """Of the acks ("ACK!" silences) muting an alert, the active one that lasts
+    longest: its author is who acknowledged, its end is when the ack lapses. Other
+    silences mute the alert without anyone having acknowledged it."""
+    return next((s for s in muted_by if s.ack and s.state == "active"), None)
 
 
 def _receiver_names(value: object) -> tuple[str, ...]:
@@ -165,7 +166,8 @@ def _parse_alert(
         raise ValueError("missing status")
     fp = _text(entry.get("fingerprint")) or fingerprint(labels)
     silenced_by = _str_tuple(status.get("silencedBy"))
-    covering = _covering_silence(silenced_by, by_id)
+    muted_by = _muted_by(silenced_by, by_id)
+    covering = _covering_ack(muted_by)
     return Alert(
         fingerprint=fp,
         labels=labels,
@@ -180,6 +182,7 @@ def _parse_alert(
         acked_by=covering.created_by if covering else None,
         acked_until=covering.ends_at if covering else None,
         ack_pending=fp in pending,
+        muted_by=muted_by,
     )
 
 

@@ -3,7 +3,10 @@
 `states` is the range answer of a gauge with one series per breaker x state, 1 for
 the breaker's current state (resilience4j_circuitbreaker_state{name, state}). From it
 come the current state, the state at the start of the window, and every transition
-within the window. Failures and failure rate come from instant queries.
+within the window. `last_seen` (per breaker x state, the newest time it was in that
+state, at a fine resolution) tells when it entered its current state, stable from poll
+to poll. Failures and failure rate come from instant queries; `last_rates` holds each
+breaker's last real failure rate for when it reports none (resilience4j: -1).
 """
 
 from __future__ import annotations
@@ -66,12 +69,51 @@ def _failure_rate(values: list[float]) -> float | None:
     return max(valid) if valid else None
 
 
+_OUTAGE = frozenset({BreakerState.OPEN, BreakerState.HALF_OPEN})
+
+
+def _episode(state: BreakerState) -> frozenset[BreakerState]:
+    """The states that continue `state` for "since": an OPEN breaker retries through
+    HALF_OPEN every wait interval; the outage is one, from when it left CLOSED."""
+    return _OUTAGE if state in _OUTAGE else frozenset({state})
+
+
+def _since(
+    state: BreakerState, seen: dict[BreakerState, float], span_s: float | None
+) -> tuple[float | None, float | None]:
+    """(since, since_over_s): the newest time it was in a state outside the current
+    one's episode; none seen within the span -> (None, span)."""
+    if not seen or state is BreakerState.UNKNOWN:
+        return None, None
+    episode = _episode(state)
+    before = [at for s, at in seen.items() if s not in episode]
+    if before:
+        return max(before), None
+    return None, span_s
+
+
+def _last_seen(
+    samples: Iterable[Sample], name_label: str, state_label: str
+) -> dict[str, dict[BreakerState, float]]:
+    out: dict[str, dict[BreakerState, float]] = defaultdict(dict)
+    for s in samples:
+        name, state = s.labels.get(name_label), s.labels.get(state_label)
+        if name is None or state is None or not math.isfinite(s.value):
+            continue
+        parsed = parse_state(state)
+        out[name][parsed] = max(s.value, out[name].get(parsed, s.value))
+    return out
+
+
 def breakers_from(
     states: list[Series],
     failures: list[Sample],
     failure_rate: list[Sample],
     name_label: str,
     state_label: str,
+    last_seen: Iterable[Sample] = (),
+    seen_span_s: float | None = None,
+    last_rates: Iterable[Sample] = (),
 ) -> tuple[CircuitBreaker, ...]:
     """One CircuitBreaker per name: OPEN, FORCED_OPEN, HALF_OPEN first, then by name.
 
@@ -80,7 +122,9 @@ def breakers_from(
     start, then each transition (oldest first); last_change_at = the newest
     transition, None when none happened in the window.
     Failures of several series with the same name are summed; NaN and -1 failure
-    rates are None. A breaker seen only in failures or rate is UNKNOWN.
+    rates are None, unless `last_rates` has a real one (then `rate_below_min_calls`).
+    A breaker seen only in failures or rate is UNKNOWN. `last_seen` samples carry a
+    time (POSIX seconds) as value; `seen_span_s` is how far back they looked.
     """
     grouped: dict[str, list[tuple[BreakerState, Series]]] = defaultdict(list)
     for s in states:
@@ -90,19 +134,31 @@ def breakers_from(
             grouped[name].append((parse_state(state), s))
     fails = _by_name(failures, name_label)
     rates = _by_name(failure_rate, name_label)
+    seen = _last_seen(last_seen, name_label, state_label)
+    previous_rates = _by_name(last_rates, name_label)
 
     out = []
     for name in grouped.keys() | fails.keys() | rates.keys():
         history = _timeline(grouped.get(name, ()))
+        state = history[-1].state if history else BreakerState.UNKNOWN
         failed = [v for v in fails.get(name, ()) if math.isfinite(v)]
+        rate = _failure_rate(rates.get(name, []))
+        below = False
+        if rate is None and any(v < 0 for v in rates.get(name, [])):
+            rate = _failure_rate(previous_rates.get(name, []))
+            below = rate is not None
+        since, over = _since(state, seen.get(name, {}), seen_span_s)
         out.append(
             CircuitBreaker(
                 name=name,
-                state=history[-1].state if history else BreakerState.UNKNOWN,
+                state=state,
                 failures=sum(failed) if failed else None,
-                failure_rate=_failure_rate(rates.get(name, [])),
+                failure_rate=rate,
                 last_change_at=history[-1].at if len(history) > 1 else None,
                 history=tuple(history),
+                since=since,
+                since_over_s=over,
+                rate_below_min_calls=below,
             )
         )
     out.sort(key=lambda b: (_SORT_RANK.get(b.state, _OTHER_RANK), b.name))

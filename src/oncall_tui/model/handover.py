@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from oncall_tui.model.alerts import severity_rank
 from oncall_tui.model.incident_record import mean_times
+from oncall_tui.model.severity import severity_rank
 from oncall_tui.model.snapshot import Incident, IncidentRun
 
 FALSE_ALARM_S = 300.0

@@ -10,9 +10,9 @@
   over its target costs `slo_penalty x min(2, value / target)` points; within target
   or not measurable (no data, or no target configured) it costs nothing.
 - alert penalty = sum over firing alerts that are not inhibited of the points of
-  their severity (critical/page -> penalty_critical, warning -> penalty_warning,
-  info -> penalty_info, anything else -> penalty_warning), at most
-  `max_alert_penalty`. Silenced (acknowledged) alerts still count: acknowledging
+  their severity's tier (`model.severity`: critical tier -> penalty_critical,
+  warning -> penalty_warning, info -> penalty_info, unknown -> penalty_warning), at most
+  `max_alert_penalty`. Acked and silenced alerts still count: muting
   an alert does not heal the system. Inhibited alerts are left out because the
   alert inhibiting them already counts for the same problem.
 
@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from oncall_tui.config_types import HealthConfig
+from oncall_tui.model.severity import Level, severity_level
 from oncall_tui.model.snapshot import (
     Alert,
     ComponentHealth,
@@ -132,10 +133,10 @@ def _error_check(errors: ErrorRate, cfg: HealthConfig) -> tuple[SloCheck, Health
 
 def severity_points(severity: str, cfg: HealthConfig) -> float:
     """Points one firing alert of this severity costs."""
-    sev = severity.strip().lower()
-    if sev in ("critical", "page"):
+    level = severity_level(severity)
+    if level is Level.CRITICAL:
         return cfg.penalty_critical
-    if sev == "info":
+    if level is Level.INFO:
         return cfg.penalty_info
     return cfg.penalty_warning  # warning, and unknown severities alike
 
@@ -160,7 +161,7 @@ def _alert_term(
         text = f"{parts} = {raw:g} points"
         if penalty < raw:
             text += f", capped at {penalty:g}"
-        text += ". Silenced (acknowledged) alerts still count: acknowledging does not heal."
+        text += ". Acked and silenced alerts still count: muting does not heal."
     if inhibited:
         text += f" {inhibited} inhibited alert(s) not counted (their cause already is)."
     return penalty, HealthTerm("Firing alerts", -penalty, text)

@@ -127,6 +127,13 @@ def _quantiles(buckets: list[tuple[float, float]]) -> dict[str, float | None]:
     return {name: _finite(quantile_of_prepared(q, prepared)) for name, q in QUANTILES}
 
 
+def _above_last_bound(buckets: list[tuple[float, float]]) -> bool:
+    """Observations in the +Inf bucket only: `max` (q=1) is then the highest finite
+    bound, a floor of the slowest request, not a ceiling."""
+    prepared = prepare_buckets(buckets)
+    return prepared is not None and prepared[-1][1] > prepared[-2][1]
+
+
 def latency_from_buckets(
     now: list[Sample],
     history: list[Series],
@@ -175,6 +182,7 @@ def latency_from_buckets(
                 quantiles=_quantiles(current.get(service, [])),
                 history={name: tuple(points) for name, points in hist.items()},
                 requests_per_s=None if rate is None else _finite(rate),
+                max_unbounded=_above_last_bound(current.get(service, [])),
             )
         )
     return tuple(out)

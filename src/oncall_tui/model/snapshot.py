@@ -92,6 +92,9 @@ class ServiceLatency:
     quantiles: dict[str, float | None]  # keys of QUANTILES, seconds
     history: dict[str, tuple[Point, ...]]  # same keys; points over the window
     requests_per_s: float | None = None
+    max_unbounded: bool = False
+    """Requests slower than the highest finite bucket bound: `max` is that bound and
+    the slowest request took longer (shown "> bound"; otherwise "≤ bound")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,15 @@ class CircuitBreaker:
     failure_rate: float | None  # percent 0..100; None when not enough calls (-1)
     last_change_at: float | None  # None: no change seen within the window
     history: tuple[StateChange, ...] = ()  # state changes within the window, oldest first
+    since: float | None = None
+    """When it entered its current state (OPEN and HALF_OPEN count as one outage: a
+    broken backend's breaker cycles between them), at the resolution of the state query;
+    None with `since_over_s` set: in this state for longer than that; both None: not
+    known."""
+    since_over_s: float | None = None
+    rate_below_min_calls: bool = False
+    """The breaker reports no rate now (resilience4j: -1, fewer calls than its minimum);
+    `failure_rate` is then the last real rate within the window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +226,7 @@ class Silence:
     created_by: str
     comment: str
     state: str  # "active" | "pending" | "expired"
+    ack: bool = False  # comment starts with "ACK!" (model.silences): an acknowledgement
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,9 +241,10 @@ class Alert:
     silenced_by: tuple[str, ...] = ()
     inhibited_by: tuple[str, ...] = ()
     receivers: tuple[str, ...] = ()
-    acked_by: str | None = None  # createdBy of the silence that covers it
-    acked_until: float | None = None
+    acked_by: str | None = None  # createdBy of the ack ("ACK!" silence) that covers it
+    acked_until: float | None = None  # when that ack ends
     ack_pending: bool = False  # an ack is in the outbox, not yet delivered
+    muted_by: tuple[Silence, ...] = ()  # the known silences of `silenced_by`, longest first
 
     @property
     def alertname(self) -> str:
@@ -251,7 +265,13 @@ class Alert:
 
     @property
     def acked(self) -> bool:
-        return bool(self.silenced_by)
+        """Acknowledged: muted by an "ACK!" silence. Any other silence only silences."""
+        return self.acked_by is not None
+
+    @property
+    def other_silences(self) -> tuple[Silence, ...]:
+        """Silences muting it that are not acks (maintenance, someone's amtool silence)."""
+        return tuple(s for s in self.muted_by if not s.ack)
 
 
 @dataclass(frozen=True, slots=True)

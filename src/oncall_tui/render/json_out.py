@@ -10,9 +10,11 @@ RFC3339 UTC strings. NaN and infinities become null: "not known", never a number
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from oncall_tui.model.silences import active_or_pending, matchers_text, muted_alerts
 from oncall_tui.model.snapshot import (
     QUANTILES,
     Alert,
@@ -21,6 +23,7 @@ from oncall_tui.model.snapshot import (
     IncidentRun,
     Section,
     ServiceLatency,
+    Silence,
     Snapshot,
     SourceStatus,
 )
@@ -61,6 +64,9 @@ def _latency(s: ServiceLatency) -> JSON:
     return {
         "service": s.service,
         "quantiles": {name: num(s.quantiles.get(name)) for name, _ in QUANTILES},
+        # `max` is a bucket bound: the slowest request took at most that (or, when
+        # true here, more than it: it fell in the +Inf bucket).
+        "max_unbounded": s.max_unbounded,
         "requests_per_s": num(s.requests_per_s),
     }
 
@@ -71,7 +77,10 @@ def _breaker(b: CircuitBreaker) -> JSON:
         "state": str(b.state),
         "failures": num(b.failures),
         "failure_rate": num(b.failure_rate),
+        "failure_rate_below_min_calls": b.rate_below_min_calls,
         "last_change_at": rfc3339(b.last_change_at),
+        "since": rfc3339(b.since),
+        "since_over_s": num(b.since_over_s),
     }
 
 
@@ -105,6 +114,39 @@ def incident_to_json(i: Incident) -> JSON:
     }
 
 
+def _silenced_by(a: Alert) -> list[JSON]:
+    """Every silence muting the alert: who, why, until when, and whether it is an ack.
+    An id Alertmanager names but did not list (it expired in between) keeps its id."""
+    known = {s.id: s for s in a.muted_by}
+    out: list[JSON] = []
+    for sid in a.silenced_by:
+        s = known.get(sid)
+        out.append(
+            {
+                "id": sid,
+                "created_by": s.created_by if s else None,
+                "comment": s.comment if s else None,
+                "ends_at": rfc3339(s.ends_at) if s else None,
+                "ack": s.ack if s else False,
+            }
+        )
+    return out
+
+
+def _silence(s: Silence, alerts: Sequence[Alert]) -> JSON:
+    return {
+        "id": s.id,
+        "state": s.state,
+        "ack": s.ack,
+        "matchers": matchers_text(s),
+        "created_by": s.created_by,
+        "comment": s.comment,
+        "starts_at": rfc3339(s.starts_at),
+        "ends_at": rfc3339(s.ends_at),
+        "mutes": len(muted_alerts(s, alerts)),
+    }
+
+
 def _alert(a: Alert) -> JSON:
     return {
         "fingerprint": a.fingerprint,
@@ -116,7 +158,7 @@ def _alert(a: Alert) -> JSON:
         "acked_until": rfc3339(a.acked_until),
         "ack_pending": a.ack_pending,
         "starts_at": rfc3339(a.starts_at),
-        "silenced_by": list(a.silenced_by),
+        "silenced_by": _silenced_by(a),
         "inhibited_by": list(a.inhibited_by),
     }
 
@@ -194,6 +236,9 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
             "lookback_s": num(inc.lookback_s),
         },
         "alerts": [_alert(a) for a in snap.alerts.items],
+        "silences": [
+            _silence(s, snap.alerts.items) for s in active_or_pending(snap.alerts.silences)
+        ],
         "sources": {name: _source(s) for name, s in snap.sources.items()},
         "sections": {
             "health": _section(h.section, now),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from oncall_tui.durations import format_duration
-from oncall_tui.model.alerts import severity_rank
+from oncall_tui.model.severity import is_paging, most_severe, severity_rank
 from oncall_tui.model.snapshot import Alert, Section, Snapshot
 from oncall_tui.text import clean
 
@@ -108,7 +108,7 @@ class AlertGroup:
 
     @property
     def severity(self) -> str:
-        return min((a.severity for a in self.alerts), key=severity_rank, default="none")
+        return most_severe(a.severity for a in self.alerts)
 
     def count(self, state: str) -> int:
         return sum(1 for a in self.alerts if a.display_state == state)
@@ -143,7 +143,8 @@ def ack_expiring(alert: Alert, now: float, within_s: float = 300.0) -> bool:
 
 @dataclass
 class CriticalWatch:
-    """Which firing critical alerts are new since the last snapshot.
+    """Which firing paging alerts (critical tier: critical, page...) are new since the
+    last snapshot.
 
     The first snapshot only sets the baseline: starting the tool must not ring for
     alerts that were already firing. The memory holds only fingerprints still present,
@@ -154,9 +155,7 @@ class CriticalWatch:
     primed: bool = False
 
     def update(self, alerts: Sequence[Alert]) -> list[Alert]:
-        firing = [
-            a for a in alerts if a.severity.lower() == "critical" and a.display_state == "active"
-        ]
+        firing = [a for a in alerts if is_paging(a.severity) and a.display_state == "active"]
         new = [a for a in firing if a.fingerprint not in self.seen] if self.primed else []
         self.seen = {a.fingerprint for a in firing}
         self.primed = True

@@ -26,8 +26,9 @@ from textual.widgets import Static
 
 from oncall_tui.config_types import Runbook
 from oncall_tui.durations import format_age, format_duration
+from oncall_tui.model.severity import Level, severity_level, severity_text
 from oncall_tui.model.snapshot import Alert, Silence
-from oncall_tui.text import clean
+from oncall_tui.text import clean, clean_excerpt
 
 EXPIRY_WARNING_S = 300.0
 """An ack whose silence ends sooner than this is highlighted: it is about to lapse."""
@@ -188,12 +189,12 @@ class AlertDetailScreen(DetailScreen):
         self._runbooks = list(runbooks)
         self._silences = {s.id: s for s in silences}
         self._now = now
-        severity = alert.severity if alert.severity in ("critical", "warning", "info") else ""
-        if severity:
-            self.add_class(f"-{severity}")
+        level = severity_level(alert.severity)
+        if level is not Level.OTHER:
+            self.add_class(f"-{level}")
         title = Text(" ")
         title.append(clean(alert.alertname, one_line=True) or "(no alertname)")
-        title.append(f" · {clean(alert.severity, one_line=True)} ")
+        title.append(f" · {severity_text(alert.severity)} ")
         self._panel_title = title
 
     async def on_mount(self) -> None:
@@ -215,12 +216,9 @@ class AlertDetailScreen(DetailScreen):
         def row(name: str, value: Text) -> None:
             grid.add_row(Text(name, key), value)
 
-        severity_style = {
-            "critical": "alert-detail--critical",
-            "warning": "alert-detail--warning",
-            "info": "alert-detail--info",
-        }.get(alert.severity, "alert-detail--muted")
-        row("severity", Text(clean(alert.severity, one_line=True), self.style(severity_style)))
+        level = severity_level(alert.severity)
+        severity_style = "alert-detail--muted" if level is Level.OTHER else f"alert-detail--{level}"
+        row("severity", Text(severity_text(alert.severity), self.style(severity_style)))
         state = Text(alert.display_state, "bold")
         state.append(f"  (Alertmanager: {clean(alert.state, one_line=True)})", key)
         row("state", state)
@@ -253,7 +251,14 @@ class AlertDetailScreen(DetailScreen):
     def _ack_text(self, now: float) -> Text:
         alert = self.alert
         text = Text()
-        if alert.acked_by or alert.silenced_by:
+        if alert.acked_by is None and alert.other_silences:
+            s = alert.other_silences[0]
+            text.append("not acknowledged", self.style("alert-detail--muted"))
+            text.append(" · silenced by ")
+            text.append(clean(s.created_by, one_line=True), "bold")
+            text.append(f" until {local_time(s.ends_at)}: ")
+            text.append(clean_excerpt(s.comment, 80))
+        elif alert.acked_by is not None:
             text.append("acked by ")
             text.append(clean(alert.acked_by or "(unknown)", one_line=True), "bold")
             if alert.acked_until is not None:
@@ -277,12 +282,14 @@ class AlertDetailScreen(DetailScreen):
         if not covering:
             return None
         table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
+        table.add_column("kind", no_wrap=True)
         table.add_column("id", overflow="fold", ratio=2)
         table.add_column("by", overflow="fold", ratio=1)
         table.add_column("ends", no_wrap=True)
         table.add_column("comment", overflow="fold", ratio=3)
         for s in covering:
             table.add_row(
+                Text("ack", "bold") if s.ack else Text("silence"),
                 literal(s.id, one_line=True),
                 literal(s.created_by, one_line=True),
                 Text(f"{local_time(s.ends_at)} ({format_age(now - s.ends_at)})"),

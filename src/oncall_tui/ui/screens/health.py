@@ -183,7 +183,7 @@ class HealthBreakdownScreen(DetailScreen):
         text = Text(_points(-penalty), self.style("health-breakdown--bad"))
         # As model/health.py counts them: acknowledging does not heal, inhibiting does.
         text.append(
-            " points for firing alerts, by severity and capped; silenced (acknowledged)"
+            " points for firing alerts, by severity and capped; acked and silenced"
             " alerts count too, inhibited ones do not."
         )
         return text

@@ -54,8 +54,13 @@ def group_state(group: AlertGroup) -> str:
 
 
 def _acked_text(alert: Alert, palette: Palette, now: float) -> Text:
-    if not alert.acked_by:
-        return Text("")
+    if alert.acked_by is None:
+        # Muted by someone's silence (maintenance, amtool) is not acked: say whose, dim.
+        others = alert.other_silences
+        if not others:
+            return Text("")
+        s = others[0]
+        return txt(f"(silence: {s.created_by}, {age(s.ends_at, now)} left)", "dim italic")
     out = txt(alert.acked_by)
     if alert.acked_until is not None:
         left = f" ({age(alert.acked_until, now)} left)"

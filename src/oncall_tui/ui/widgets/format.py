@@ -14,6 +14,12 @@ from rich.text import Text
 from textual.color import Color, ColorParseError
 
 from oncall_tui.durations import format_duration
+
+# Levels and thresholds live in the model so `snapshot --format text` shares them.
+from oncall_tui.model.levels import availability_level as availability_level
+from oncall_tui.model.levels import level_vs_target as level_vs_target
+from oncall_tui.model.levels import score_level as score_level
+from oncall_tui.model.severity import Level, severity_level
 from oncall_tui.text import clean
 
 NA = "—"
@@ -56,10 +62,10 @@ class Palette:
         return Style(color=self.color(name), bold=bold)
 
     def severity(self, severity: str) -> Style:
-        s = severity.lower()
-        if s in ("critical", "page", "error", "high"):
+        level = severity_level(severity)
+        if level is Level.CRITICAL:
             return self.style("severity-critical", bold=True)
-        if s in ("warning", "medium"):
+        if level is Level.WARNING:
             return self.style("severity-warning")
         return self.style("severity-info")
 
@@ -129,40 +135,3 @@ def bar(ratio: float | None, width: int, full: str = "▓", empty: str = "░") 
         return empty * max(0, width)
     filled = round(max(0.0, min(1.0, v)) * width)
     return full * filled + empty * (width - filled)
-
-
-def level_vs_target(value: float | None, target: float | None, warn_at: float = 0.8) -> str:
-    """ "ok" below `warn_at` x target, "warn" up to the target, "bad" above it;
-    "unknown" without a value; "ok" without a target (nothing to compare with)."""
-    v = finite(value)
-    if v is None:
-        return "unknown"
-    if target is None:
-        return "ok"
-    if v > target:
-        return "bad"
-    if v > target * warn_at:
-        return "warn"
-    return "ok"
-
-
-def availability_level(ratio: float | None) -> str:
-    v = finite(ratio)
-    if v is None:
-        return "unknown"
-    if v >= 0.99:
-        return "ok"
-    if v >= 0.95:
-        return "warn"
-    return "bad"
-
-
-def score_level(score: float | None) -> str:
-    v = finite(score)
-    if v is None:
-        return "unknown"
-    if v >= 90:
-        return "ok"
-    if v >= 70:
-        return "warn"
-    return "bad"

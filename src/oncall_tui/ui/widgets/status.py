@@ -9,6 +9,7 @@ from rich.style import Style
 from rich.text import Text
 
 from oncall_tui.durations import format_duration
+from oncall_tui.model.severity import is_paging
 from oncall_tui.model.snapshot import BreakerState, Snapshot
 from oncall_tui.ui.state import age_text
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, pct, score_level, txt
@@ -86,7 +87,7 @@ def summary_line(snap: Snapshot | None, palette: Palette) -> Text:
     out.append("  breakers ")
     out.append(f"{opened} open", style=palette.style("breaker-open") if opened else "")
     active = [a for a in snap.alerts.items if a.display_state == "active"]
-    crit = sum(1 for a in active if a.severity == "critical")
+    crit = sum(1 for a in active if is_paging(a.severity))
     out.append("  alerts ")
     out.append(f"{len(active)} active", style=palette.style("severity-critical") if crit else "")
     return out

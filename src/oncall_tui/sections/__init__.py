@@ -1,0 +1,42 @@
+"""The Snapshot's sections, one module each: what it asks which source, and how the
+answers become its part of the Snapshot. poll.py runs them; see docs/DESIGN.md, "How to
+add a section".
+
+`SECTIONS` lists every section the Poller fills, in the Snapshot's field order; a
+section's `needs` are built before it whatever the order here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oncall_tui.sections.alerts import ALERTS
+from oncall_tui.sections.breakers import CIRCUIT_BREAKERS
+from oncall_tui.sections.errors import ERRORS
+from oncall_tui.sections.health import HEALTH
+from oncall_tui.sections.incidents import INCIDENTS
+from oncall_tui.sections.latency import LATENCY
+from oncall_tui.sections.runbooks import RUNBOOKS
+from oncall_tui.sections.spec import SectionSpec
+
+SECTIONS: tuple[SectionSpec[Any], ...] = (
+    HEALTH,
+    LATENCY,
+    ERRORS,
+    CIRCUIT_BREAKERS,
+    RUNBOOKS,
+    INCIDENTS,
+    ALERTS,
+)
+
+__all__ = [
+    "ALERTS",
+    "CIRCUIT_BREAKERS",
+    "ERRORS",
+    "HEALTH",
+    "INCIDENTS",
+    "LATENCY",
+    "RUNBOOKS",
+    "SECTIONS",
+    "SectionSpec",
+]

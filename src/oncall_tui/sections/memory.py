@@ -1,0 +1,68 @@
+"""What the Poller remembers from one poll to the next. Everything else is rebuilt from
+the sources each time; these are the few facts a single poll cannot see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oncall_tui.incident_log import MemoryIncidentStore
+from oncall_tui.model.incident_record import History, history_from
+from oncall_tui.model.series import Series
+from oncall_tui.sources.errors import SourceError
+
+
+@dataclass
+class IncidentHistory:
+    """The ALERTS history changes slowly: re-read at most every `refresh_s`, or at the
+    next poll once `invalidate()` was called (`R`). Each read is merged into the
+    incident record once (`fresh` until then); the record, not this, keeps it."""
+
+    fetched_at: float = 0.0  # 0: never
+    error: SourceError | None = None
+    _stale: bool = True
+
+    def due(self, now: float, refresh_s: float) -> bool:
+        return self._stale or now - self.fetched_at >= refresh_s
+
+    def invalidate(self) -> None:
+        self._stale = True
+
+    def store(
+        self,
+        series: list[Series] | None,
+        error: SourceError | None,
+        now: float,
+        step: float,
+        until: float,
+    ) -> History | None:
+        """One fetch's result as history to merge (None when it failed: the error
+        says why, the record keeps what earlier reads gave it)."""
+        self.error = error
+        if error is not None or series is None:
+            return None
+        self.fetched_at = now
+        self._stale = False
+        return history_from(series, step, until)
+
+
+@dataclass
+class LastOk:
+    """When each source last answered, for "stale since" (a poll only knows now)."""
+
+    _at: dict[str, float] = field(default_factory=dict)
+
+    def note(self, source: str, ok: bool, now: float) -> float | None:
+        """Record this poll's verdict; the last time `source` answered (None: never)."""
+        if ok:
+            self._at[source] = now
+        return self._at.get(source)
+
+
+@dataclass
+class PollMemory:
+    """All of the Poller's memory; a section that needs one more fact adds it here."""
+
+    history: IncidentHistory = field(default_factory=IncidentHistory)
+    last_ok: LastOk = field(default_factory=LastOk)
+    incidents: MemoryIncidentStore | None = None
+    """The incident record when there is no journal (made at the first poll)."""
