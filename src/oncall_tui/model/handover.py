@@ -106,8 +106,14 @@ def is_false_alarm(i: Incident) -> bool:
 def handover(
     incidents: Iterable[Incident], runs: Iterable[IncidentRun], start: float, end: float
 ) -> Handover:
-    """The report over [start, end]: `incidents` overlapping it, `runs` started in it."""
-    items = tuple(sorted(incidents, key=lambda i: (-i.started_at, i.alertname)))
+    """The report over [start, end]: of `incidents` those overlapping it, of `runs`
+    those started in it."""
+    inside = (
+        i
+        for i in incidents
+        if i.started_at <= end and (i.resolved_at is None or i.resolved_at >= start)
+    )
+    items = tuple(sorted(inside, key=lambda i: (-i.started_at, i.alertname)))
     mtta, mttr = mean_times(items)
     by_sev: dict[str, list[Incident]] = defaultdict(list)
     by_alert: dict[str, list[Incident]] = defaultdict(list)
@@ -126,7 +132,7 @@ def handover(
         (Person(p, len(v), mean_times(v)[0]) for p, v in by_person.items()),
         key=lambda p: (-p.acks, p.name),
     )
-    run_list = list(runs)
+    run_list = [r for r in runs if start <= r.started_at <= end]
     per_runbook: dict[str, list[IncidentRun]] = defaultdict(list)
     for r in run_list:
         per_runbook[r.runbook].append(r)
