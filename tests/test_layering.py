@@ -1,8 +1,9 @@
 """The service layer never loads Textual: proven in a fresh interpreter.
 
-Everything below `sources/`, `model/`, `sections/`, `actions/`, `render/` and the top-level service
-modules is imported one by one in a subprocess; the first import that brings `textual`
-into `sys.modules` is named. Modules that do not exist (yet) are skipped, not failed.
+Everything below `sources/`, `model/`, `sections/`, `journal/`, `actions/`, `render/`
+and the top-level service modules is imported one by one in a subprocess; the first
+import that brings `textual` into `sys.modules` is named. Modules that do not exist
+(yet) are skipped, not failed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ PACKAGES = (
     "oncall_tui.sources",
     "oncall_tui.model",
     "oncall_tui.sections",
+    "oncall_tui.journal",
     "oncall_tui.actions",
     "oncall_tui.render",
 )
@@ -25,8 +27,6 @@ MODULES = (
     "oncall_tui.text",
     "oncall_tui.queries",
     "oncall_tui.poll",
-    "oncall_tui.journal",
-    "oncall_tui.journal_rows",
 )
 
 PROBE = textwrap.dedent(

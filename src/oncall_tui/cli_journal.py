@@ -166,7 +166,7 @@ def _runs(journal: Journal | None, start: float, end: float) -> list[IncidentRun
         return []
     return [
         IncidentRun(r.runbook, r.by, r.started_at, r.ended_at, r.ok, r.exit_code)
-        for r in journal.runs_since(start)
+        for r in journal.runs.since(start)
         if r.started_at <= end
     ]
 
@@ -221,7 +221,7 @@ def run_record(args: argparse.Namespace, config: Config) -> int:
     import signal
 
     from oncall_tui.actions.app_actions import LiveActions
-    from oncall_tui.journal_recover import open_or_set_aside
+    from oncall_tui.journal.recover import open_or_set_aside
     from oncall_tui.poll import Poller
 
     path = Path(config.journal_path) if config.journal_path else _default_path()

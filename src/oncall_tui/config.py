@@ -9,6 +9,7 @@ can be printed or logged safely.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -16,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oncall_tui import config_dash_load
 from oncall_tui.config_table import (
     ConfigError,
     Table,
@@ -40,6 +42,7 @@ from oncall_tui.config_types import (
     default_user,
 )
 from oncall_tui.durations import parse_duration
+from oncall_tui.ui.keys import KEY_IDS
 
 __all__ = ["ConfigError", "default_config_path", "load_config"]
 
@@ -115,6 +118,7 @@ def _health(t: Table) -> HealthConfig:
         penalty_info=t.number("penalty_info", d.penalty_info),
         max_alert_penalty=t.number("max_alert_penalty", d.max_alert_penalty, high=100.0),
         slo_penalty=t.number("slo_penalty", d.slo_penalty, high=100.0),
+        slo_terms=t.boolean("slo_terms", d.slo_terms),
     )
 
 
@@ -250,12 +254,36 @@ def _ack(t: Table) -> AckConfig:
     )
 
 
+def _keys(t: Table) -> tuple[tuple[str, str], ...]:
+    """`[ui.keys]`: binding id = "key[,key...]" (Textual's key names)."""
+    out = []
+    for key_id in list(t.data):
+        if key_id not in KEY_IDS:
+            close = difflib.get_close_matches(key_id, sorted(KEY_IDS), n=1, cutoff=0.6)
+            hint = (
+                f'did you mean "{close[0]}"?'
+                if close
+                else "known ids: " + ", ".join(sorted(KEY_IDS))
+            )
+            raise t.fail(key_id, f"no key binding has this id; {hint}")
+        value = t.string(key_id, "")
+        keys = [k.strip() for k in value.split(",")]
+        if not all(keys) or any(" " in k for k in keys):
+            raise t.fail(
+                key_id,
+                f'expected key names like "k" or "ctrl+k,f5", got {show(value)}',
+            )
+        out.append((key_id, ",".join(keys)))
+    return tuple(sorted(out))
+
+
 def _ui(t: Table) -> UiConfig:
     return UiConfig(
         theme=t.string("theme", UiConfig.theme),
         window_s=t.duration("window", UiConfig.window_s),
         bell=t.boolean("bell", UiConfig.bell),
         desktop_notify=t.boolean("desktop_notify", UiConfig.desktop_notify),
+        keys=_section(t, "keys", _keys),
     )
 
 
@@ -287,6 +315,9 @@ def _from_toml(root: Table) -> Config:
         runbooks=_runbooks(root),
         ack=_section(root, "ack", _ack),
         ui=_section(root, "ui", _ui),
+        slos=config_dash_load.slos(root),
+        slo_discovery=_section(root, "slo_discovery", config_dash_load.slo_discovery),
+        panels=config_dash_load.panels(root),
         journal_path=root.path("journal"),
     )
     root.done()

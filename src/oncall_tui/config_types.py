@@ -10,6 +10,8 @@ import getpass
 import socket
 from dataclasses import dataclass, field
 
+from oncall_tui.config_dash import PanelConfig, SloConfig, SloDiscoveryConfig
+
 
 def default_user() -> str:
     """`$USER@hostname`, the silence author when `user` is not set."""
@@ -69,6 +71,9 @@ class HealthConfig:
     max_alert_penalty: float = 40.0
     slo_penalty: float = 10.0
     """Points subtracted per violated SLO check, scaled by how far it is over (max 2x)."""
+    slo_terms: bool = True
+    """Count each `[[slos]]` entry as a term: a ticket-level burn costs `slo_penalty`,
+    a page-level burn twice that."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,8 @@ class UiConfig:
     """Ring the terminal bell when a new critical alert fires."""
     desktop_notify: bool = False
     """Also send an OSC 9 / 777 desktop notification."""
+    keys: tuple[tuple[str, str], ...] = ()
+    """`[ui.keys]`: (binding id, key(s)) pairs for `App.set_keymap`; ids from ui/keys.py."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +184,10 @@ class Config:
     runbooks: tuple[Runbook, ...] = ()
     ack: AckConfig = field(default_factory=AckConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    slos: tuple[SloConfig, ...] = ()
+    slo_discovery: SloDiscoveryConfig = field(default_factory=SloDiscoveryConfig)
+    panels: tuple[PanelConfig, ...] = ()
+    """Custom panels, on the overview's second page."""
     journal_path: str | None = None
     """SQLite journal; default under the XDG state dir."""
     source_file: str | None = None

@@ -33,7 +33,7 @@ from oncall_tui.queries import incidents_step
 
 
 class IncidentStore(Protocol):
-    """Where the record is kept: `journal_incidents.IncidentRepository` or memory."""
+    """Where the record is kept: `journal.incidents.IncidentRepository` or memory."""
 
     def since(self) -> float: ...
     def merge(

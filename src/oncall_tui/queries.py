@@ -53,38 +53,86 @@ def latency_queries(cfg: Config) -> LatencyQueries:
     )
 
 
+SINCE_RECENT_S = 3600.0
+"""How far back "since" is searched at a fine resolution; older changes are found at
+the window's coarser one."""
+SINCE_POINTS = 1200
+"""Subquery evaluations per series for "since": a few seconds' resolution over an hour."""
+
+
+def subquery_step(span_s: float) -> float:
+    """A whole-second subquery resolution for `span_s`. Prometheus aligns subquery
+    steps to multiples of it, so the same sample is found poll after poll."""
+    return float(max(1, round(span_s / SINCE_POINTS)))
+
+
+def last_in_state(state_expr: str, span_s: float, by: str) -> str:
+    """Per breaker x state, the newest time (POSIX seconds) within `span_s` it was in
+    that state: the scrape time itself when `state_expr` is a plain selector."""
+    inner = f"(timestamp({state_expr}) * (({state_expr}) == bool 1)) > 0"
+    span = promql_duration(span_s)
+    step = promql_duration(subquery_step(span_s))
+    return f"max by ({by}) (max_over_time(({inner})[{span}:{step}]))"
+
+
 @dataclass(frozen=True, slots=True)
 class BreakerQueries:
     states: str
-    failures: str | None
+    failures: str | None  # an instant count (generic preset: the user's query)
     failure_rate: str | None
+    failed_calls: str | None = None  # a counter: whole growth over the window
+    seen_recent: str | None = None  # last_in_state over the last SINCE_RECENT_S
+    seen_window: str | None = None  # last_in_state over the window, when longer
+    last_rate: str | None = None  # the last failure rate >= 0 within the window
 
 
 def breaker_queries(cfg: Config, window_s: float) -> BreakerQueries:
     cb = cfg.circuit_breakers
     w = promql_duration(window_s)
+    name, state = cb.name_label, cb.state_label
+    recent = min(window_s, SINCE_RECENT_S)
     if cb.preset == "generic":
+        states = cb.state_query or ""
+        rate = cb.failure_rate_query.replace("$window", w) if cb.failure_rate_query else None
+        by = f"{name}, {state}"
         return BreakerQueries(
-            states=cb.state_query or "",
+            states=states,
             failures=cb.failures_query.replace("$window", w) if cb.failures_query else None,
-            failure_rate=(
-                cb.failure_rate_query.replace("$window", w) if cb.failure_rate_query else None
+            failure_rate=rate,
+            seen_recent=last_in_state(states, recent, by) if states else None,
+            seen_window=(
+                last_in_state(states, window_s, by) if states and window_s > recent else None
             ),
+            last_rate=_last_rate(rate, window_s, name) if rate else None,
         )
-    name = cb.name_label
+    raw = "resilience4j_circuitbreaker_state"
+    by = f"{name}, {state}"
+    rate = f"max by ({name}) (resilience4j_circuitbreaker_failure_rate)"
     # max by (name, state): several instances of one service report the same breaker.
     return BreakerQueries(
-        states=f"max by ({name}, {cb.state_label}) (resilience4j_circuitbreaker_state)",
-        failures=(
-            f"sum by ({name}) (increase("
-            f'resilience4j_circuitbreaker_calls_seconds_count{{kind="failed"}}[{w}]))'
-        ),
-        failure_rate=f"max by ({name}) (resilience4j_circuitbreaker_failure_rate)",
+        states=f"max by ({by}) ({raw})",
+        failures=None,
+        failure_rate=rate,
+        failed_calls='resilience4j_circuitbreaker_calls_seconds_count{kind="failed"}',
+        seen_recent=last_in_state(raw, recent, by),
+        seen_window=last_in_state(raw, window_s, by) if window_s > recent else None,
+        last_rate=_last_rate("resilience4j_circuitbreaker_failure_rate", window_s, name),
     )
+
+
+def _last_rate(rate_expr: str, window_s: float, name: str) -> str:
+    """The newest real failure rate within the window (resilience4j says -1 below its
+    minimum number of calls)."""
+    span = promql_duration(window_s)
+    step = promql_duration(subquery_step(window_s))
+    return f"max by ({name}) (last_over_time((({rate_expr}) >= 0)[{span}:{step}]))"
 
 
 @dataclass(frozen=True, slots=True)
 class RunbookQueries:
+    """Raw counter series (every instance's own), fetched as ranges over the window:
+    their whole growth is counted locally (model/counters.py), never `increase()`."""
+
     executions: str
     duration_sum: str
     duration_count: str
@@ -93,13 +141,11 @@ class RunbookQueries:
 
 def runbook_queries(cfg: Config, window_s: float) -> RunbookQueries:
     rs = cfg.runbook_stats
-    w = promql_duration(window_s)
-    rb, st = rs.runbook_label, rs.status_label
     return RunbookQueries(
-        executions=f"sum by ({rb}, {st}) (increase({rs.executions}[{w}]))",
-        duration_sum=f"sum by ({rb}) (increase({rs.duration}_sum[{w}]))",
-        duration_count=f"sum by ({rb}) (increase({rs.duration}_count[{w}]))",
-        escalations=f"sum by ({rb}) (increase({rs.escalations}[{w}]))",
+        executions=rs.executions,
+        duration_sum=f"{rs.duration}_sum",
+        duration_count=f"{rs.duration}_count",
+        escalations=rs.escalations,
     )
 
 

@@ -160,7 +160,7 @@ async def test_ack_creates_exact_silence_and_unack_expires_it(
     assert result.status == "delivered", result.message
     for url in (am1.url, am2.url):
         wait_until(lambda url=url: not active(url, labels["alertname"]), 10, f"expired on {url}")
-    assert not [r for r in journal.acks_for(alert.fingerprint) if r.active]
+    assert not [r for r in journal.acks.of(alert.fingerprint) if r.active]
 
 
 async def _silenced_by(am: AlertmanagerClient, alertname: str, sid: str) -> bool:
@@ -230,7 +230,7 @@ async def test_rejection_is_shown_in_words_and_not_retried(
 
     assert result.status == "rejected"
     assert "start time must be before end time" in result.message
-    assert not journal.pending_items()
+    assert not journal.outbox.pending()
     assert await service.tick(*await current(am)) == []
     assert not raw_silences(am1.url, labels["alertname"])
 
@@ -274,7 +274,7 @@ async def test_until_resolved_extends_while_firing_then_lapses(
     extended_end = parse_silences([still])[0].ends_at
     assert extended_end > first_end + 1.5
     assert extended_end < time.time() + 4.5  # by the ack's step, not the 60 s fallback
-    assert [r.silence_id for r in copies[0].journal.active_until_resolved()] == [sid]
+    assert [r.silence_id for r in copies[0].journal.acks.active_until_resolved()] == [sid]
 
     post_alert([am1.url, am2.url], labels, resolved=True)
     await async_wait_until(
@@ -290,7 +290,7 @@ async def test_until_resolved_extends_while_firing_then_lapses(
     await async_wait_until(lapsed, 8, "the silence to lapse", interval=0.4)
     (expired,) = raw_silences(am1.url, labels["alertname"])
     assert parse_silences([expired])[0].ends_at == pytest.approx(last_end, abs=0.01)
-    assert copies[0].journal.active_until_resolved() == []
+    assert copies[0].journal.acks.active_until_resolved() == []
     copies[1].journal.close()
 
 
@@ -354,5 +354,5 @@ async def test_read_only_refuses_and_writes_nothing(
     with pytest.raises(ReadOnlyError, match="read-only"):
         await service.unack(alert, "some-id")
     assert await service.tick(*await current(am)) == []
-    assert journal.pending_items() == []
+    assert journal.outbox.pending() == []
     assert raw_silences(am1.url, labels["alertname"]) == []

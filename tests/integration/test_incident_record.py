@@ -183,7 +183,7 @@ def test_the_record_is_exact_survives_alerts_deletion_and_restarts(
         assert (inc.status, inc.started_at, inc.seen) == ("firing", started, "live")
         ack_at = time.time()
         fp = fingerprint(dict(am_alert["labels"]))  # type: ignore[arg-type]
-        journal.record_ack(fp, "sid-exact", "alice", ack_at, None, False, {})
+        journal.acks.record(fp, "sid-exact", "alice", ack_at, None, False, {})
         poll(config, journal, clock)
         last_seen = clock.times[-1]
         world.resolve("exact")
@@ -240,7 +240,7 @@ def test_history_fills_the_gap_and_exports_and_report_agree(world: World, tmp_pa
         world.fire("live")
         (live_alert,) = world.am_alerts("live")
         labels = dict(live_alert["labels"])  # type: ignore[call-overload]
-        journal.record_ack(fingerprint(labels), "sid-live", "bob", time.time(), None, False, {})
+        journal.acks.record(fingerprint(labels), "sid-live", "bob", time.time(), None, False, {})
         snap = poll(config, journal)
     (gap,) = named(snap, "gap")
     assert (gap.seen, gap.status) == ("history", "resolved")

@@ -112,7 +112,7 @@ async def test_outage_then_restart_of_both_delivers_exactly_once(
     journal = Journal(path)
     service = AckService(AlertmanagerClient(urls, http), journal, USER, CFG)
     assert service.pending_fingerprints() == {alert.fingerprint}
-    (item,) = journal.pending_items()
+    (item,) = journal.outbox.pending()
     assert item.attempts >= 1 and item.last_error
     details = service.pending_details()[alert.fingerprint]
     assert details.startswith("ack pending (") and "no Alertmanager answered" in details
@@ -126,9 +126,9 @@ async def test_outage_then_restart_of_both_delivers_exactly_once(
     (silence,) = silences_of(am.url, labels["alertname"])
     assert silence["comment"] == "ACK! during the outage"
     assert silence["createdBy"] == USER
-    sent = journal.item(item.id)
+    sent = journal.outbox.get(item.id)
     assert sent is not None and sent.state == "sent"
-    assert [r.silence_id for r in journal.acks_for(alert.fingerprint)] == [silence["id"]]
+    assert [r.silence_id for r in journal.acks.of(alert.fingerprint)] == [silence["id"]]
     for _ in range(3):  # later polls send nothing more
         assert await service.tick(None, None) == []
     assert len(silences_of(am.url, labels["alertname"])) == 1
@@ -152,18 +152,18 @@ async def test_backoff_doubles_up_to_a_minute(http: httpx.AsyncClient) -> None:
     again = await service.ack([alert], comment="second press")
     assert again.status == "pending"
     assert again.message.startswith("ack pending, next try within 1s: no Alertmanager")
-    (item,) = journal.pending_items()
+    (item,) = journal.outbox.pending()
     assert item.payload["text"] == "second press"
     waits = []
     for _ in range(8):
-        (item,) = journal.pending_items()
+        (item,) = journal.outbox.pending()
         waits.append(item.next_try_at - now[0])
         assert await service.tick(None, None) == []  # not yet due: nothing tried
         now[0] = item.next_try_at
         (words,) = await service.tick(None, None)
         assert "pending" in words and "connection" in words.lower()
     assert waits == [1, 2, 4, 8, 16, 32, 60, 60]
-    assert journal.pending_items()[0].attempts == 9
+    assert journal.outbox.pending()[0].attempts == 9
     journal.close()
 
 
@@ -214,7 +214,7 @@ async def test_lost_answer_is_not_sent_twice(
     assert "already existed" in words
     assert len(posts) == 1  # the retry found it and did not post again
     assert len(silences_of(am.url, labels["alertname"])) == 1
-    assert not journal.pending_items()
+    assert not journal.outbox.pending()
     journal.close()
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from oncall_tui.actions.runbook_runs import RunbookService
 from oncall_tui.config_types import Runbook
+from oncall_tui.journal import Journal
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import RunPlan, execute, plan_run
 
@@ -127,38 +128,33 @@ async def test_a_background_child_holding_the_pipe_does_not_hang_the_run() -> No
     assert gone(int(lines[0]))
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple[object, ...]]] = []
-
-    def record_run_started(
-        self, runbook: str, target: str, by: str, started_at: float, fingerprint: str | None
-    ) -> int:
-        self.calls.append(("started", (runbook, target, by, started_at, fingerprint)))
-        return 7
-
-    def record_run_finished(
-        self, run_id: int, ended_at: float, ok: bool, exit_code: int | None, output_tail: str
-    ) -> None:
-        self.calls.append(("finished", (run_id, ended_at, ok, exit_code, output_tail)))
-
-
-async def test_service_records_before_and_after() -> None:
-    journal = Recorder()
+async def test_service_records_before_and_after(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
     ticks = iter([100.0, 105.0])
     service = RunbookService(journal, "alice@host", lambda: next(ticks))
     plan = exec_plan("import sys; print('hi'); sys.exit(2)")
+    open_at_first_line: list[bool] = []
 
     def on_output(line: str) -> None:
         # The start is in the journal before the first line of output exists.
-        assert journal.calls and journal.calls[0][0] == "started"
+        (run,) = journal.runs.since(0)
+        open_at_first_line.append(run.ended_at is None)
 
-    result = await service.run(plan, None, on_output)
-    assert not result.ok
-    started, finished = journal.calls
-    assert started == ("started", ("t", plan.target, "alice@host", 100.0, None))
-    assert finished[1][:4] == (7, 105.0, False, 2)
-    assert "hi" in str(finished[1][4]) and "exited with status 2" in str(finished[1][4])
+    try:
+        result = await service.run(plan, None, on_output)
+        assert not result.ok
+        assert open_at_first_line and open_at_first_line[0]
+        (run,) = journal.runs.since(0)
+    finally:
+        journal.close()
+    assert (run.runbook, run.target, run.by, run.started_at) == (
+        "t",
+        plan.target,
+        "alice@host",
+        100.0,
+    )
+    assert (run.ended_at, run.ok, run.exit_code) == (105.0, False, 2)
+    assert "hi" in run.output_tail and "exited with status 2" in run.output_tail
 
 
 class Hook(BaseHTTPRequestHandler):
@@ -258,7 +254,7 @@ async def test_service_with_the_real_journal(tmp_path: Path) -> None:
     assert (await service.run(ok_plan, alert, lambda _: None)).ok
     bad_plan = exec_plan("import sys; sys.exit(4)", timeout=5)
     assert not (await service.run(bad_plan, None, lambda _: None)).ok
-    newest, oldest = journal.runs_since(0)
+    newest, oldest = journal.runs.since(0)
     assert (oldest.runbook, oldest.by, oldest.fingerprint, oldest.ok) == (
         "t",
         "bob@host",
@@ -289,5 +285,5 @@ async def test_a_cancelled_task_still_records_the_run(tmp_path: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert gone(pids[0])  # cancelling the task ends the process too
-    (run,) = journal.runs_since(0)
+    (run,) = journal.runs.since(0)
     assert run.ok is False and run.ended_at is not None

@@ -85,9 +85,11 @@ def test_snapshot_command_quantiles_within_5_percent_of_prometheus(
         assert done.returncode == 0, done.stderr
         data: dict[str, Any] = json.loads(done.stdout)
         have = {r["service"] for r in data["latency"] if r["quantiles"]["p50"] is not None}
-        return data if have == set(SERVICES) else None
+        # Counts need two points of the counters' range (15 s apart in a 1 h window).
+        counted = data["runbooks"]["success_rate"] is not None
+        return data if have == set(SERVICES) and counted else None
 
-    data = wait_until(complete, 30, "quantiles for every service")
+    data = wait_until(complete, 45, "quantiles for every service and runbook counts")
     at = parse_rfc3339(data["taken_at"])
     theirs = prom_quantiles(stack, at, "20s")
     for row in data["latency"]:
@@ -139,13 +141,28 @@ async def test_poller_at_a_fixed_instant_matches_prometheus_exactly(
         (row,) = prom_at(stack, expr, at)
         return float(row["value"][1])
 
-    rb = snap.runbooks
-    assert rb.total == pytest.approx(scalar(f"sum(increase({RUNBOOK_RUNS}[{WINDOW}]))"))
-    ok = scalar(f'sum(increase({RUNBOOK_RUNS}{{status="success"}}[{WINDOW}]))')
-    assert rb.success_rate == pytest.approx(ok / rb.total)
-    assert rb.escalations == pytest.approx(
-        scalar(f"sum(increase({RUNBOOK_ESCALATIONS}[{WINDOW}]))")
+    # Counts are the counters' growth between the window's first and last samples, as
+    # Prometheus itself reads the counter at both ends (no extrapolation, as increase()
+    # does): a short window that the exporter's series already cover.
+    counts_window = 10.0
+    wait_until(
+        lambda: prom_at(stack, f"sum({RUNBOOK_RUNS})", time.time() - counts_window - 2),
+        30,
+        "the window's worth of counter samples",
     )
+    end = round(time.time() - 1.0, 3)
+    start = end - counts_window
+    async with Poller(config, clock=lambda: end) as poller:
+        rb = (await poller.poll(counts_window)).runbooks
+
+    def grown(expr: str) -> float:
+        first, last = (prom_at(stack, f"sum({expr})", t)[0]["value"][1] for t in (start, end))
+        return float(last) - float(first)
+
+    assert rb.total == grown(RUNBOOK_RUNS) and rb.total == round(rb.total) > 0
+    ok = grown(f'{RUNBOOK_RUNS}{{status="success"}}')
+    assert rb.success_rate == pytest.approx(ok / rb.total)
+    assert rb.escalations == grown(RUNBOOK_ESCALATIONS)
     assert snap.errors.value is not None
     assert snap.errors.value == pytest.approx(scalar(config.errors.query))
     assert math.isclose(snap.errors.value, TOTAL_ERROR_RATIO, abs_tol=0.03)

@@ -117,7 +117,7 @@ async def trigger_while_down(path: Path, runbook: Runbook) -> str:
         result = await service.run(plan_run(runbook, ALERT, ENV), ALERT, lines.append)
         assert not result.ok and result.not_sent
         assert result.error is not None and "queued for retry" in result.error
-        (trigger,) = journal.pending_triggers()
+        (trigger,) = journal.triggers.pending()
         assert trigger.runbook == runbook.name and trigger.alert is not None
         assert trigger.alert["labels"] == ALERT.labels
         assert "s3cret" not in trigger.target and "s3cret" not in (trigger.last_error or "")
@@ -154,7 +154,7 @@ async def test_a_trigger_while_down_is_delivered_once_after_a_restart(
         assert seen.headers["x-rundeck-auth-token"] == "s3cret-t0ken"
         assert json.loads(seen.body) == {"options": {"service": "pay ments", "why": 'cache "hot"'}}
         # One trigger is one run: by alice, for the alert, with the retry's outcome.
-        (run,) = one.runs_since(0)
+        (run,) = one.runs.since(0)
         assert (run.runbook, run.by, run.fingerprint, run.ok) == (
             "rundeck-clear-cache",
             "alice@host",
@@ -175,7 +175,7 @@ async def test_still_down_after_a_restart_stays_pending(tmp_path: Path, port: in
     with Journal(path) as journal:
         service = RunbookService(journal, "bob@host", time.time)
         assert await service.retry_due([runbook], ENV, time.time() + 2) == []
-        (trigger,) = journal.pending_triggers()
+        (trigger,) = journal.triggers.pending()
         assert trigger.attempts == 2 and "could not connect" in (trigger.last_error or "")
 
 
@@ -193,7 +193,7 @@ async def test_what_reached_the_server_is_never_retried(
     webhooks.append(hook := Webhook(port, status=status, hang_s=hang_s))
     with Journal(path) as journal:
         service = RunbookService(journal, "bob@host", time.time)
-        (pending,) = journal.pending_triggers()
+        (pending,) = journal.triggers.pending()
         (words,) = await service.retry_due([runbook], ENV, time.time() + 2)
         assert re.fullmatch(
             rf"runbook rundeck-clear-cache for CacheFull sent on try 2 \(queued \d+s ago\) "
@@ -202,11 +202,11 @@ async def test_what_reached_the_server_is_never_retried(
         )
         assert await service.retry_due([runbook], ENV, time.time() + 3600) == []
         assert len(hook.requests) == 1
-        final = journal.trigger(pending.id)
+        final = journal.triggers.get(pending.id)
         assert final is not None and (final.state, final.attempts) == ("failed", 2)
-        (run,) = journal.runs_since(0)
+        (run,) = journal.runs.since(0)
         assert run.ok is False and run.ended_at is not None
         # Triggered while the server is up: the same failure is final at once.
         result = await service.run(plan_run(runbook, ALERT, ENV), ALERT, lambda _: None)
         assert not result.ok and not result.not_sent and result.error == error
-        assert journal.pending_triggers() == [] and len(hook.requests) == 2
+        assert journal.triggers.pending() == [] and len(hook.requests) == 2

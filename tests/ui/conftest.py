@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from oncall_tui.config_types import Config, UiConfig
-from oncall_tui.model.snapshot import Snapshot
+from oncall_tui.model.snapshot import Alerts, Snapshot
 
 from .factories import NOW, snapshot
 
@@ -50,6 +50,7 @@ class FakePoller:
     calls: int = 0
     delay_s: float = 0.0
     closed: bool = False
+    invalidated: int = 0
 
     async def poll(self, window_s: float) -> Snapshot:
         self.windows.append(window_s)
@@ -62,6 +63,17 @@ class FakePoller:
         if callable(item):
             return item(window_s)
         return item
+
+    async def poll_alerts(self) -> Alerts:
+        """The alerts of the script item the last poll answered."""
+        item = self.script[max(0, min(self.calls - 1, len(self.script) - 1))]
+        if isinstance(item, BaseException):
+            raise item
+        window = self.windows[-1] if self.windows else 3600.0
+        return (item(window) if callable(item) else item).alerts
+
+    def invalidate_history(self) -> None:
+        self.invalidated += 1
 
     async def aclose(self) -> None:
         self.closed = True

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from oncall_tui.config_types import Config, Runbook
-from oncall_tui.model.snapshot import Alert
+from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.screens.help import HelpScreen
 
@@ -54,6 +54,16 @@ class FakeActions:
         on_output("restarting")
         self.calls.append(("run", (runbook.name, alert.fingerprint)))
         return "exit 0"
+
+    async def withdraw_pending(self, alert: Alert) -> str:
+        self.calls.append(("withdraw", alert.fingerprint))
+        return "withdrawn"
+
+    def pending_fingerprints(self) -> set[str]:
+        return set()
+
+    async def after_poll(self, snapshot: Snapshot) -> list[str]:
+        return []
 
 
 def app_for(
@@ -603,3 +613,27 @@ async def test_command_palette_runs_an_app_action(config: Config) -> None:
         await pilot.press("enter")
         await until(lambda: app.paused, pilot)
         assert app.screen is app.overview
+
+
+async def test_config_keys_remap_through_binding_ids(config: Config) -> None:
+    ui = replace(config.ui, keys=(("pause", "P"), ("help", "f1")))
+    app = app_for(replace(config, ui=ui))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("p")
+        assert not app.paused  # p is no longer pause
+        await pilot.press("P")
+        assert app.paused
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("P", "Pause") in [(r[0], r[1]) for r in app.screen.rows]
+
+
+def test_every_binding_id_is_unique_and_every_app_key_has_an_action() -> None:
+    from oncall_tui.ui.app import OncallApp
+    from oncall_tui.ui.keys import KEYS, keys_of
+
+    ids = [k.id for k in KEYS]
+    assert len(ids) == len(set(ids))
+    for key in keys_of("app"):
+        assert hasattr(OncallApp, f"action_{key.action_name}"), key.id

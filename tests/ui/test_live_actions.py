@@ -172,7 +172,7 @@ async def test_a_group_until_resolved_acks_each_of_its_alerts(
             # The marker names the step each extension adds: the ack's duration.
             assert silence["comment"] == "ACK! looking into it [until-resolved, every 1h]"
             assert abs(ends_at(silence) - (time.time() + ACK.default_duration_s)) < 30
-        records = [r for a in group for r in journal.acks_for(a.fingerprint)]
+        records = [r for a in group for r in journal.acks.of(a.fingerprint)]
         assert {r.silence_id for r in records} == {s["id"] for s in silences}
         assert all(r.until_resolved for r in records)
 
@@ -213,7 +213,7 @@ async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
         await until(lambda: app.screen is app.overview, pilot, 3, "dialog closed")
         await polls_pass(app, pilot, 1)
         assert silences_of(shared_am.url, labels["alertname"], state=None) == []
-        assert journal.pending_items() == [] and journal.acks_for(alert.fingerprint) == []
+        assert journal.outbox.pending() == [] and journal.acks.of(alert.fingerprint) == []
 
         # 4 minutes: short enough for the row to be highlighted as expiring soon.
         await pilot.press("A")
@@ -330,7 +330,7 @@ async def test_ack_during_an_outage_is_pending_and_a_restarted_app_delivers_it_o
     config = live_config(tmp_path, [own_am.url], refresh_s=1.0)
     async with live_app(config) as (app, pilot, journal):
         assert journal is not None
-        outbox = journal.pending_items
+        outbox = journal.outbox.pending
         alert = await select_alert(app, pilot, labels["alertname"])
         own_am.stop()
         await pilot.press("a")
@@ -369,14 +369,14 @@ async def test_ack_during_an_outage_is_pending_and_a_restarted_app_delivers_it_o
     own_am.restart()
     post_alert(own_am.url, labels)
     journal = Journal(config.journal_path or "")
-    (item,) = journal.pending_items()
+    (item,) = journal.outbox.pending()
     journal.close()
     assert silences_of(own_am.url, labels["alertname"], state=None) == []
     async with live_app(config) as (app, pilot, journal):
         assert journal is not None
 
         def delivered() -> bool:
-            return not journal.pending_items() and bool(
+            return not journal.outbox.pending() and bool(
                 silences_of(own_am.url, labels["alertname"])
             )
 
@@ -444,7 +444,7 @@ async def test_r_runs_the_exec_runbook_shows_its_output_and_journals_it(
         text = screen_text(app)
         assert f"fixing {labels['alertname']}" in text
         assert "✔ ok" in text
-        (run,) = journal.runs_since(started - 1)
+        (run,) = journal.runs.since(started - 1)
         assert run.runbook == "note" and run.ok is True and run.exit_code == 0
         assert run.by == USER and run.fingerprint == alert.fingerprint
         assert f"fixing {labels['alertname']}" in run.output_tail
@@ -464,7 +464,7 @@ async def test_r_runs_the_exec_runbook_shows_its_output_and_journals_it(
         await pilot.pause(0.1)
         text = screen_text(app)
         assert "oops" in text and "✘ failed" in text and "3" in text.split("✘ failed")[1]
-        failed = [r for r in journal.runs_since(started - 1) if r.runbook == "broken"]
+        failed = [r for r in journal.runs.since(started - 1) if r.runbook == "broken"]
         assert [(r.ok, r.exit_code) for r in failed] == [(False, 3)]
 
 
@@ -498,4 +498,4 @@ async def test_u_refused_by_the_alertmanager_is_shown_in_words(
         await until(lambda: any("Un-ack failed" in m for m in messages(app)), pilot, 5, "error")
         (words,) = [m for m in messages(app) if "Un-ack failed" in m]
         assert "silence not found" in words and silence_id in words, words
-        assert journal.pending_items() == []  # refused: not retried
+        assert journal.outbox.pending() == []  # refused: not retried

@@ -607,3 +607,34 @@ def test_any_document_gives_a_config_or_a_config_error(data: dict[str, object]) 
         assert "\n" not in str(e) and str(e).startswith("config error in /x/config.toml: ")
     else:
         assert isinstance(cfg, Config)
+
+
+def test_ui_keys_remap_by_binding_id(tmp_path: Path) -> None:
+    cfg = load_config(
+        write(tmp_path, '[ui.keys]\nack = "k"\npause = " P , f5 "\nwindow_7d = "7"'), {}, {}
+    )
+    assert cfg.ui.keys == (("ack", "k"), ("pause", "P,f5"), ("window_7d", "7"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[ui.keys]\nakc = "k"',
+            'key "ui.keys.akc": no key binding has this id; did you mean "ack"?',
+        ),
+        (
+            '[ui.keys]\nzzzz = "k"',
+            'key "ui.keys.zzzz": no key binding has this id; known ids: ack,',
+        ),
+        ('[ui.keys]\nack = ""', 'key "ui.keys.ack": must not be empty'),
+        ('[ui.keys]\nack = "k,"', 'key "ui.keys.ack": expected key names like "k" or "ctrl+k,f5"'),
+        ('[ui.keys]\nack = "ctrl k"', 'key "ui.keys.ack": expected key names'),
+        ("[ui.keys]\nack = 3", 'key "ui.keys.ack": expected a string'),
+        ('[ui]\nkeys = "a"', 'key "ui.keys": expected a table'),
+    ],
+)
+def test_ui_keys_errors(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), {}, {})
+    assert expected in str(info.value)

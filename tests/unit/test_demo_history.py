@@ -129,9 +129,9 @@ def test_seeded_journal_acks_each_incident_inactive_and_records_restarts(tmp_pat
             at = inc.start + 30 + inc.acked_after_s
             assert (at, inc.acked_by) in acks[fingerprint(crit)]
             assert inc.start < at < inc.end
-        assert journal.active_until_resolved() == []
-        assert all(not a.active for fp in acks for a in journal.acks_for(fp))
-        runs = journal.runs_since(0)
+        assert journal.acks.active_until_resolved() == []
+        assert all(not a.active for fp in acks for a in journal.acks.of(fp))
+        runs = journal.runs.since(0)
         assert runs and all(r.runbook.startswith("restart-") and r.ended_at for r in runs)
         counts = journal.local_run_counts(0)
         assert sum(n for n, _ in counts.values()) == len(runs)

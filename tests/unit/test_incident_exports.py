@@ -15,7 +15,7 @@ import pytest
 
 from oncall_tui.cli_journal import parse_when
 from oncall_tui.journal import SCHEMA_VERSION, Journal, JournalError
-from oncall_tui.journal_recover import open_or_set_aside
+from oncall_tui.journal.recover import open_or_set_aside
 from oncall_tui.model.handover import handover
 from oncall_tui.model.snapshot import Incident, IncidentRun
 from oncall_tui.render.incidents_out import export

@@ -51,10 +51,10 @@ def test_default_path_is_under_the_xdg_state_dir(
 
 def test_reopening_keeps_data_and_does_not_migrate_again(path: Path) -> None:
     with Journal(path) as j:
-        item_id = j.enqueue("ack", {"x": 1}, ["fp"], "k", now=10.0)
+        item_id = j.outbox.enqueue("ack", {"x": 1}, ["fp"], "k", now=10.0)
     with Journal(path) as j:
         assert j.schema_version() == SCHEMA_VERSION
-        assert [i.id for i in j.pending_items()] == [item_id]
+        assert [i.id for i in j.outbox.pending()] == [item_id]
     db = sqlite3.connect(path)
     assert db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     db.close()
@@ -71,25 +71,25 @@ def test_a_newer_schema_is_refused_with_words(path: Path) -> None:
 
 
 def test_outbox_lifecycle(journal: Journal) -> None:
-    a = journal.enqueue("ack", {"labels": {"a": "b"}}, ["fp1"], "ack:fp1", now=100.0)
-    u = journal.enqueue("unack", {"silence_id": "s"}, ["fp2"], "unack:s", now=100.0)
-    assert journal.pending_fingerprints() == {"fp1"}
-    assert journal.pending_fingerprints(("ack", "unack")) == {"fp1", "fp2"}
-    assert journal.due(99.0) == []
-    due = journal.due(100.0, lease_s=30.0)
+    a = journal.outbox.enqueue("ack", {"labels": {"a": "b"}}, ["fp1"], "ack:fp1", now=100.0)
+    u = journal.outbox.enqueue("unack", {"silence_id": "s"}, ["fp2"], "unack:s", now=100.0)
+    assert journal.outbox.pending_fingerprints() == {"fp1"}
+    assert journal.outbox.pending_fingerprints(("ack", "unack")) == {"fp1", "fp2"}
+    assert journal.outbox.due(99.0) == []
+    due = journal.outbox.due(100.0, lease_s=30.0)
     assert [(i.id, i.op, i.payload) for i in due] == [
         (a, "ack", {"labels": {"a": "b"}}),
         (u, "unack", {"silence_id": "s"}),
     ]
-    assert journal.due(129.0) == []  # claimed: leased to whoever took them
-    journal.mark_failed_attempt(a, "no Alertmanager answered", next_try_at=105.0)
-    journal.mark_rejected(u, "400: bad matcher")
-    assert journal.due(104.0) == []
-    (retry,) = journal.due(105.0)
+    assert journal.outbox.due(129.0) == []  # claimed: leased to whoever took them
+    journal.outbox.retry_later(a, "no Alertmanager answered", next_try_at=105.0)
+    journal.outbox.mark_rejected(u, "400: bad matcher")
+    assert journal.outbox.due(104.0) == []
+    (retry,) = journal.outbox.due(105.0)
     assert retry.attempts == 1 and retry.last_error == "no Alertmanager answered"
-    journal.mark_sent(a, "silence-1", now=106.0)
-    assert journal.pending_items() == []
-    sent, rejected = journal.item(a), journal.item(u)
+    journal.outbox.mark_delivered(a, "silence-1", now=106.0)
+    assert journal.outbox.pending() == []
+    sent, rejected = journal.outbox.get(a), journal.outbox.get(u)
     assert sent is not None and (sent.state, sent.result, sent.sent_at) == (
         "sent",
         "silence-1",
@@ -99,45 +99,47 @@ def test_outbox_lifecycle(journal: Journal) -> None:
         "failed",
         "400: bad matcher",
     )
-    assert journal.due(1e12) == []  # never retried
+    assert journal.outbox.due(1e12) == []  # never retried
 
 
 def test_same_dedupe_key_while_pending_replaces_the_payload(journal: Journal) -> None:
-    first = journal.enqueue("ack", {"v": 1}, ["fp"], "ack:fp", now=1.0)
-    again = journal.enqueue("ack", {"v": 2}, ["fp"], "ack:fp", now=2.0)
+    first = journal.outbox.enqueue("ack", {"v": 1}, ["fp"], "ack:fp", now=1.0)
+    again = journal.outbox.enqueue("ack", {"v": 2}, ["fp"], "ack:fp", now=2.0)
     assert first == again
-    (item,) = journal.pending_items()
+    (item,) = journal.outbox.pending()
     assert item.payload == {"v": 2} and item.created_at == 1.0
-    journal.mark_sent(first, "s")
+    journal.outbox.mark_delivered(first, "s")
     # Once delivered, the same key starts a new item.
-    assert journal.enqueue("ack", {"v": 3}, ["fp"], "ack:fp", now=3.0) != first
+    assert journal.outbox.enqueue("ack", {"v": 3}, ["fp"], "ack:fp", now=3.0) != first
     # No key: never merged.
-    assert journal.enqueue("ack", {}, ["fp"], None) != journal.enqueue("ack", {}, ["fp"], None)
+    assert journal.outbox.enqueue("ack", {}, ["fp"], None) != journal.outbox.enqueue(
+        "ack", {}, ["fp"], None
+    )
 
 
 def test_claim_and_cancel(journal: Journal) -> None:
-    item_id = journal.enqueue("ack", {}, ["fp"], None, now=5.0)
-    assert journal.claim(item_id, 4.0) is None  # not due yet
-    claimed = journal.claim(item_id, 5.0, lease_s=10.0)
+    item_id = journal.outbox.enqueue("ack", {}, ["fp"], None, now=5.0)
+    assert journal.outbox.claim(item_id, 4.0) is None  # not due yet
+    claimed = journal.outbox.claim(item_id, 5.0, lease_s=10.0)
     assert claimed is not None and claimed.id == item_id
-    assert journal.claim(item_id, 6.0) is None  # leased
-    assert journal.cancel(item_id, "withdrawn")
-    assert not journal.cancel(item_id, "again")
-    assert journal.pending_fingerprints() == set()
+    assert journal.outbox.claim(item_id, 6.0) is None  # leased
+    assert journal.outbox.cancel(item_id, "withdrawn")
+    assert not journal.outbox.cancel(item_id, "again")
+    assert journal.outbox.pending_fingerprints() == set()
 
 
 def _claim_all(path: str, now: float, out: multiprocessing.Queue[list[int]]) -> None:
     j = Journal(path)
     got: list[int] = []
     for _ in range(20):
-        got.extend(i.id for i in j.due(now))
+        got.extend(i.id for i in j.outbox.due(now))
     j.close()
     out.put(got)
 
 
 def test_copies_in_other_processes_never_claim_the_same_item(path: Path) -> None:
     with Journal(path) as j:
-        ids = [j.enqueue("ack", {"n": n}, [f"fp{n}"], None, now=1.0) for n in range(40)]
+        ids = [j.outbox.enqueue("ack", {"n": n}, [f"fp{n}"], None, now=1.0) for n in range(40)]
     ctx = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue[list[int]] = ctx.Queue()
     procs = [ctx.Process(target=_claim_all, args=(str(path), 2.0, out)) for _ in range(3)]
@@ -150,37 +152,37 @@ def test_copies_in_other_processes_never_claim_the_same_item(path: Path) -> None
 
 
 def test_acks_history_and_until_resolved(journal: Journal) -> None:
-    journal.record_ack("fp1", "s1", "alice", 10.0, 70.0, False, {"a": "1"})
-    journal.record_ack("fp1", "s2", "bob", 5.0, 65.0, False, {"a": "1"})
-    journal.record_ack("fp2", "s3", "alice", 20.0, 80.0, True, {"b": "ü"})
+    journal.acks.record("fp1", "s1", "alice", 10.0, 70.0, False, {"a": "1"})
+    journal.acks.record("fp1", "s2", "bob", 5.0, 65.0, False, {"a": "1"})
+    journal.acks.record("fp2", "s3", "alice", 20.0, 80.0, True, {"b": "ü"})
     assert journal.acks_by_fingerprint(0.0) == {
         "fp1": [(5.0, "bob"), (10.0, "alice")],
         "fp2": [(20.0, "alice")],
     }
     assert journal.acks_by_fingerprint(8.0) == {"fp1": [(10.0, "alice")], "fp2": [(20.0, "alice")]}
-    (ur,) = journal.active_until_resolved()
+    (ur,) = journal.acks.active_until_resolved()
     assert (ur.silence_id, ur.labels, ur.until) == ("s3", {"b": "ü"}, 80.0)
-    journal.update_ack_until("s3", 200.0)
-    assert journal.active_until_resolved()[0].until == 200.0
-    journal.update_ack_until("s3", 300.0, new_silence_id="s4")
-    assert journal.active_until_resolved()[0].silence_id == "s4"
-    journal.deactivate_acks("s4")
-    assert journal.active_until_resolved() == []
-    assert [r.active for r in journal.acks_for("fp2")] == [False]
+    journal.acks.update_until("s3", 200.0)
+    assert journal.acks.active_until_resolved()[0].until == 200.0
+    journal.acks.update_until("s3", 300.0, new_silence_id="s4")
+    assert journal.acks.active_until_resolved()[0].silence_id == "s4"
+    journal.acks.deactivate("s4")
+    assert journal.acks.active_until_resolved() == []
+    assert [r.active for r in journal.acks.of("fp2")] == [False]
     assert len(journal.acks_by_fingerprint(0.0)["fp2"]) == 1  # history stays
 
 
 def test_runs_and_local_counts(journal: Journal) -> None:
-    r1 = journal.record_run_started("restart-api", "systemctl restart api", "al", 100.0, "fp")
-    r2 = journal.record_run_started("restart-api", "systemctl restart api", "al", 200.0, None)
-    r3 = journal.record_run_started("clear-cache", "POST https://x", "bo", 300.0, None)
-    journal.record_run_started("clear-cache", "POST https://x", "bo", 400.0, None)  # running
-    journal.record_run_finished(r1, 110.0, True, 0, "ok\n")
-    journal.record_run_finished(r2, 230.0, False, 1, "x" * (OUTPUT_TAIL_MAX + 10) + "END")
-    journal.record_run_finished(r3, 301.0, False, None, "timeout")
+    r1 = journal.runs.started("restart-api", "systemctl restart api", "al", 100.0, "fp")
+    r2 = journal.runs.started("restart-api", "systemctl restart api", "al", 200.0, None)
+    r3 = journal.runs.started("clear-cache", "POST https://x", "bo", 300.0, None)
+    journal.runs.started("clear-cache", "POST https://x", "bo", 400.0, None)  # running
+    journal.runs.finished(r1, 110.0, True, 0, "ok\n")
+    journal.runs.finished(r2, 230.0, False, 1, "x" * (OUTPUT_TAIL_MAX + 10) + "END")
+    journal.runs.finished(r3, 301.0, False, None, "timeout")
     assert journal.local_run_counts(0.0) == {"restart-api": (2, 1), "clear-cache": (1, 0)}
     assert journal.local_run_counts(150.0) == {"restart-api": (1, 0), "clear-cache": (1, 0)}
-    runs = journal.runs_since(150.0)
+    runs = journal.runs.since(150.0)
     assert [r.id for r in runs] == [r3 + 1, r3, r2]
     assert runs[0].ended_at is None and runs[0].ok is None
     assert runs[2].output_tail.endswith("END") and len(runs[2].output_tail) == OUTPUT_TAIL_MAX
@@ -188,11 +190,11 @@ def test_runs_and_local_counts(journal: Journal) -> None:
 
 
 def test_prune_drops_only_finished_outbox_items(journal: Journal) -> None:
-    done = journal.enqueue("ack", {}, ["a"], None, now=1.0)
-    journal.enqueue("ack", {}, ["b"], None, now=1.0)
-    journal.mark_sent(done, "s")
+    done = journal.outbox.enqueue("ack", {}, ["a"], None, now=1.0)
+    journal.outbox.enqueue("ack", {}, ["b"], None, now=1.0)
+    journal.outbox.mark_delivered(done, "s")
     assert journal.prune(2.0) == 1
-    assert journal.pending_fingerprints() == {"b"}
+    assert journal.outbox.pending_fingerprints() == {"b"}
 
 
 @settings(max_examples=50, deadline=None)
@@ -202,8 +204,8 @@ def test_prune_drops_only_finished_outbox_items(journal: Journal) -> None:
 )
 def test_payloads_and_fingerprints_round_trip(payload: dict[str, str], fps: list[str]) -> None:
     with Journal(":memory:") as j:
-        item_id = j.enqueue("ack", payload, fps, None, now=1.0)
-        (item,) = j.due(1.0)
+        item_id = j.outbox.enqueue("ack", payload, fps, None, now=1.0)
+        (item,) = j.outbox.due(1.0)
         assert (item.id, item.payload, item.fingerprints) == (item_id, payload, tuple(fps))
 
 

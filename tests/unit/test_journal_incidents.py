@@ -58,9 +58,9 @@ def test_runs_are_attached_with_their_outcome(tmp_path: Path) -> None:
     now = time.time()
     with Journal(tmp_path / "j.sqlite3") as j:
         log = IncidentLog(Config(), j.incidents)
-        run = j.record_run_started("restart", "argv", "alice", now + 1, fingerprint(A))
+        run = j.runs.started("restart", "argv", "alice", now + 1, fingerprint(A))
         log.observe(now + 2, alerts((A, now)), None, {}, SECTION)
-        j.record_run_finished(run, now + 4, True, 0, "ok")
+        j.runs.finished(run, now + 4, True, 0, "ok")
         (item,) = log.observe(now + 5, alerts(), None, {}, SECTION).items
         (r,) = item.runbooks
         assert (r.runbook, r.by, r.ok, r.exit_code, r.ended_at) == (

@@ -21,7 +21,7 @@ from oncall_tui.actions.runbook_runs import RunbookService
 from oncall_tui.actions.trigger_outbox import alert_from_json, alert_json
 from oncall_tui.config_types import Runbook
 from oncall_tui.demo.servers import free_port
-from oncall_tui.journal import _MIGRATIONS, SCHEMA_VERSION, Journal
+from oncall_tui.journal import MIGRATIONS, SCHEMA_VERSION, Journal
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import execute, plan_run
 
@@ -70,7 +70,7 @@ def dead_url() -> str:
 
 
 def enqueue(j: Journal, now: float = 10.0, runbook: str = "rb") -> int:
-    return j.enqueue_trigger(
+    return j.triggers.enqueue(
         runbook,
         alert_json(ALERT),
         "alice",
@@ -89,7 +89,7 @@ def enqueue(j: Journal, now: float = 10.0, runbook: str = "rb") -> int:
 def test_a_version_1_journal_is_upgraded_in_place(path: Path) -> None:
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    db.executescript(_MIGRATIONS[0])
+    db.executescript(MIGRATIONS[0])
     db.execute("INSERT INTO schema_version VALUES (1)")
     db.execute(
         "INSERT INTO outbox (op, payload, fingerprints, created_at, next_try_at) "
@@ -100,33 +100,33 @@ def test_a_version_1_journal_is_upgraded_in_place(path: Path) -> None:
     db.close()
     with Journal(path) as j:
         assert j.schema_version() == SCHEMA_VERSION >= 2
-        assert j.pending_fingerprints() == {"fp"}  # old data kept
-        assert [r.runbook for r in j.runs_since(0)] == ["r"]
+        assert j.outbox.pending_fingerprints() == {"fp"}  # old data kept
+        assert [r.runbook for r in j.runs.since(0)] == ["r"]
         trigger_id = enqueue(j)
-        assert [t.id for t in j.pending_triggers()] == [trigger_id]
+        assert [t.id for t in j.triggers.pending()] == [trigger_id]
     with Journal(path) as j:  # reopened: not migrated twice, trigger still there
         assert j.schema_version() == SCHEMA_VERSION
-        assert [t.alert for t in j.pending_triggers()] == [alert_json(ALERT)]
+        assert [t.alert for t in j.triggers.pending()] == [alert_json(ALERT)]
 
 
 def test_trigger_lifecycle(journal: Journal) -> None:
     a, b, c, d = (enqueue(journal, runbook=n) for n in "abcd")
-    (first,) = [t for t in journal.pending_triggers() if t.id == a]
+    (first,) = [t for t in journal.triggers.pending() if t.id == a]
     assert (first.attempts, first.last_error, first.state, first.by) == (
         1,
         "refused",
         "pending",
         "alice",
     )
-    assert journal.due_triggers(10.5) == []  # not due before next_try_at
-    assert [t.id for t in journal.due_triggers(11.0, lease_s=30.0)] == [a, b, c, d]
-    assert journal.due_triggers(40.0) == []  # leased
-    journal.mark_trigger_failed_attempt(a, "refused again", next_try_at=50.0)
-    journal.mark_trigger_sent(b, now=42.0)
-    journal.mark_trigger_rejected(c, "HTTP 500", attempted=True)
-    assert journal.cancel_trigger(d, "withdrawn") and not journal.cancel_trigger(d, "again")
-    assert [t.id for t in journal.due_triggers(50.0)] == [a]
-    states = {i: journal.trigger(i) for i in (a, b, c, d)}
+    assert journal.triggers.due(10.5) == []  # not due before next_try_at
+    assert [t.id for t in journal.triggers.due(11.0, lease_s=30.0)] == [a, b, c, d]
+    assert journal.triggers.due(40.0) == []  # leased
+    journal.triggers.retry_later(a, "refused again", next_try_at=50.0)
+    journal.triggers.mark_sent(b, now=42.0)
+    journal.triggers.mark_rejected(c, "HTTP 500", attempted=True)
+    assert journal.triggers.cancel(d, "withdrawn") and not journal.triggers.cancel(d, "again")
+    assert [t.id for t in journal.triggers.due(50.0)] == [a]
+    states = {i: journal.triggers.get(i) for i in (a, b, c, d)}
     assert [(t.state, t.attempts) for t in states.values() if t] == [
         ("pending", 2),
         ("sent", 2),
@@ -136,29 +136,29 @@ def test_trigger_lifecycle(journal: Journal) -> None:
     sent = states[b]
     assert sent is not None and sent.sent_at == 42.0 and sent.last_error is None
     # A late outcome from a copy whose lease ran out does not reopen a finished one.
-    journal.mark_trigger_failed_attempt(b, "late", next_try_at=0.0)
-    journal.mark_trigger_rejected(c, "late", attempted=False)
-    assert [t.id for t in journal.pending_triggers()] == [a]
-    later = journal.trigger(c)
+    journal.triggers.retry_later(b, "late", next_try_at=0.0)
+    journal.triggers.mark_rejected(c, "late", attempted=False)
+    assert [t.id for t in journal.triggers.pending()] == [a]
+    later = journal.triggers.get(c)
     assert later is not None and later.last_error == "HTTP 500"
 
 
 def test_two_handles_on_one_file_never_claim_the_same_trigger(path: Path) -> None:
     with Journal(path) as one, Journal(path) as two:
         ids = [enqueue(one, runbook=f"rb{n}") for n in range(10)]
-        got_one = [t.id for t in one.due_triggers(11.0, lease_s=60.0)]
-        got_two = [t.id for t in two.due_triggers(11.0, lease_s=60.0)]
+        got_one = [t.id for t in one.triggers.due(11.0, lease_s=60.0)]
+        got_two = [t.id for t in two.triggers.due(11.0, lease_s=60.0)]
         assert got_one == ids and got_two == []
         # The lease runs out (a copy died mid-send): the other copy takes over.
-        assert [t.id for t in two.due_triggers(71.0)] == ids
+        assert [t.id for t in two.triggers.due(71.0)] == ids
 
 
 def test_prune_drops_finished_triggers_only(journal: Journal) -> None:
     done, waiting = enqueue(journal, now=1.0), enqueue(journal, now=1.0)
-    journal.mark_trigger_sent(done)
+    journal.triggers.mark_sent(done)
     journal.prune(2.0)
-    assert journal.trigger(done) is None
-    assert [t.id for t in journal.pending_triggers()] == [waiting]
+    assert journal.triggers.get(done) is None
+    assert [t.id for t in journal.triggers.pending()] == [waiting]
 
 
 def test_alert_json_round_trips() -> None:
@@ -228,8 +228,8 @@ async def test_a_missing_program_is_final_not_queued(journal: Journal) -> None:
     rb = Runbook(name="gone", kind="exec", command=("/nonexistent/tool",))
     result = await service.run(plan_run(rb, None, {}), None, lambda _: None)
     assert not result.ok and not result.not_sent
-    assert journal.pending_triggers() == []
-    (run,) = journal.runs_since(0)
+    assert journal.triggers.pending() == []
+    (run,) = journal.runs.since(0)
     assert run.ok is False and run.ended_at is not None
 
 
@@ -244,21 +244,21 @@ async def test_not_sent_is_queued_with_backoff_and_stays_open_in_the_runs(journa
     assert not result.ok and result.not_sent
     assert result.error is not None and result.error.startswith("not delivered (request failed")
     assert "queued for retry (first in 1s" in result.error and "survives a restart" in result.error
-    (trigger,) = journal.pending_triggers()
+    (trigger,) = journal.triggers.pending()
     assert (trigger.runbook, trigger.by, trigger.attempts, trigger.next_try_at) == (
         "clear-cache",
         "alice",
         1,
         1001.0,
     )
-    (run,) = journal.runs_since(0)
+    (run,) = journal.runs.since(0)
     assert trigger.run_id == run.id and run.ended_at is None  # no outcome yet
     assert journal.local_run_counts(0) == {}  # not counted as a failed run
     waits = []
     for _ in range(4):
-        clock.now = journal.pending_triggers()[0].next_try_at
+        clock.now = journal.triggers.pending()[0].next_try_at
         assert await service.retry_due([runbook], {}, clock.now) == []  # still waiting
-        (trigger,) = journal.pending_triggers()
+        (trigger,) = journal.triggers.pending()
         waits.append(trigger.next_try_at - clock.now)
     assert waits == [backoff_s(n) for n in range(1, 5)] == [2.0, 4.0, 8.0, 16.0]
     assert trigger.attempts == 5
@@ -276,16 +276,16 @@ async def test_a_changed_runbook_is_dropped_not_sent(
     service = RunbookService(journal, "alice", clock)
     await service.run(plan_run(hook(dead_url()), ALERT, {}), ALERT, lambda _: None)
     server = fake_http(Reply(status=201))
-    (trigger,) = journal.pending_triggers()
+    (trigger,) = journal.triggers.pending()
     # The user confirmed the old URL: the runbook now pointing elsewhere is not run.
     clock.now = 1001.0
     (words,) = await service.retry_due([hook(server.url)], {}, clock.now)
     assert words.startswith("runbook clear-cache for CacheFull dropped: its definition changed")
     assert f"(was POST {trigger.target.split(' ', 1)[1]})" in words
     assert server.requests == []
-    dropped = journal.trigger(trigger.id)
+    dropped = journal.triggers.get(trigger.id)
     assert dropped is not None and (dropped.state, dropped.attempts) == ("failed", 1)
-    (run,) = journal.runs_since(0)
+    (run,) = journal.runs.since(0)
     assert run.ok is False and run.output_tail == words
 
 
@@ -298,7 +298,7 @@ async def test_gone_unplannable_unreadable_and_too_old_are_dropped_in_words(
     runbook = hook(url)
     for _ in range(4):
         await service.run(plan_run(runbook, ALERT, {}), ALERT, lambda _: None)
-    gone, unplannable, unreadable, old = (t.id for t in journal.pending_triggers())
+    gone, unplannable, unreadable, old = (t.id for t in journal.triggers.pending())
     db = sqlite3.connect(path)
     db.execute("UPDATE triggers SET runbook = 'deleted' WHERE id = ?", (gone,))
     no_labels = '{"fingerprint": "fp1", "labels": {}, "annotations": {}}'
@@ -318,5 +318,5 @@ async def test_gone_unplannable_unreadable_and_too_old_are_dropped_in_words(
         f"request failed: could not connect to {url}/job/pay%20ments: All connection attempts "
         "failed); trigger it again if it is still needed",
     ]
-    assert journal.pending_triggers() == [] and service.pending_triggers_words() == []
-    assert all(r.ended_at is not None and r.ok is False for r in journal.runs_since(0))
+    assert journal.triggers.pending() == [] and service.pending_triggers_words() == []
+    assert all(r.ended_at is not None and r.ok is False for r in journal.runs.since(0))

@@ -26,7 +26,7 @@ from oncall_tui.actions.silences import (
     until_resolved_step,
 )
 from oncall_tui.config_types import AckConfig
-from oncall_tui.journal import Journal, OutboxItem
+from oncall_tui.journal import Journal, OutboxItem, in_worker
 from oncall_tui.model.snapshot import Alert, Silence
 from oncall_tui.sources.alertmanager import AlertmanagerClient
 from oncall_tui.sources.errors import SourceError, Unreachable
@@ -102,13 +102,13 @@ class AckService:
 
     def pending_fingerprints(self) -> set[str]:
         """Alerts with an ack not yet delivered ("ack pending")."""
-        return self.journal.pending_fingerprints()
+        return self.journal.outbox.pending_fingerprints()
 
     def pending_details(self) -> dict[str, str]:
         """fingerprint -> what is waiting and why, in words, for every undelivered ack
         or un-ack (e.g. "ack pending (2 tries): no Alertmanager answered: ...")."""
         out: dict[str, str] = {}
-        for item in self.journal.pending_items():
+        for item in self.journal.outbox.pending():
             if item.op == "extend":
                 continue
             why = item.last_error or "sending"
@@ -151,7 +151,11 @@ class AckService:
                 "ends_at": now + duration,
             }
             key = f"ack:{alert.fingerprint}:{self.user}"
-            ids.append(self.journal.enqueue("ack", payload, [alert.fingerprint], key, now=now))
+            ids.append(
+                await in_worker(
+                    self.journal.outbox.enqueue, "ack", payload, [alert.fingerprint], key, now=now
+                )
+            )
         return await self._deliver_now(ids, refused)
 
     async def unack(self, alert: Alert, silence_id: str | None) -> AckResult:
@@ -161,20 +165,27 @@ class AckService:
         if silence_id is None:
             dropped = [
                 item
-                for item in self.journal.pending_items()
+                for item in self.journal.outbox.pending()
                 if item.op == "ack" and alert.fingerprint in item.fingerprints
             ]
             done = [
                 Delivery(alert.fingerprint, "cancelled", "pending ack withdrawn", item_id=i.id)
                 for i in dropped
-                if self.journal.cancel(i.id, "withdrawn by un-ack before delivery")
+                if await in_worker(
+                    self.journal.outbox.cancel, i.id, "withdrawn by un-ack before delivery"
+                )
             ]
             if not done:
                 done = [Delivery(alert.fingerprint, "rejected", "no ack to withdraw")]
             return AckResult(tuple(done))
         payload = {"silence_id": silence_id}
-        item_id = self.journal.enqueue(
-            "unack", payload, [alert.fingerprint], f"unack:{silence_id}", now=self.clock()
+        item_id = await in_worker(
+            self.journal.outbox.enqueue,
+            "unack",
+            payload,
+            [alert.fingerprint],
+            f"unack:{silence_id}",
+            now=self.clock(),
         )
         return await self._deliver_now([item_id], [])
 
@@ -182,7 +193,9 @@ class AckService:
         out = list(done)
         items: list[OutboxItem] = []
         for item_id in item_ids:
-            item = self.journal.claim(item_id, self.clock(), lease_s=self.lease_s)
+            item = await in_worker(
+                self.journal.outbox.claim, item_id, self.clock(), lease_s=self.lease_s
+            )
             if item is None:
                 out.append(self._not_now(item_id))
             else:
@@ -193,7 +206,7 @@ class AckService:
     def _not_now(self, item_id: int) -> Delivery:
         """An item we could not claim: it merged into an earlier pending one that waits
         for its next try, or another copy (or our own tick) is sending it right now."""
-        known = self.journal.item(item_id)
+        known = self.journal.outbox.get(item_id)
         if known is None:
             return Delivery("", "cancelled", f"outbox item {item_id} is gone", item_id=item_id)
         fp = known.fingerprints[0] if known.fingerprints else ""
@@ -218,11 +231,11 @@ class AckService:
         down: str | None = None
         for item in items:
             if down is not None:
-                out.append(self.deliverer.failed(item, down))
+                out.append(await self.deliverer.failed(item, down))
                 continue
             delivery = await self.deliverer.deliver(item, firing)
             if delivery.status == "pending":
-                down = (self.journal.item(item.id) or item).last_error or delivery.message
+                down = (self.journal.outbox.get(item.id) or item).last_error or delivery.message
             out.append(delivery)
         return out
 
@@ -240,8 +253,8 @@ class AckService:
         now = self.clock()
         firing = None if alerts is None else _firing(alerts, now)
         if firing is not None and silences is not None:
-            self._plan_extensions(firing, silences, now)
-        due = self.journal.due(now, lease_s=self.lease_s)
+            await in_worker(self._plan_extensions, firing, silences, now)
+        due = await in_worker(self.journal.outbox.due, now, lease_s=self.lease_s)
         words = [d.message for d in await self._deliver_all(due, firing)]
         if silences is not None:
             words.extend(await self._merge_duplicates(silences))
@@ -251,22 +264,23 @@ class AckService:
         self, firing: Sequence[Alert], silences: Sequence[Silence], now: float
     ) -> None:
         """Enqueue an extension for each until-resolved silence that ends soon while its
-        alert fires; mark the ack done when its alert has resolved."""
-        tracked = {r.silence_id for r in self.journal.active_until_resolved()}
+        alert fires; mark the ack done when its alert has resolved. Journal writes only:
+        called in a worker thread."""
+        tracked = {r.silence_id for r in self.journal.acks.active_until_resolved()}
         for s in silences:
             if s.state != "active" or not is_until_resolved(s):
                 continue
             hits = [a for a in firing if silence_matches(s, a.labels)]
             if not hits:
                 if s.id in tracked:
-                    self.journal.deactivate_acks(s.id)
+                    self.journal.acks.deactivate(s.id)
                 continue
             # The step the ack was made with (in its marker), so a 10-minute ack lapses
             # within 10 minutes of its alert resolving; old bare markers: the default.
             step = until_resolved_step(s) or self.extend_by_s
             margin = self.margin_for(step)
             if s.ends_at - now <= margin:
-                self.journal.enqueue(
+                self.journal.outbox.enqueue(
                     "extend",
                     {"silence_id": s.id, "extend_by_s": step, "margin_s": margin},
                     [hits[0].fingerprint],
@@ -290,6 +304,6 @@ class AckService:
                 except SourceError as e:
                     words.append(f"could not expire duplicate silence {s.id}: {e}")
                     continue
-                self.journal.deactivate_acks(s.id)
+                await in_worker(self.journal.acks.deactivate, s.id)
                 words.append(f"expired duplicate silence {s.id} (kept {keeper.id})")
         return words

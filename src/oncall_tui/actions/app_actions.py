@@ -119,7 +119,7 @@ def open_journal(config: Config) -> Journal | None:
     and a fresh one started (`journal.notice` says so). Raises JournalError otherwise:
     acks without a journal could be lost, so the caller says so instead of going on."""
     from oncall_tui.journal import JournalError, default_journal_path
-    from oncall_tui.journal_recover import open_or_set_aside
+    from oncall_tui.journal.recover import open_or_set_aside
 
     path = Path(config.journal_path) if config.journal_path else default_journal_path()
     if config.read_only:

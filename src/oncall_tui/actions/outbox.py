@@ -26,7 +26,7 @@ from oncall_tui.actions.silences import (
     silence_for,
     silence_matches,
 )
-from oncall_tui.journal import Journal, OutboxItem
+from oncall_tui.journal import Journal, OutboxItem, in_worker
 from oncall_tui.model.alerts import parse_silences
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.alertmanager import AlertmanagerClient
@@ -127,31 +127,31 @@ class Deliverer:
             return await self._extend(item, fp, firing)
         except Rejected as e:
             words = f"rejected by the Alertmanager ({e.status}): {e}"
-            self.journal.mark_rejected(item.id, words)
+            await in_worker(self.journal.outbox.mark_rejected, item.id, words)
             return Delivery(fp, "rejected", words, item_id=item.id, peer=e.url)
         except SourceError as e:
-            return self.failed(item, str(e))
+            return await self.failed(item, str(e))
         except (KeyError, TypeError, ValueError) as e:
             # A payload this version cannot read (e.g. written by another version):
             # retrying would fail the same way, forever.
             words = f"unreadable outbox item {item.id} ({type(e).__name__}: {e}); dropped"
-            self.journal.mark_rejected(item.id, words)
+            await in_worker(self.journal.outbox.mark_rejected, item.id, words)
             return Delivery(fp, "rejected", words, item_id=item.id)
 
-    def failed(self, item: OutboxItem, error: str) -> Delivery:
+    async def failed(self, item: OutboxItem, error: str) -> Delivery:
         """A try that did not get through: pending, next try after the backoff."""
         wait = backoff_s(item.attempts)
-        self.journal.mark_failed_attempt(item.id, error, self.clock() + wait)
+        await in_worker(self.journal.outbox.retry_later, item.id, error, self.clock() + wait)
         fp = item.fingerprints[0] if item.fingerprints else ""
         words = f"{item.op} pending, retrying in {wait:.0f}s: {error}"
         return Delivery(fp, "pending", words, item_id=item.id)
 
-    def _cancel(self, item: OutboxItem, fp: str, reason: str) -> Delivery:
-        self.journal.cancel(item.id, reason)
+    async def _cancel(self, item: OutboxItem, fp: str, reason: str) -> Delivery:
+        await in_worker(self.journal.outbox.cancel, item.id, reason)
         return Delivery(fp, "cancelled", reason, item_id=item.id)
 
-    def _sent(self, item: OutboxItem, fp: str, silence_id: str, words: str) -> Delivery:
-        self.journal.mark_sent(item.id, silence_id, now=self.clock())
+    async def _sent(self, item: OutboxItem, fp: str, silence_id: str, words: str) -> Delivery:
+        await in_worker(self.journal.outbox.mark_delivered, item.id, silence_id, now=self.clock())
         return Delivery(fp, "delivered", words, silence_id, item.id, self.am.last_peer)
 
     async def _raw_silences(self) -> list[dict[str, Any]]:
@@ -166,7 +166,7 @@ class Deliverer:
         until_resolved = bool(p["until_resolved"])
         if duration > 0 and ends_at <= now:
             if not until_resolved:
-                return self._cancel(
+                return await self._cancel(
                     item, fp, "not acked: its time ran out before any Alertmanager answered"
                 )
             ends_at = now + duration  # still wanted for as long as it fires
@@ -193,7 +193,8 @@ class Deliverer:
         else:
             silence_id = await self.am.create_silence(body)
             words = f"acknowledged{_where(self.am)}: silence {silence_id}"
-        self.journal.record_ack(
+        await in_worker(
+            self.journal.acks.record,
             fingerprint=fp,
             silence_id=silence_id,
             by=p["created_by"],
@@ -202,7 +203,7 @@ class Deliverer:
             until_resolved=until_resolved,
             labels=labels,
         )
-        return self._sent(item, fp, silence_id, words)
+        return await self._sent(item, fp, silence_id, words)
 
     async def _unack(self, item: OutboxItem, fp: str) -> Delivery:
         silence_id = str(item.payload["silence_id"])
@@ -212,8 +213,10 @@ class Deliverer:
             # A retry after a lost answer, or someone else was quicker: done either way.
             if "already expired" not in str(e):
                 raise
-        self.journal.deactivate_acks(silence_id)
-        return self._sent(item, fp, silence_id, f"un-acknowledged{_where(self.am)}: {silence_id}")
+        await in_worker(self.journal.acks.deactivate, silence_id)
+        return await self._sent(
+            item, fp, silence_id, f"un-acknowledged{_where(self.am)}: {silence_id}"
+        )
 
     async def _extend(self, item: OutboxItem, fp: str, firing: Sequence[Alert] | None) -> Delivery:
         silence_id = str(item.payload["silence_id"])
@@ -221,19 +224,19 @@ class Deliverer:
         entry = next((e for e in await self._raw_silences() if e.get("id") == silence_id), None)
         parsed = parse_silences([entry])
         if entry is None or not parsed or parsed[0].state != "active":
-            return self._cancel(item, fp, f"silence {silence_id} is no longer active")
+            return await self._cancel(item, fp, f"silence {silence_id} is no longer active")
         silence = parsed[0]
         now = self.clock()
         if firing is not None and not any(silence_matches(silence, a.labels) for a in firing):
-            return self._cancel(item, fp, f"alert resolved: silence {silence_id} may lapse")
+            return await self._cancel(item, fp, f"alert resolved: silence {silence_id} may lapse")
         margin = float(item.payload.get("margin_s", self.extend_margin_s()))
         if silence.ends_at > now + margin:
             # Another copy of the tool extended it already.
-            return self._sent(item, fp, silence_id, f"silence {silence_id} already extended")
+            return await self._sent(item, fp, silence_id, f"silence {silence_id} already extended")
         new_end = now + extend_by
         new_id = await self.am.create_silence(_update(entry, new_end, silence.comment))
-        self.journal.update_ack_until(silence_id, new_end, new_silence_id=new_id)
-        return self._sent(
+        await in_worker(self.journal.acks.update_until, silence_id, new_end, new_silence_id=new_id)
+        return await self._sent(
             item, fp, new_id, f"extended silence {new_id} until {rfc3339(new_end)} (still firing)"
         )
 

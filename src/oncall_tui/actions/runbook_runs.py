@@ -9,26 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
 
-from oncall_tui.actions.trigger_outbox import TRIGGER_MAX_AGE_S, TriggerJournal, TriggerOutbox
+from oncall_tui.actions.trigger_outbox import TRIGGER_MAX_AGE_S, TriggerOutbox
 from oncall_tui.config_types import Runbook
+from oncall_tui.journal import Journal, in_worker
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import RunPlan, RunResult, execute
-
-
-class RunJournal(TriggerJournal, Protocol):
-    """The part of `journal.Journal` this service needs."""
-
-    def record_run_started(
-        self, runbook: str, target: str, by: str, started_at: float, fingerprint: str | None
-    ) -> int: ...
 
 
 class RunbookService:
     def __init__(
         self,
-        journal: RunJournal,
+        journal: Journal,
         user: str,
         clock: Callable[[], float],
         *,
@@ -51,7 +43,8 @@ class RunbookService:
         that was never sent is queued for retry instead (its run record stays open
         until a retry gets through); the result's error says so in words."""
         fingerprint = alert.fingerprint if alert is not None else plan.fingerprint
-        run_id = self.journal.record_run_started(
+        run_id = await in_worker(
+            self.journal.runs.started,
             runbook=plan.name,
             target=plan.target,
             by=self.user,
@@ -63,7 +56,7 @@ class RunbookService:
         try:
             result = await execute(plan, on_output, cancel)
             if result.not_sent:
-                result = self.triggers.queue(plan, alert, run_id, result)
+                result = await self.triggers.queue(plan, alert, run_id, result)
                 queued = True
             return result
         finally:
@@ -73,12 +66,22 @@ class RunbookService:
             elif result is None:
                 # execute() reports runbook failures in its result; reaching here means
                 # the task was cancelled or something broke around it.
-                self.journal.record_run_finished(
-                    run_id, self.clock(), False, None, "run interrupted before it finished"
+                await in_worker(
+                    self.journal.runs.finished,
+                    run_id,
+                    self.clock(),
+                    False,
+                    None,
+                    "run interrupted before it finished",
                 )
             else:
-                self.journal.record_run_finished(
-                    run_id, self.clock(), result.ok, result.exit_code, _tail_with_error(result)
+                await in_worker(
+                    self.journal.runs.finished,
+                    run_id,
+                    self.clock(),
+                    result.ok,
+                    result.exit_code,
+                    _tail_with_error(result),
                 )
 
     async def retry_due(

@@ -29,14 +29,14 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from oncall_tui.actions.outbox import BACKOFF_MAX_S, backoff_s
 from oncall_tui.config_types import Runbook
 from oncall_tui.durations import format_duration
-from oncall_tui.journal_rows import TriggerItem
+from oncall_tui.journal import Journal, TriggerItem, in_worker
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import RunbookError, RunPlan, RunResult, execute, plan_run
 
@@ -45,40 +45,6 @@ TRIGGER_MAX_AGE_S = 3600.0
 the click may do more harm than good; the user is told and can trigger it again."""
 LEASE_MARGIN_S = 30.0
 """A claim lasts the longest runbook timeout plus this, so it outlasts the request."""
-
-
-class TriggerJournal(Protocol):
-    """The part of `journal.Journal` the trigger outbox needs."""
-
-    def record_run_finished(
-        self, run_id: int, ended_at: float, ok: bool, exit_code: int | None, output_tail: str
-    ) -> None: ...
-
-    def enqueue_trigger(
-        self,
-        runbook: str,
-        alert: Mapping[str, Any] | None,
-        by: str,
-        *,
-        run_id: int | None,
-        target: str,
-        digest: str,
-        error: str,
-        next_try_at: float,
-        now: float | None = None,
-    ) -> int: ...
-
-    def due_triggers(self, now: float, *, lease_s: float = 60.0) -> list[TriggerItem]: ...
-
-    def mark_trigger_sent(self, trigger_id: int, *, now: float | None = None) -> None: ...
-
-    def mark_trigger_failed_attempt(
-        self, trigger_id: int, error: str, next_try_at: float
-    ) -> None: ...
-
-    def mark_trigger_rejected(self, trigger_id: int, error: str, *, attempted: bool) -> None: ...
-
-    def pending_triggers(self) -> list[TriggerItem]: ...
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -146,7 +112,7 @@ class TriggerOutbox:
 
     def __init__(
         self,
-        journal: TriggerJournal,
+        journal: Journal,
         user: str,
         clock: Callable[[], float],
         *,
@@ -157,14 +123,15 @@ class TriggerOutbox:
         self.clock = clock
         self.max_age_s = max_age_s
 
-    def queue(
+    async def queue(
         self, plan: RunPlan, alert: Alert | None, run_id: int, result: RunResult
     ) -> RunResult:
         """Keep the not-sent `result`'s trigger for retry; the result says so in words."""
         now = self.clock()
         wait = backoff_s(0)
         error = result.error or "not sent"
-        self.journal.enqueue_trigger(
+        await in_worker(
+            self.journal.triggers.enqueue,
             plan.name,
             None if alert is None else alert_json(alert),
             self.user,
@@ -187,7 +154,7 @@ class TriggerOutbox:
         """Send the due triggers (concurrently: one slow server does not hold up the
         others). Words only for triggers whose state changed, not for "still waiting"."""
         lease = max((rb.timeout_s for rb in catalogue), default=0.0) + LEASE_MARGIN_S
-        due = self.journal.due_triggers(now, lease_s=lease)
+        due = await in_worker(self.journal.triggers.due, now, lease_s=lease)
         if not due:
             return []
         by_name = {rb.name: rb for rb in catalogue}
@@ -203,7 +170,7 @@ class TriggerOutbox:
     ) -> str | None:
         name = f"runbook {trigger.runbook}{_for(trigger.alert)}"
         if now - trigger.created_at > self.max_age_s:
-            return self._drop(
+            return await self._drop(
                 trigger,
                 f"{name} dropped: not delivered within {format_duration(self.max_age_s)} "
                 f"({_tries(trigger.attempts)}, last: {trigger.last_error}); "
@@ -211,17 +178,21 @@ class TriggerOutbox:
             )
         runbook = by_name.get(trigger.runbook)
         if runbook is None:
-            return self._drop(trigger, f"{name} dropped: it is no longer in the configuration")
+            return await self._drop(
+                trigger, f"{name} dropped: it is no longer in the configuration"
+            )
         try:
             alert = None if trigger.alert is None else alert_from_json(trigger.alert)
             plan = plan_run(runbook, alert, env)
         except (KeyError, TypeError, ValueError) as e:
             # Written by another version, or damaged: it would fail the same way forever.
-            return self._drop(trigger, f"{name} dropped: its stored alert is unreadable ({e})")
+            return await self._drop(
+                trigger, f"{name} dropped: its stored alert is unreadable ({e})"
+            )
         except RunbookError as e:
-            return self._drop(trigger, f"{name} dropped: {e}")
+            return await self._drop(trigger, f"{name} dropped: {e}")
         if plan_digest(plan) != trigger.digest:
-            return self._drop(
+            return await self._drop(
                 trigger,
                 f"{name} dropped: its definition changed since it was confirmed "
                 f"(was {trigger.target}); trigger it again to run the new one",
@@ -230,14 +201,17 @@ class TriggerOutbox:
         attempt = trigger.attempts + 1
         if result.not_sent:
             wait = backoff_s(trigger.attempts)
-            self.journal.mark_trigger_failed_attempt(
-                trigger.id, result.error or "not sent", self.clock() + wait
+            await in_worker(
+                self.journal.triggers.retry_later,
+                trigger.id,
+                result.error or "not sent",
+                self.clock() + wait,
             )
             return None
-        self._finish_run(trigger, result.ok, result.output_tail)
+        await self._finish_run(trigger, result.ok, result.output_tail)
         age = _ago(self.clock() - trigger.created_at)
         if result.ok:
-            self.journal.mark_trigger_sent(trigger.id, now=self.clock())
+            await in_worker(self.journal.triggers.mark_sent, trigger.id, self.clock())
             return (
                 f"{name} delivered on try {attempt} (queued {age} ago): HTTP {result.http_status}"
             )
@@ -245,23 +219,25 @@ class TriggerOutbox:
             f"{name} sent on try {attempt} (queued {age} ago) but failed: {result.error}; "
             "not retried (the job may have started)"
         )
-        self.journal.mark_trigger_rejected(trigger.id, words, attempted=True)
+        await in_worker(self.journal.triggers.mark_rejected, trigger.id, words, attempted=True)
         return words
 
-    def _drop(self, trigger: TriggerItem, words: str) -> str:
-        self.journal.mark_trigger_rejected(trigger.id, words, attempted=False)
-        self._finish_run(trigger, False, words)
+    async def _drop(self, trigger: TriggerItem, words: str) -> str:
+        await in_worker(self.journal.triggers.mark_rejected, trigger.id, words, attempted=False)
+        await self._finish_run(trigger, False, words)
         return words
 
-    def _finish_run(self, trigger: TriggerItem, ok: bool, output_tail: str) -> None:
+    async def _finish_run(self, trigger: TriggerItem, ok: bool, output_tail: str) -> None:
         if trigger.run_id is not None:
-            self.journal.record_run_finished(trigger.run_id, self.clock(), ok, None, output_tail)
+            await in_worker(
+                self.journal.runs.finished, trigger.run_id, self.clock(), ok, None, output_tail
+            )
 
     def pending_words(self) -> list[str]:
         """One line per trigger waiting for delivery, oldest first, for the screen."""
         now = self.clock()
         lines = []
-        for t in self.journal.pending_triggers():
+        for t in self.journal.triggers.pending():
             next_in = _ago(t.next_try_at - now)
             lines.append(
                 f"runbook {t.runbook}{_for(t.alert)} pending: not delivered after "

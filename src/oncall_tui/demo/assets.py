@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 from oncall_tui.config_types import (
     AlertmanagerConfig,
@@ -31,7 +32,7 @@ JOURNAL_FILE = "journal.sqlite3"
 ALERTMANAGER_YML = ALERTMANAGER_CONFIG
 """Group quickly, deliver nowhere: the demo shows alerts, it does not page anyone."""
 ERROR_RATIO_THRESHOLD = 0.2
-DEMO_HEALTH_WEIGHTS = {
+DEMO_HEALTH_WEIGHTS: dict[str, Any] = {
     "penalty_critical": 3.0,
     "penalty_warning": 1.0,
     "max_alert_penalty": 15.0,

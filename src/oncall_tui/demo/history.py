@@ -230,13 +230,13 @@ def seed_journal(journal_path: Path, h: History) -> None:
             if acked_at >= inc.end:
                 continue
             silence_id = f"demo-history-{n}"
-            journal.record_ack(
+            journal.acks.record(
                 fingerprint(crit), silence_id, inc.acked_by, acked_at, acked_at + 3600, False, crit
             )
-            journal.deactivate_acks(silence_id)
+            journal.acks.deactivate(silence_id)
             for run in h.runs:
                 if run.runbook == f"restart-{inc.backend}" and inc.start < run.at <= inc.end:
-                    run_id = journal.record_run_started(
+                    run_id = journal.runs.started(
                         run.runbook,
                         f"demo ctl heal {inc.backend}",
                         inc.acked_by,
@@ -245,6 +245,4 @@ def seed_journal(journal_path: Path, h: History) -> None:
                     )
                     output = "restarted; health check passed" if run.ok else "restart failed"
                     code = 0 if run.ok else 1
-                    journal.record_run_finished(
-                        run_id, run.at + run.duration_s, run.ok, code, output
-                    )
+                    journal.runs.finished(run_id, run.at + run.duration_s, run.ok, code, output)

@@ -16,6 +16,10 @@
   an alert does not heal the system. Inhibited alerts are left out because the
   alert inhibiting them already counts for the same problem.
 
+- SLOs (`[[slos]]` entries, with `health.slo_terms`): each SLO whose burn rate is at
+  the multiwindow `ticket` level costs `slo_penalty`, at `page` level twice that
+  (model/slo.py `slo_health_terms`); unknown or quiet SLOs cost nothing.
+
 The score is None only when nothing at all could be measured: no component value,
 no latency, no error ratio, and the alerts are not known (Alertmanager down).
 Every step is recorded as a HealthTerm whose points sum to the score before clamping.
@@ -29,6 +33,7 @@ from collections.abc import Sequence
 
 from oncall_tui.config_types import HealthConfig
 from oncall_tui.model.severity import Level, severity_level
+from oncall_tui.model.slo import slo_health_terms
 from oncall_tui.model.snapshot import (
     Alert,
     ComponentHealth,
@@ -36,6 +41,7 @@ from oncall_tui.model.snapshot import (
     Health,
     HealthTerm,
     Latency,
+    Slo,
     SloCheck,
 )
 
@@ -174,6 +180,7 @@ def compute_health(
     alerts: Sequence[Alert],
     cfg: HealthConfig,
     alerts_known: bool = True,
+    slos: Sequence[Slo] = (),
 ) -> Health:
     """The score and its explanation; see the module docstring for the formula."""
     base, base_term, any_component = _base_term(components)
@@ -185,13 +192,15 @@ def compute_health(
             terms.append(result[1])
     alert_penalty, alert_term = _alert_term(alerts, cfg, alerts_known)
     terms.append(alert_term)
+    slo_penalty, more = slo_health_terms(slos, cfg.slo_penalty) if cfg.slo_terms else (0.0, [])
+    terms += more
 
     any_latency = any(_finite(s.quantiles.get("p95")) is not None for s in latency.services)
     any_errors = _finite(errors.value) is not None
     if not (any_component or any_latency or any_errors or alerts_known):
         score: float | None = None
     else:
-        total = base - sum(c.penalty for c in checks) - alert_penalty
+        total = base - sum(c.penalty for c in checks) - alert_penalty - slo_penalty
         score = min(100.0, max(0.0, total))
     return Health(
         score=score,

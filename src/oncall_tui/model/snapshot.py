@@ -281,6 +281,99 @@ class Alerts:
     section: Section = field(default_factory=lambda: Section("alertmanager"))
 
 
+BURN_WINDOWS: tuple[tuple[str, float], ...] = (
+    ("5m", 300.0),
+    ("30m", 1800.0),
+    ("1h", 3600.0),
+    ("2h", 7200.0),
+    ("6h", 21600.0),
+    ("1d", 86400.0),
+    ("3d", 259200.0),
+)
+"""The windows an SLO's burn rate is shown over (the SRE Workbook's alert windows)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slo:
+    """One SLO's state. Ratios are bad/all events; burn = ratio / (1 - objective)."""
+
+    name: str
+    objective: float
+    period_s: float
+    error_ratio: float | None  # over the period; None when not known
+    budget_remaining: float | None  # 1 - error_ratio / (1 - objective); < 0 when overspent
+    burn_rates: dict[str, float | None]  # keys of BURN_WINDOWS
+    alert: str | None  # "page" | "ticket" | "none"; None when it cannot be told
+    met: bool | None  # error_ratio <= 1 - objective
+    error: str | None = None  # why the numbers are missing (query error, no bucket)
+    source: str = "config"  # "config" | "sloth" | "pyrra"
+    ratios: dict[str, float | None] = field(default_factory=dict)  # per window + "period"
+    rates: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """(bad, all) events per second per window + "period", where the source gives them."""
+    notes: dict[str, str] = field(default_factory=dict)  # per window: "no traffic", ...
+    reasons: tuple[str, ...] = ()  # which alert rule fired, in words
+
+
+@dataclass(frozen=True, slots=True)
+class Slos:
+    items: tuple[Slo, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+    @property
+    def met_count(self) -> tuple[int, int]:
+        """(met, of how many are known): the "N of M met" line."""
+        known = [s for s in self.items if s.met is not None]
+        return sum(1 for s in known if s.met), len(known)
+
+
+@dataclass(frozen=True, slots=True)
+class PanelValue:
+    labels: dict[str, str]
+    value: float | None  # None: NaN / missing
+    name: str = ""  # the legend, or the labels in words
+    points: tuple[Point, ...] = ()  # sparkline / chart: the series over the window
+    cells: dict[str, float | None] = field(default_factory=dict)  # table: column -> value
+    level: str | None = None  # "ok" | "warn" | "crit" by the panel's thresholds; None: none
+    levels: dict[str, str | None] = field(default_factory=dict)  # table: per column
+
+
+@dataclass(frozen=True, slots=True)
+class PanelData:
+    title: str
+    kind: str
+    unit: str
+    ok: bool
+    error: str | None = None  # Prometheus' own error text when the query failed
+    values: tuple[PanelValue, ...] = ()
+    columns: tuple[str, ...] = ()  # table: the column names, in order
+    column_units: tuple[str, ...] = ()
+    label_columns: tuple[str, ...] = ()  # table: the join labels, shown first
+
+
+@dataclass(frozen=True, slots=True)
+class Panels:
+    items: tuple[PanelData, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+@dataclass(frozen=True, slots=True)
+class RunbookCoverage:
+    """Alert names seen in the window, and which of them have a runbook linked."""
+
+    seen: tuple[str, ...] = ()
+    covered: tuple[str, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        have = set(self.covered)
+        return tuple(n for n in self.seen if n not in have)
+
+    @property
+    def ratio(self) -> float | None:
+        return len(self.covered) / len(self.seen) if self.seen else None
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     taken_at: float
@@ -294,3 +387,6 @@ class Snapshot:
     alerts: Alerts
     sources: dict[str, SourceStatus]
     poll_duration_s: float = 0.0
+    slos: Slos = field(default_factory=Slos)
+    panels: Panels = field(default_factory=Panels)
+    coverage: RunbookCoverage = field(default_factory=RunbookCoverage)

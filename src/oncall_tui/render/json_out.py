@@ -5,6 +5,8 @@ runbooks, incidents, alerts, sources) are a contract for scripts; the extra keys
 detail without changing those. Durations and latencies are numbers in seconds, ratios
 in [0, 1] (breaker failure_rate in percent, as resilience4j reports it), timestamps
 RFC3339 UTC strings. NaN and infinities become null: "not known", never a number.
+`slos[]` and `panels[]` (see docs/DESIGN.md) follow the same rules; a panel whose
+query failed has `ok: false` and Prometheus' error in `error`.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from typing import Any
 
 from oncall_tui.model.silences import active_or_pending, matchers_text, muted_alerts
 from oncall_tui.model.snapshot import (
+    BURN_WINDOWS,
     QUANTILES,
     Alert,
     CircuitBreaker,
     Incident,
     IncidentRun,
+    PanelData,
+    PanelValue,
     Section,
     ServiceLatency,
     Silence,
+    Slo,
     Snapshot,
     SourceStatus,
 )
@@ -163,6 +169,53 @@ def _alert(a: Alert) -> JSON:
     }
 
 
+def _slo(s: Slo) -> JSON:
+    return {
+        "name": s.name,
+        "objective": num(s.objective),
+        "period_s": num(s.period_s),
+        "error_ratio": num(s.error_ratio),
+        "budget_remaining": num(s.budget_remaining),
+        "burn_rate": {k: num(s.burn_rates.get(k)) for k, _ in BURN_WINDOWS},
+        "alert": s.alert,
+        "met": s.met,
+        "error": s.error,
+        "source": s.source,
+        "notes": dict(s.notes),
+    }
+
+
+def _panel_value(kind: str, v: PanelValue) -> JSON:
+    out: JSON = {
+        "labels": dict(v.labels),
+        "value": num(v.value),
+        "name": v.name,
+        "level": v.level,
+    }
+    if kind in ("sparkline", "chart"):
+        # [POSIX seconds, value] pairs, as Prometheus' own API gives them.
+        out["points"] = [[t, num(x)] for t, x in v.points]
+    if kind == "table":
+        out["cells"] = {k: num(x) for k, x in v.cells.items()}
+        out["levels"] = dict(v.levels)
+    return out
+
+
+def _panel(p: PanelData) -> JSON:
+    out: JSON = {
+        "title": p.title,
+        "kind": p.kind,
+        "unit": p.unit,
+        "ok": p.ok,
+        "error": p.error,
+        "values": [_panel_value(p.kind, v) for v in p.values],
+    }
+    if p.kind == "table":
+        out["columns"] = list(p.columns)
+        out["label_columns"] = list(p.label_columns)
+    return out
+
+
 def _source(s: SourceStatus) -> JSON:
     return {
         "ok": s.ok,
@@ -239,6 +292,15 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
         "silences": [
             _silence(s, snap.alerts.items) for s in active_or_pending(snap.alerts.silences)
         ],
+        "slos": [_slo(s) for s in snap.slos.items],
+        "slos_met": dict(zip(("met", "of"), snap.slos.met_count, strict=True)),
+        "panels": [_panel(p) for p in snap.panels.items],
+        "runbook_coverage": {
+            "ratio": num(snap.coverage.ratio),
+            "seen": list(snap.coverage.seen),
+            "covered": list(snap.coverage.covered),
+            "uncovered": list(snap.coverage.uncovered),
+        },
         "sources": {name: _source(s) for name, s in snap.sources.items()},
         "sections": {
             "health": _section(h.section, now),
@@ -248,5 +310,7 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
             "runbooks": _section(rb.section, now),
             "incidents": _section(inc.section, now),
             "alerts": _section(snap.alerts.section, now),
+            "slos": _section(snap.slos.section, now),
+            "panels": _section(snap.panels.section, now),
         },
     }

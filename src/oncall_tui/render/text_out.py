@@ -481,6 +481,17 @@ def _sources(snap: Snapshot) -> list[RenderableType]:
     return [Text("Sources", "bold"), Lines(grid(header, rows, right=(2,))), *notes]
 
 
+def _dashboards(snap: Snapshot) -> list[list[RenderableType]]:
+    from oncall_tui.render.text_dash import coverage_text, panels_text, slos_text
+
+    blocks = [coverage_text(snap)]
+    if snap.slos.items or not snap.slos.section.ok:
+        blocks.insert(0, slos_text(snap))
+    if snap.panels.items:
+        blocks.append(panels_text(snap))
+    return blocks
+
+
 def snapshot_to_text(snap: Snapshot, max_rows: int = 20) -> Group:
     """The whole snapshot, section by section; long lists stop after `max_rows`."""
     header = Text.assemble(
@@ -497,6 +508,7 @@ def snapshot_to_text(snap: Snapshot, max_rows: int = 20) -> Group:
         _runbooks(snap),
         _incidents(snap, max_rows),
         _alerts(snap, max_rows),
+        *_dashboards(snap),
         _sources(snap),
     ):
         parts.extend(block)

@@ -12,11 +12,14 @@ from typing import Any
 
 from oncall_tui.sections.alerts import ALERTS
 from oncall_tui.sections.breakers import CIRCUIT_BREAKERS
+from oncall_tui.sections.coverage import COVERAGE
 from oncall_tui.sections.errors import ERRORS
 from oncall_tui.sections.health import HEALTH
 from oncall_tui.sections.incidents import INCIDENTS
 from oncall_tui.sections.latency import LATENCY
+from oncall_tui.sections.panels import PANELS
 from oncall_tui.sections.runbooks import RUNBOOKS
+from oncall_tui.sections.slos import SLOS
 from oncall_tui.sections.spec import SectionSpec
 
 SECTIONS: tuple[SectionSpec[Any], ...] = (
@@ -27,16 +30,22 @@ SECTIONS: tuple[SectionSpec[Any], ...] = (
     RUNBOOKS,
     INCIDENTS,
     ALERTS,
+    SLOS,
+    PANELS,
+    COVERAGE,
 )
 
 __all__ = [
     "ALERTS",
     "CIRCUIT_BREAKERS",
+    "COVERAGE",
     "ERRORS",
     "HEALTH",
     "INCIDENTS",
     "LATENCY",
+    "PANELS",
     "RUNBOOKS",
     "SECTIONS",
+    "SLOS",
     "SectionSpec",
 ]

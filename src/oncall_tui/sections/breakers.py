@@ -1,10 +1,13 @@
-"""Circuit breakers: state history over the window, failures and failure rate now."""
+"""Circuit breakers: state history over the window, when each entered its current
+state (a fine search of the last hour, a coarser one of the window), failures over the
+window (the counter's whole growth) and failure rate now (or its last real value)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from oncall_tui.model.breakers import breakers_from
+from oncall_tui.model.counters import growth_by
 from oncall_tui.model.snapshot import CircuitBreakers
 from oncall_tui.queries import breaker_queries
 from oncall_tui.sections.spec import (
@@ -20,11 +23,17 @@ from oncall_tui.sections.spec import (
 
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
     q = breaker_queries(ctx.config, ctx.window_s)
-    return {
+    out: dict[str, Query] = {
         "states": Range(q.states),
         "failures": Instant(q.failures),
         "failure_rate": Instant(q.failure_rate),
+        "seen_recent": Instant(q.seen_recent),
+        "seen_window": Instant(q.seen_window),
+        "last_rate": Instant(q.last_rate),
     }
+    if q.failed_calls:
+        out["failed_calls"] = Range(q.failed_calls)
+    return out
 
 
 def build(ctx: BuildContext, r: Results) -> CircuitBreakers:
@@ -32,12 +41,20 @@ def build(ctx: BuildContext, r: Results) -> CircuitBreakers:
     if not section.ok:
         return CircuitBreakers(section=section)
     cb = ctx.config.circuit_breakers
+    failures = r.samples("failures")
+    if "failed_calls" in r:
+        failures = growth_by(r.series("failed_calls"), (cb.name_label,), ctx.now)
+    # The window's coarse search first: the recent, finer one overrides what it saw.
+    seen = [*r.samples("seen_window"), *r.samples("seen_recent")]
     breakers = breakers_from(
         r.series("states"),
-        r.samples("failures"),
+        failures,
         r.samples("failure_rate"),
         cb.name_label,
         cb.state_label,
+        last_seen=seen,
+        seen_span_s=ctx.window_s,
+        last_rates=r.samples("last_rate"),
     )
     return CircuitBreakers(breakers=breakers, section=section)
 

@@ -11,6 +11,7 @@ from oncall_tui.model.snapshot import ComponentHealth, Health, Section
 from oncall_tui.sections.alerts import ALERTS
 from oncall_tui.sections.errors import ERRORS
 from oncall_tui.sections.latency import LATENCY
+from oncall_tui.sections.slos import SLOS
 from oncall_tui.sections.spec import (
     BuildContext,
     Instant,
@@ -45,6 +46,8 @@ def build(ctx: BuildContext, r: Results) -> Health:
         alerts.items,
         ctx.config.health,
         alerts_known=alerts.section.ok,
+        # Only the configured SLOs: discovered ones must not move a score nobody set up.
+        slos=[s for s in ctx.part(SLOS).items if s.source == "config"],
     )
     # The score stands on the components, latency and errors: the first of their errors.
     err = r.error() or latency.section.error or errors.section.error
@@ -52,4 +55,4 @@ def build(ctx: BuildContext, r: Results) -> Health:
     return replace(health, section=section)
 
 
-HEALTH = SectionSpec("health", "prometheus", queries, build, needs=(LATENCY, ERRORS, ALERTS))
+HEALTH = SectionSpec("health", "prometheus", queries, build, needs=(LATENCY, ERRORS, ALERTS, SLOS))

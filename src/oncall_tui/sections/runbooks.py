@@ -1,19 +1,21 @@
 """Runbook stats: runs, outcomes, durations and escalations over the window, with the
-runs this tool triggered (journal)."""
+runs this tool triggered (journal). Counts are the counters' whole growth between the
+window's first and last points, resets handled (model/counters.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
 
+from oncall_tui.model.counters import growth_by
 from oncall_tui.model.runbook_stats import runbook_stats
 from oncall_tui.model.snapshot import RunbookStats
 from oncall_tui.queries import runbook_queries
 from oncall_tui.sections.spec import (
     BuildContext,
-    Instant,
     Query,
     QueryContext,
+    Range,
     Results,
     SectionSpec,
 )
@@ -22,10 +24,10 @@ from oncall_tui.sections.spec import (
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
     q = runbook_queries(ctx.config, ctx.window_s)
     return {
-        "executions": Instant(q.executions),
-        "duration_sum": Instant(q.duration_sum),
-        "duration_count": Instant(q.duration_count),
-        "escalations": Instant(q.escalations),
+        "executions": Range(q.executions),
+        "duration_sum": Range(q.duration_sum),
+        "duration_count": Range(q.duration_count),
+        "escalations": Range(q.escalations),
     }
 
 
@@ -34,12 +36,14 @@ def build(ctx: BuildContext, r: Results) -> RunbookStats:
     if not section.ok:
         return RunbookStats(section=section)
     local = ctx.journal.local_run_counts(ctx.now - ctx.window_s) if ctx.journal else {}
+    cfg = ctx.config.runbook_stats
+    by_runbook = (cfg.runbook_label,)
     stats = runbook_stats(
-        r.samples("executions"),
-        r.samples("duration_sum"),
-        r.samples("duration_count"),
-        r.samples("escalations"),
-        ctx.config.runbook_stats,
+        growth_by(r.series("executions"), (cfg.runbook_label, cfg.status_label), ctx.now),
+        growth_by(r.series("duration_sum"), by_runbook, ctx.now),
+        growth_by(r.series("duration_count"), by_runbook, ctx.now),
+        growth_by(r.series("escalations"), by_runbook, ctx.now),
+        cfg,
         local,
     )
     return replace(stats, section=section)

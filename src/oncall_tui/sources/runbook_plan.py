@@ -20,6 +20,7 @@ import orjson
 
 from oncall_tui.config_types import Runbook
 from oncall_tui.durations import format_duration
+from oncall_tui.model.coverage import linked_runbooks
 from oncall_tui.model.snapshot import Alert
 
 PLACEHOLDER = re.compile(r"\{(?:(labels|annotations)\.([A-Za-z_][A-Za-z0-9_]*)|(fingerprint))\}")
@@ -224,8 +225,7 @@ def runbooks_for(
     """
     if alert is None:
         return list(catalogue), set()
-    named = {alert.labels.get("runbook"), alert.annotations.get("runbook")}
-    linked = {rb.name for rb in catalogue if alert.alertname in rb.alerts or rb.name in named}
+    linked = linked_runbooks(alert.alertname, alert.labels, alert.annotations, catalogue)
     ordered = [rb for rb in catalogue if rb.name in linked]
     ordered += [rb for rb in catalogue if rb.name not in linked]
     return ordered, linked

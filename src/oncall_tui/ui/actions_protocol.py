@@ -1,6 +1,8 @@
 """What the app needs from outside: a poller and (optionally) the alert actions.
 
-Both are Protocols so the CLI passes the real ones and the tests pass fakes.
+Both are complete Protocols (the app never probes for a method): the CLI passes the
+real ones (`poll.Poller`, `actions.app_actions.LiveActions`), the tests pass fakes that
+implement every method.
 """
 
 from __future__ import annotations
@@ -9,11 +11,25 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from oncall_tui.config_types import Runbook
-from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.model.snapshot import Alert, Alerts, Snapshot
 
 
 class PollerLike(Protocol):
-    async def poll(self, window_s: float) -> Snapshot: ...
+    async def poll(self, window_s: float) -> Snapshot:
+        """One cycle: every section (each says ok / error)."""
+        ...
+
+    async def poll_alerts(self) -> Alerts:
+        """Only the Alertmanager's part (kept current while a full poll waits)."""
+        ...
+
+    def invalidate_history(self) -> None:
+        """Make the next poll re-read the incident history (`R`)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Close connections (called on exit when the app owns the poller)."""
+        ...
 
 
 class AppActions(Protocol):
@@ -27,6 +43,10 @@ class AppActions(Protocol):
 
     async def unack(self, alert: Alert, silence_id: str) -> str: ...
 
+    async def withdraw_pending(self, alert: Alert) -> str:
+        """`u` on an ack still in the outbox: take it back (nothing was sent)."""
+        ...
+
     def runbooks_for(self, alert: Alert) -> list[Runbook]:
         """The runbooks to offer for `alert`: the linked ones first, then the rest."""
         ...
@@ -36,6 +56,13 @@ class AppActions(Protocol):
     ) -> str:
         """Run it, calling `on_output(line)` per line; returns a summary ("exit 0").
 
-        A failed run raises (its message is shown as the failure summary); a
-        `(ok, summary)` tuple is accepted too for a run that ended but failed."""
+        A failed run raises (its message is shown as the failure summary)."""
+        ...
+
+    def pending_fingerprints(self) -> set[str]:
+        """Alerts whose ack waits in the outbox (shown "ack pending")."""
+        ...
+
+    async def after_poll(self, snapshot: Snapshot) -> list[str]:
+        """Work the outbox on what a poll saw; messages for the user."""
         ...

@@ -1,7 +1,11 @@
-"""The Textual app: the overview screen, global keys, themes, and the app factory.
+"""The Textual app: owns the view store, the poll schedule and the alert commands.
 
-Polling lives in `polling.py`, alert actions and detail views in `alert_actions.py`,
-the panels in `overview.py` and `widgets/`. `make_app` is shared by the CLI and tests.
+Composition, not mixins: `PollDriver` (polling.py) runs the `PollSchedule`
+(schedule.py) and feeds the `ViewStore` (store.py); `AlertCommands` (commands.py)
+does a / A / u / r and the detail views; the overview screen (overview.py) shows the
+store's view and posts messages (`DetailsRequested`, `SelectionChanged`). Keys are
+data in keys.py (`[ui.keys]` remaps them by id). `make_app` is shared by the CLI and
+the tests.
 """
 
 from __future__ import annotations
@@ -14,70 +18,35 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.signal import Signal
 
 from oncall_tui.config_types import Config
-from oncall_tui.model.snapshot import Snapshot
+from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions, PollerLike
-from oncall_tui.ui.alert_actions import ALERT_ACTIONS, AlertActionsMixin
+from oncall_tui.ui.bindings import bindings
+from oncall_tui.ui.commands import AlertCommands
+from oncall_tui.ui.keys import MUTATING_ACTIONS, keys_of
+from oncall_tui.ui.messages import DetailsRequested, PollFailed, SelectionChanged, SnapshotReady
 from oncall_tui.ui.overview import OverviewScreen
-from oncall_tui.ui.polling import PollingMixin
+from oncall_tui.ui.polling import PollDriver
+from oncall_tui.ui.schedule import PollSchedule
+from oncall_tui.ui.state import Backoff
+from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.format import FALLBACK_COLORS
 
 __all__ = ["AppActions", "OncallApp", "PollerLike", "make_app", "run_app"]
 
-WINDOWS: tuple[tuple[str, str, float], ...] = (
-    ("1", "15m", 900.0),
-    ("2", "1h", 3600.0),
-    ("3", "6h", 6 * 3600.0),
-    ("4", "24h", 86400.0),
-    ("5", "7d", 7 * 86400.0),
-)
-
 FALLBACK_THEMES = ("textual-dark", "textual-light")
 
-
-def _bindings() -> list[BindingType]:
-    bindings: list[BindingType] = [
-        Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge: silence the selected alert(s)"),
-        Binding(
-            "A", "ack_dialog", "Ack…", id="ack_dialog", tooltip="Ack with duration and comment"
-        ),
-        Binding("u", "unack", "Un-ack", id="unack", tooltip="Expire the alert's silence"),
-        Binding("r", "runbook", "Runbook", id="runbook", tooltip="Run a runbook for the alert"),
-        Binding("/", "filter", "Filter", id="filter", tooltip="Filter alerts by label text"),
-    ]
-    for key, label, seconds in WINDOWS:
-        bindings.append(
-            Binding(
-                key,
-                f"window({seconds:g})",
-                f"Window {label}",
-                show=False,
-                id=f"window_{label}",
-                tooltip=f"Show the last {label} and poll now",
-            )
-        )
-    bindings += [
-        Binding("p", "pause", "Pause", id="pause", tooltip="Pause / resume polling"),
-        Binding("R", "refresh", "Refresh", id="refresh", tooltip="Poll now"),
-        Binding("t", "cycle_theme", "Theme", id="theme", tooltip="Next theme"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="All keys"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit oncall-tui"),
-    ]
-    return bindings
-
-
-OVERVIEW_ACTIONS = (
-    frozenset(b.action.split("(", 1)[0] for b in _bindings() if isinstance(b, Binding))
-    - ALERT_ACTIONS
-)
+APP_ACTIONS = frozenset(k.action_name for k in keys_of("app"))
 """The app's own keys; they act from the overview only, never through a dialog."""
 
 
-class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
+class OncallApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "oncall-tui"
-    BINDINGS: ClassVar[list[BindingType]] = _bindings()
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     def __init__(
         self,
@@ -93,8 +62,6 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
         self.poller = poller
         self.actions = actions
         self.clock = clock
-        self.window_s = config.ui.window_s
-        self.view: Snapshot | None = None
         self.poll_on_start = poll_on_start
         self.owns_poller = False  # make_app sets it when it created the poller
         self.theme_names: list[str] = []
@@ -102,15 +69,56 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
         self._theme_defaults = dict(FALLBACK_COLORS)
         self._themes = self._load_themes(theme_dir)
         super().__init__()
-        self.init_polling()
-        self.overview = OverviewScreen(clock)
+        self.store = ViewStore(actions.pending_fingerprints if actions is not None else None)
+        self.schedule = PollSchedule(config.refresh_s, config.ui.window_s, clock)
+        self.view_signal: Signal[Snapshot] = Signal(self, "view")
+        """Published with the store's view after each change: a screen that shows live
+        data subscribes (`app.view_signal.subscribe(self, self.show)`)."""
+        self.overview = OverviewScreen(clock, self.schedule.state)
+        self.polls = PollDriver(self, self, config, poller, actions, self.store, self.schedule)
+        self.commands = AlertCommands(
+            self,
+            config,
+            actions,
+            self.store,
+            self.overview.alerts,
+            self.polls.poll_now,
+            lambda: self.schedule.window_s,
+        )
+        if config.ui.keys:
+            self.set_keymap(dict(config.ui.keys))
+
+    # -- read-only views of the parts (tests and scripts read them) ---------------------
+
+    @property
+    def view(self) -> Snapshot | None:
+        return self.store.view
+
+    @property
+    def window_s(self) -> float:
+        return self.schedule.window_s
+
+    @property
+    def paused(self) -> bool:
+        return self.schedule.paused
+
+    @property
+    def polling(self) -> bool:
+        return self.schedule.polling
+
+    @property
+    def poll_error(self) -> str | None:
+        return self.schedule.error
+
+    @property
+    def backoff(self) -> Backoff:
+        return self.schedule.backoff
+
+    # -- themes -------------------------------------------------------------------------
 
     def _load_themes(self, theme_dir: Path | None) -> list[Any]:
-        try:
-            from oncall_tui.ui.themes import load_themes, variable_defaults
-        except ImportError as exc:  # themes module missing: built-in themes still work
-            self.theme_errors.append(f"themes unavailable: {exc}")
-            return []
+        from oncall_tui.ui.themes import load_themes, variable_defaults
+
         themes, errors = load_themes(theme_dir)
         self.theme_errors.extend(errors)
         self._theme_defaults.update(variable_defaults(themes))
@@ -134,28 +142,70 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
         self.theme_changed_signal.subscribe(self, lambda _: self.overview.rerender())
         self.push_screen(self.overview)
         if self.poll_on_start:
-            self.poll_now()
+            self.polls.poll_now()
 
     async def on_unmount(self) -> None:
-        aclose = getattr(self.poller, "aclose", None)
-        if self.owns_poller and callable(aclose):
-            await aclose()
+        if self.owns_poller:
+            await self.poller.aclose()
 
-    # -- bindings --------------------------------------------------------------------
+    # -- what the parts tell the app (PollHost) -----------------------------------------
+
+    def view_changed(self) -> None:
+        view = self.store.view
+        if view is None:
+            return
+        self.overview.update_snapshot(view)
+        self.view_signal.publish(view)
+        self.commands.refresh_keys()
+
+    def poll_state_changed(self) -> None:
+        self.overview.refresh_status()
+
+    def new_paging_alerts(self, alerts: list[Alert]) -> None:
+        if not alerts:
+            return
+        if self.config.ui.bell:
+            self.bell()
+        if self.config.ui.desktop_notify:
+            names = ", ".join(sorted({a.alertname for a in alerts}))
+            self.desktop_notify(f"critical: {names}")
+
+    def desktop_notify(self, message: str) -> None:
+        """OSC 9 (iTerm2, kitty, WezTerm, foot...). Off unless config.ui.desktop_notify."""
+        driver = self._driver
+        if driver is None or self.is_headless:
+            return
+        driver.write(f"\x1b]9;oncall-tui: {clean(message, one_line=True)}\x07")
+
+    # -- messages -----------------------------------------------------------------------
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        self.polls.snapshot_ready(message)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        self.polls.poll_failed(message)
+
+    def on_details_requested(self, message: DetailsRequested) -> None:
+        self.commands.open_details(message.subject)
+
+    def on_selection_changed(self, message: SelectionChanged) -> None:
+        self.commands.refresh_keys()
+
+    def on_run_output_screen_cancel_requested(self) -> None:
+        self.commands.cancel_run()
+
+    # -- bindings -----------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING_ACTIONS and self.config.read_only:
+            return False  # read-only: not a key the user has at all
         over_overview = bool(self.screen_stack) and self.screen is self.overview
-        if action in ALERT_ACTIONS:
-            if self.config.read_only:
-                return False
-            if not over_overview:
-                return None  # a dialog or detail view is open: its keys, not these
-            return self.alert_action_allowed(action)
-        if action in OVERVIEW_ACTIONS and not over_overview:
-            # Textual already stops a modal's keys at the modal; greying them in the
-            # overview's footer behind it says so (q there closes, it does not quit).
+        if action in APP_ACTIONS and not over_overview:
+            # A dialog or detail view is open: its keys, not these. Textual already
+            # stops a modal's keys at the modal; greying them in the overview's footer
+            # behind it says so (q there closes, it does not quit).
             return None
-        return True
+        return self.commands.allowed(action)
 
     def app_bindings(self) -> list[Binding]:
         """This app's own bindings, with the keys the user's keymap gave them."""
@@ -180,10 +230,34 @@ class OncallApp(PollingMixin, AlertActionsMixin, App[int]):
                 lambda action=action: self.run_action(action),
             )
 
-    # -- keys ------------------------------------------------------------------------
+    # -- keys ---------------------------------------------------------------------------
+
+    def action_ack(self) -> None:
+        self.commands.ack()
+
+    def action_ack_dialog(self) -> None:
+        self.commands.ack_dialog()
+
+    def action_unack(self) -> None:
+        self.commands.unack()
+
+    def action_runbook(self) -> None:
+        self.commands.runbook()
 
     def action_filter(self) -> None:
         self.overview.alerts.start_filter()
+
+    def action_window(self, seconds: float) -> None:
+        self.polls.set_window(seconds)
+
+    def action_refresh(self) -> None:
+        self.polls.refresh()
+
+    def action_pause(self) -> None:
+        self.polls.toggle_pause()
+
+    def poll_now(self) -> None:
+        self.polls.poll_now()
 
     def action_cycle_theme(self) -> None:
         from oncall_tui.ui.themes import theme_cycle

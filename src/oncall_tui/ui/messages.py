@@ -1,4 +1,4 @@
-"""Typed messages the poll worker posts to the app."""
+"""Typed messages posted to the app: by the poll worker, and by the screens."""
 
 from __future__ import annotations
 
@@ -27,3 +27,20 @@ class PollFailed(Message):
         super().__init__()
         self.error = error
         self.generation = generation
+
+
+class DetailsRequested(Message):
+    """Enter on a panel or row: open the detail view of `subject` (a Health, a
+    CircuitBreaker, an Alert ...). The app's AlertCommands opens it."""
+
+    def __init__(self, subject: object) -> None:
+        super().__init__()
+        self.subject = subject
+
+
+class SelectionChanged(Message):
+    """The row under the alert list's cursor changed: a / A / u / r may have become
+    (un)available."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SelectionChanged)

@@ -8,17 +8,19 @@ summary of every panel's numbers, a tab strip, and one panel at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer
 
 from oncall_tui.model.snapshot import Snapshot
+from oncall_tui.ui.bindings import bindings
+from oncall_tui.ui.messages import DetailsRequested, SelectionChanged
+from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.widgets.alerts import AlertsPanel
 from oncall_tui.ui.widgets.breakers import BreakersPanel
 from oncall_tui.ui.widgets.errors import ErrorsPanel
@@ -26,12 +28,10 @@ from oncall_tui.ui.widgets.format import Palette
 from oncall_tui.ui.widgets.health import HealthPanel
 from oncall_tui.ui.widgets.incidents import IncidentsPanel
 from oncall_tui.ui.widgets.latency import LatencyPanel
+from oncall_tui.ui.widgets.line import TextLine
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.runbooks import RunbooksPanel
-from oncall_tui.ui.widgets.status import PollState, status_line, summary_line, tabs_line
-
-if TYPE_CHECKING:
-    from oncall_tui.ui.app import OncallApp
+from oncall_tui.ui.widgets.status import status_line, summary_line, tabs_line
 
 TAB_NAMES = ("Health", "Latency", "Errors", "Breakers", "Runbooks", "Incidents", "Alerts")
 
@@ -40,15 +40,12 @@ class OverviewScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's)
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     AUTO_FOCUS = "#alerts-table"  # what the on-call engineer acts on
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Overrides Screen's focus_next: Tab moves between panels, not between widgets.
-        Binding("tab", "next_panel(1)", "Next panel", show=False, id="next_panel"),
-        Binding("shift+tab", "next_panel(-1)", "Previous panel", show=False, id="prev_panel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("overview")
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], poll_state: Callable[[], PollState]) -> None:
         super().__init__()
         self.clock = clock
+        self.poll_state = poll_state
         self.health = HealthPanel(clock, id="health")
         self.latency = LatencyPanel(clock, id="latency")
         self.errors = ErrorsPanel(clock, id="errors")
@@ -68,14 +65,10 @@ class OverviewScreen(Screen[None]):
         self.active = len(self.panels) - 1  # alerts: what the on-call engineer acts on
         self.snapshot: Snapshot | None = None
 
-    @property
-    def oncall(self) -> OncallApp:
-        return self.app  # type: ignore[return-value]
-
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="status")
-        yield Static(Text(""), id="summary")
-        yield Static(Text(""), id="tabs")
+        yield TextLine(id="status")
+        yield TextLine(id="summary")
+        yield TextLine(id="tabs")
         with Container(id="panels"):
             # Grid order (wide layout): health, latency, errors / breakers, runbooks /
             # alerts, incidents. Tab order stays the product's panel order.
@@ -111,12 +104,11 @@ class OverviewScreen(Screen[None]):
         if not self.is_mounted:
             return
         palette = Palette(self.app.theme_variables)
-        poll: PollState = self.oncall.poll_state()
-        _show_line(
-            self.query_one("#status", Static),
-            status_line(self.snapshot, poll, palette, self.clock()),
+        poll = self.poll_state()
+        self.query_one("#status", TextLine).show(
+            status_line(self.snapshot, poll, palette, self.clock())
         )
-        _show_line(self.query_one("#summary", Static), summary_line(self.snapshot, palette))
+        self.query_one("#summary", TextLine).show(summary_line(self.snapshot, palette))
 
     def on_resize(self) -> None:
         # Sparklines and bars are sized to the panel: draw them again at the new width.
@@ -127,7 +119,7 @@ class OverviewScreen(Screen[None]):
     def _show_active(self) -> None:
         for i, panel in enumerate(self.panels):
             panel.set_class(i == self.active, "-active")
-        self.query_one("#tabs", Static).update(tabs_line(TAB_NAMES, self.active))
+        self.query_one("#tabs", TextLine).show(tabs_line(TAB_NAMES, self.active))
         # A panel hidden by the compact layout was drawn at a guessed width.
         self.call_after_refresh(self.panels[self.active].rerender)
 
@@ -155,24 +147,20 @@ class OverviewScreen(Screen[None]):
     @on(DataTable.RowHighlighted)
     def _row_moved(self) -> None:
         # a / A / u / r depend on what is selected.
-        self.oncall.refresh_alert_keys()
+        self.post_message(SelectionChanged())
 
     # -- details ---------------------------------------------------------------------
 
     def action_open_details(self) -> None:
-        self.oncall.open_details(self.panels[self.active])
+        self._details_of(self.panels[self.active])
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         for panel in self.panels:
-            if getattr(panel, "table", None) is event.data_table:
-                self.oncall.open_details(panel)
+            if panel.focus_target is event.data_table:
+                self._details_of(panel)
 
-
-def _show_line(line: Static, text: Text) -> None:
-    """Update a one-line bar only when its text changed, and without a layout pass (its
-    height is fixed): it is refreshed every second, and a layout repaints the screen."""
-    if getattr(line, "_oncall_text", None) == text:
-        return
-    line._oncall_text = text  # type: ignore[attr-defined]
-    line.update(text, layout=False)
+    def _details_of(self, panel: Panel) -> None:
+        subject = panel.detail_subject()
+        if subject is not None:
+            self.post_message(DetailsRequested(subject))

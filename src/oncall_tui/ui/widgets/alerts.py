@@ -11,10 +11,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Input, Static
 
 from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
 from oncall_tui.ui.widgets.format import Palette, age, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
@@ -115,9 +116,7 @@ class AlertsPanel(TablePanel):
     SECTION = "alerts"
     COLUMNS = COLUMNS
     TABLE_ID = "alerts-table"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("alerts")
 
     def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
         super().__init__(clock, id=id)
@@ -171,6 +170,9 @@ class AlertsPanel(TablePanel):
             self.select_first_alert()  # start on an alert, so a / u / r work at once
 
     # -- selection -------------------------------------------------------------------
+
+    def detail_subject(self) -> Alert | None:
+        return self.selected_alert()
 
     def selected_alert(self) -> Alert | None:
         key = selected_key(self.table)

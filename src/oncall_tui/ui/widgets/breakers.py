@@ -106,6 +106,9 @@ class BreakersPanel(TablePanel):
         )
         refill(self.table, rows)
 
+    def detail_subject(self) -> CircuitBreaker | None:
+        return self.selected()
+
     def selected(self) -> CircuitBreaker | None:
         key = selected_key(self.table)
         if self.snapshot is None or key is None:

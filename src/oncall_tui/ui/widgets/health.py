@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Digits, Static
 
 from oncall_tui.model.snapshot import Health, SloCheck, Snapshot
+from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import (
     NA,
     Palette,
@@ -48,9 +48,9 @@ def health_lines(health: Health, palette: Palette, width: int) -> Text:
             out.append(bar(c.availability, bar_w, "█", "░"), style=palette.level(level))
         out.append("\n")
     for check in health.slo_checks:
-        level = {True: "ok", False: "bad", None: "unknown"}[check.ok]
-        mark = {"ok": "✔", "bad": "✖"}.get(level, "?")
-        out.append(f"{mark} ", style=palette.level(level))
+        verdict = {True: "ok", False: "bad", None: "unknown"}[check.ok]
+        mark = {"ok": "✔", "bad": "✖"}.get(verdict, "?")
+        out.append(f"{mark} ", style=palette.level(verdict))
         out.append(f"{check.name} {_slo_value(check, check.value)}")
         out.append(f" / {_slo_value(check, check.target)}", style="dim")
         if check.penalty:
@@ -70,27 +70,17 @@ class HealthPanel(Panel):
     TITLE = "Health"
     SECTION = "health"
     can_focus = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Out of the footer (it would push `q Quit` off an 80-column screen); the title
-        # says it instead, and help lists Enter.
-        Binding(
-            "enter",
-            "screen.open_details",
-            "Explain",
-            show=False,
-            tooltip="How the score was computed",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("health")
 
     def title_text(self) -> str:
         return f"{self.TITLE} · ⏎ explain"
 
-    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
-        super().__init__(clock, id=id)
-
     def compose(self) -> ComposeResult:
         yield Digits(NA, id="health-score", classes="-unknown")
         yield Static(Text(""), id="health-lines")
+
+    def detail_subject(self) -> Health | None:
+        return self.snapshot.health if self.snapshot is not None else None
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         health = snapshot.health

@@ -92,6 +92,10 @@ class Panel(Vertical):
     def render_snapshot(self, snapshot: Snapshot) -> None:
         raise NotImplementedError
 
+    def detail_subject(self) -> object | None:
+        """What Enter opens the detail view of (None: this panel has none)."""
+        return None
+
 
 class TablePanel(Panel):
     """A panel around one row-cursor DataTable, which takes the focus."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
@@ -11,21 +10,11 @@ from rich.text import Text
 from oncall_tui.durations import format_duration
 from oncall_tui.model.severity import is_paging
 from oncall_tui.model.snapshot import BreakerState, Snapshot
+from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.state import age_text
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, pct, score_level, txt
 
-
-@dataclass(frozen=True, slots=True)
-class PollState:
-    """What the status line says about polling."""
-
-    window_s: float
-    refresh_s: float
-    paused: bool = False
-    polling: bool = False
-    error: str | None = None  # the poll itself failed (not a source)
-    retry_in_s: float | None = None
-    polling_for_s: float | None = None  # how long the running poll has taken so far
+__all__ = ["PollState", "status_line", "summary_line", "tabs_line"]
 
 
 def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: float) -> Text:

@@ -1,6 +1,6 @@
-"""The journal's records: what `journal.Journal` returns, and the conversions from its
-SQLite rows (JSON columns decoded, 0/1 as bools). Kept apart so `journal.py` holds the
-storage logic only; `journal` re-exports every name here."""
+"""The journal's records: what its repositories return, and the conversions from its
+SQLite rows (JSON columns decoded, 0/1 as bools). `oncall_tui.journal` re-exports the
+record types."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from typing import Any, Literal
 OutboxOp = Literal["ack", "unack", "extend"]
 OutboxState = Literal["pending", "sent", "failed", "cancelled"]
 TriggerState = Literal["pending", "sent", "failed", "cancelled"]
-QueueTable = Literal["outbox", "triggers"]
-"""The two tables of things waiting to be sent (table names are never user input)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import cast
 
+from oncall_tui.journal.db import Database
 from oncall_tui.model.incident_record import (
-    SEEN_VALUES,
     IncidentRecord,
     MergeRules,
     Observation,
@@ -28,34 +27,10 @@ from oncall_tui.model.incident_record import (
 )
 from oncall_tui.model.snapshot import IncidentRun
 
-INCIDENTS_MIGRATION = f"""
-    CREATE TABLE incidents (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        key TEXT NOT NULL,
-        alertname TEXT NOT NULL,
-        severity TEXT NOT NULL,
-        labels TEXT NOT NULL,
-        started_at REAL NOT NULL,
-        ended_at REAL,
-        last_seen_at REAL NOT NULL,
-        seen TEXT NOT NULL CHECK (seen IN ({", ".join(f"'{s}'" for s in SEEN_VALUES)})),
-        acked_at REAL,
-        acked_by TEXT,
-        run_ids TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE INDEX incidents_started ON incidents (started_at);
-    CREATE INDEX incidents_ended ON incidents (ended_at);
-    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-    INSERT OR IGNORE INTO meta (name, value)
-        VALUES ('incidents_since', CAST((julianday('now') - 2440587.5) * 86400.0 AS TEXT));
-"""
 _COLUMNS = (
     "key, alertname, severity, labels, started_at, ended_at, last_seen_at, seen, "
     "acked_at, acked_by, run_ids"
 )
-
-Write = Callable[[], AbstractContextManager[sqlite3.Connection]]
-Read = Callable[[str, Sequence[object]], list[sqlite3.Row]]
 
 
 def _record(row: sqlite3.Row) -> IncidentRecord:
@@ -91,16 +66,14 @@ def _values(r: IncidentRecord) -> tuple[object, ...]:
 
 
 class IncidentRepository:
-    """The incidents table on the journal's connection (`write` opens one short
-    write transaction, `read` runs one query)."""
+    """The incidents table (migration 3 in schema.py) -> `journal.incidents`."""
 
-    def __init__(self, write: Write, read: Read) -> None:
-        self._write = write
-        self._read = read
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def since(self) -> float:
         """When this journal began keeping the incident record."""
-        rows = self._read("SELECT value FROM meta WHERE name = 'incidents_since'", ())
+        rows = self.db.read("SELECT value FROM meta WHERE name = 'incidents_since'", ())
         return float(rows[0]["value"]) if rows else 0.0
 
     def merge(self, obs: Observation, rules: MergeRules, reach_s: float) -> list[IncidentRecord]:
@@ -109,7 +82,7 @@ class IncidentRepository:
         history; without history only rows that may still change are read."""
         settle = rules.grace_s + rules.history_settle_s
         horizon = obs.now - settle - (reach_s if obs.history is not None else 0.0)
-        with self._write() as db:
+        with self.db.write() as db:
             rows = db.execute(
                 "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
             ).fetchall()
@@ -131,7 +104,7 @@ class IncidentRepository:
 
     def window(self, start: float, end: float) -> list[IncidentRecord]:
         """Rows that overlap [start, end], newest start first."""
-        rows = self._read(
+        rows = self.db.read(
             "SELECT * FROM incidents WHERE started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) "
             "ORDER BY started_at DESC, alertname, key",
             (end, start),
@@ -140,7 +113,7 @@ class IncidentRepository:
 
     def runs_seen(self, since: float) -> list[RunSeen]:
         """Runbook runs started at or after `since`, to attach to their incidents."""
-        rows = self._read(
+        rows = self.db.read(
             "SELECT id, fingerprint, started_at FROM runs WHERE started_at >= ?", (since,)
         )
         return [RunSeen(r["id"], r["fingerprint"], r["started_at"]) for r in rows]
@@ -151,7 +124,7 @@ class IncidentRepository:
         out: dict[int, IncidentRun] = {}
         for chunk in _chunks(wanted, 500):
             marks = ", ".join("?" * len(chunk))
-            for r in self._read(f"SELECT * FROM runs WHERE id IN ({marks})", chunk):
+            for r in self.db.read(f"SELECT * FROM runs WHERE id IN ({marks})", chunk):
                 out[r["id"]] = IncidentRun(
                     runbook=r["runbook"],
                     by=r["by"],

@@ -1,0 +1,129 @@
+"""Every key binding of the TUI as plain data: id, default key, action, words.
+
+One place for the keys: the app, the screens and the help are built from `KEYS`, and
+`config.py` checks the `[ui.keys]` table against these ids (so this module imports no
+Textual: the config layer may read it). A user remaps a key by its id:
+
+    [ui.keys]
+    ack = "k"            # the key(s), comma-separated as in Textual: "k,ctrl+k"
+
+`scope` says whose BINDINGS hold the key: "app" (global, works from the overview),
+"overview" (the overview screen), "alerts" (the alert panel). A screen in its own file
+adds its keys here with its own scope and builds its BINDINGS with `bindings(scope)`
+(ui/bindings.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    id: str
+    """Stable name for `[ui.keys]` and `App.set_keymap`."""
+    key: str
+    """Default key(s), Textual's names ("a", "question_mark", "ctrl+r")."""
+    action: str
+    """The action it runs, in its scope ("ack", "window(900)", "screen.open_details")."""
+    description: str
+    tooltip: str = ""
+    scope: str = "app"
+    show: bool = True
+    """Shown in the footer (help always lists it)."""
+    key_display: str | None = None
+    mutates: bool = False
+    """Changes something outside (silences, runbooks): hidden in read-only mode."""
+    needs_selection: bool = False
+    """Greyed out while no alert is selected."""
+
+    @property
+    def action_name(self) -> str:
+        """The action's name without its arguments ("window(900)" -> "window")."""
+        return self.action.split("(", 1)[0]
+
+
+WINDOWS: tuple[tuple[str, str, float], ...] = (
+    ("1", "15m", 900.0),
+    ("2", "1h", 3600.0),
+    ("3", "6h", 6 * 3600.0),
+    ("4", "24h", 86400.0),
+    ("5", "7d", 7 * 86400.0),
+)
+
+_ALERT_KEYS = (
+    Key(
+        "ack", "a", "ack", "Ack", "Acknowledge: silence the selected alert(s)",
+        mutates=True, needs_selection=True,
+    ),
+    Key(
+        "ack_dialog", "A", "ack_dialog", "Ack…", "Ack with duration and comment",
+        mutates=True, needs_selection=True,
+    ),
+    Key(
+        "unack", "u", "unack", "Un-ack", "Expire the alert's silence",
+        mutates=True, needs_selection=True,
+    ),
+    Key(
+        "runbook", "r", "runbook", "Runbook", "Run a runbook for the alert",
+        mutates=True, needs_selection=True,
+    ),
+    Key("filter", "/", "filter", "Filter", "Filter alerts by label text"),
+)  # fmt: skip
+
+_WINDOW_KEYS = tuple(
+    Key(
+        f"window_{label}",
+        key,
+        f"window({seconds:g})",
+        f"Window {label}",
+        f"Show the last {label} and poll now",
+        show=False,
+    )
+    for key, label, seconds in WINDOWS
+)
+
+_GLOBAL_KEYS = (
+    Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
+    Key("refresh", "R", "refresh", "Refresh", "Poll now"),
+    Key("theme", "t", "cycle_theme", "Theme", "Next theme"),
+    Key("help", "question_mark", "help", "Help", "All keys", key_display="?"),
+    Key("quit", "q", "quit", "Quit", "Quit oncall-tui"),
+)
+
+_OVERVIEW_KEYS = (
+    # Overrides Screen's focus_next: Tab moves between panels, not between widgets.
+    Key("next_panel", "tab", "next_panel(1)", "Next panel", "Move between panels",
+        scope="overview", show=False, key_display="tab"),
+    Key("prev_panel", "shift+tab", "next_panel(-1)", "Previous panel", "Move between panels",
+        scope="overview", show=False, key_display="shift+tab"),
+    # Out of the footer (it would push `q Quit` off an 80-column screen); the health
+    # panel's title says it instead, and help lists Enter.
+    Key("explain", "enter", "screen.open_details", "Explain", "How the score was computed",
+        scope="health", show=False),
+    Key("clear_filter", "escape", "clear_filter", "Clear filter", "Clear the alert filter",
+        scope="alerts", show=False, key_display="esc"),
+)  # fmt: skip
+
+KEYS: tuple[Key, ...] = _ALERT_KEYS + _WINDOW_KEYS + _GLOBAL_KEYS + _OVERVIEW_KEYS
+"""Every remappable key; ids are unique (checked by the tests)."""
+
+KEY_IDS: frozenset[str] = frozenset(k.id for k in KEYS)
+
+
+def keys_of(scope: str) -> tuple[Key, ...]:
+    return tuple(k for k in KEYS if k.scope == scope)
+
+
+def key_by_id(key_id: str) -> Key:
+    for k in KEYS:
+        if k.id == key_id:
+            return k
+    raise KeyError(key_id)
+
+
+MUTATING_ACTIONS: frozenset[str] = frozenset(k.action_name for k in KEYS if k.mutates)
+"""Actions that change something: hidden in read-only mode."""
+
+SELECTION_ACTIONS: frozenset[str] = frozenset(k.action_name for k in KEYS if k.needs_selection)
+"""Actions on the selected alert(s): greyed out without one."""
