@@ -253,6 +253,11 @@ class OncallApp(App[int]):
     def action_refresh(self) -> None:
         self.polls.refresh()
 
+    def action_incidents(self) -> None:
+        from oncall_tui.ui.screens.incidents import IncidentsScreen
+
+        self.push_screen(IncidentsScreen(self.store.view, self.view_signal, self.clock))
+
     def action_pause(self) -> None:
         self.polls.toggle_pause()
 

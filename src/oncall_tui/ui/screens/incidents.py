@@ -15,16 +15,18 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
 from oncall_tui.model.incident_record import mean_times
 from oncall_tui.model.severity import severity_rank
-from oncall_tui.model.snapshot import Incident, Incidents
+from oncall_tui.model.snapshot import Incident, Incidents, Snapshot
 from oncall_tui.render.incidents_out import run_words, to_csv
 from oncall_tui.text import clean
+from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, dur, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
 from oncall_tui.ui.widgets.panel import fit_columns, refill
@@ -115,23 +117,18 @@ class IncidentsScreen(Screen[None]):
     IncidentsScreen #incidents-filter.active { display: block; }
     IncidentsScreen #incidents-list { height: 1fr; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="incidents.back", tooltip="Clear the filter, or back"),
-        Binding("q", "close", "Close", id="incidents.close", tooltip="Back to the overview"),
-        Binding("slash", "filter", "Filter", key_display="/", id="incidents.filter"),
-        Binding("s", "sort", "Sort", id="incidents.sort", tooltip="Start, severity, TTR"),
-        Binding("e", "export", "Export CSV", id="incidents.export"),
-        Binding("enter", "timeline", "Timeline", id="incidents.timeline", show=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("incidents")
 
     def __init__(
         self,
-        incidents: Incidents,
+        view: Snapshot | None,
+        updates: Signal[Snapshot] | None,
         clock: Callable[[], float],
         export_dir: Path | None = None,
     ) -> None:
         super().__init__()
-        self.incidents = incidents
+        self.incidents = view.incidents if view is not None else Incidents()
+        self.updates = updates
         self.clock = clock
         self.export_dir = export_dir
         self.sort_by = SORTS[0]
@@ -155,6 +152,11 @@ class IncidentsScreen(Screen[None]):
         table.add_columns(*COLUMNS)
         self.render_rows()
         table.focus()
+        if self.updates is not None:
+            self.updates.subscribe(self, self.on_view)
+
+    def on_view(self, view: Snapshot) -> None:
+        self.show(view.incidents)
 
     def on_resize(self) -> None:
         self._rendered = None
@@ -194,6 +196,7 @@ class IncidentsScreen(Screen[None]):
             f"MTTA {dur(mtta)}",
             f"MTTR {dur(mttr)}",
             f"sort: {self.sort_by}",
+            "Enter: timeline",
         ]
         head = Text(" · ".join(parts))
         if self.needle:
