@@ -232,6 +232,10 @@ def _run(argv: Sequence[str] | None) -> int:
     except ConfigError as e:
         print(f"oncall-tui: {e}", file=sys.stderr)
         return EXIT_USAGE
+    from oncall_tui.config_secrets import readable_secret_warning
+
+    if warning := readable_secret_warning(config):
+        print(f"oncall-tui: {warning}", file=sys.stderr)
     from oncall_tui.sources.errors import AuthSetupError
 
     try:

@@ -42,6 +42,7 @@ from oncall_tui.config_types import (
     default_user,
 )
 from oncall_tui.durations import parse_duration
+from oncall_tui.placeholders import ENV_REF, template_problem
 from oncall_tui.ui.keys import KEY_IDS
 
 __all__ = ["ConfigError", "default_config_path", "load_config"]
@@ -67,7 +68,38 @@ def default_config_path(env: Mapping[str, str]) -> tuple[Path, bool]:
     return Path(platformdirs.user_config_dir("oncall-tui")) / "config.toml", False
 
 
-def _auth(t: Table) -> HttpAuth:
+def _env_var(t: Table, key: str, name: str | None, env: Mapping[str, str]) -> None:
+    """A secret's environment variable must be set when the config is loaded: a source
+    without its credentials would only fail later, and less clearly."""
+    if name is None:
+        return
+    if name not in env:
+        raise t.fail(key, f"environment variable {name} is not set")
+    if not env[name].strip():
+        raise t.fail(key, f"environment variable {name} is empty")
+
+
+def _headers(t: Table, name: str, env: Mapping[str, str] | None) -> dict[str, str]:
+    """A header table: no line breaks (they would split the request), valid `${ENV}`
+    references, and (for a source, `env` given) each of them set."""
+    headers = t.string_map(name)
+    for key, value in headers.items():
+        where = f"{name}.{key}"
+        if any(c in value for c in "\r\n\0"):
+            raise t.fail(where, "a header value must not hold a line break")
+        if any(c in key for c in "\r\n\0: "):
+            raise t.fail(where, "not a valid header name")
+        problem = template_problem(value, env_allowed=True)
+        if problem:
+            raise t.fail(where, problem)
+        if env is not None:
+            for m in ENV_REF.finditer(value):
+                if m.group(1) not in env:
+                    raise t.fail(where, f"environment variable {m.group(1)} is not set")
+    return headers
+
+
+def _auth(t: Table, env: Mapping[str, str]) -> HttpAuth:
     basic = t.table("basic_auth")
     username = basic.opt_string("username")
     password_env = basic.opt_string("password_env")
@@ -80,8 +112,13 @@ def _auth(t: Table) -> HttpAuth:
         raise t.fail("bearer_token_file", 'use either "bearer_token_env" or this, not both')
     if username and (bearer_env or bearer_file):
         raise t.fail("basic_auth", "use either basic_auth or a bearer token, not both")
+    _env_var(t, "bearer_token_env", bearer_env, env)
+    _env_var(basic, "password_env", password_env, env)
+    max_mb = t.number("max_response_mb", HttpAuth.max_response_mb)
+    if max_mb <= 0:
+        raise t.fail("max_response_mb", f"must be more than 0, got {max_mb:g}")
     return HttpAuth(
-        headers=t.string_map("headers"),
+        headers=_headers(t, "headers", env),
         bearer_token_env=bearer_env,
         bearer_token_file=bearer_file,
         basic_auth_username=username,
@@ -89,6 +126,7 @@ def _auth(t: Table) -> HttpAuth:
         tls_ca_file=t.path("tls_ca_file", must_exist=True),
         tls_skip_verify=t.boolean("tls_skip_verify", False),
         timeout_s=t.duration("timeout", HttpAuth.timeout_s),
+        max_response_mb=max_mb,
     )
 
 
@@ -102,14 +140,32 @@ def _optional_slo(
     return read() if name in t.data else default
 
 
+REDUCE_CHOICES = ("min", "avg", "max")
+HISTOGRAM_TYPES = ("auto", "classic", "native")
+
+
+def _choice(t: Table, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = t.string(name, default)
+    if value not in choices:
+        expected = ", ".join(f'"{c}"' for c in choices)
+        raise t.fail(name, f"expected one of {expected}, got {show(value)}")
+    return value
+
+
 def _health(t: Table) -> HealthConfig:
     d = HealthConfig()
     components: list[Component] = []
+    names: set[str] = set()
     for c in t.tables("components"):
-        comp = Component(name=c.required("name"), query=c.required("query"))
+        comp = Component(
+            name=c.required("name"),
+            query=c.required("query"),
+            reduce=_choice(c, "reduce", "min", REDUCE_CHOICES),
+        )
         c.done()
-        if any(comp.name == other.name for other in components):
+        if comp.name in names:
             raise c.fail("name", f"duplicate component name {show(comp.name)}")
+        names.add(comp.name)
         components.append(comp)
     return HealthConfig(
         components=tuple(components),
@@ -126,6 +182,7 @@ def _latency(t: Table) -> LatencyConfig:
     d = LatencyConfig()
     return LatencyConfig(
         histogram=t.string("histogram", d.histogram),
+        histogram_type=_choice(t, "histogram_type", d.histogram_type, HISTOGRAM_TYPES),
         selector=t.string("selector", d.selector, nonempty=False),
         group_by=t.string("group_by", d.group_by),
         rate_window_s=t.duration("rate_window", d.rate_window_s),
@@ -204,20 +261,50 @@ def _runbook(t: Table) -> Runbook:
     method = t.string("method", "POST").upper()
     if method not in HTTP_METHODS:
         raise t.fail("method", f"expected one of {', '.join(HTTP_METHODS)}, got {show(method)}")
+    for i, arg in enumerate(command):
+        _template(t, f"command[{i}]", arg)
+    if url is not None:
+        _template(t, "url", url)
     t.seen.add("body")
+    body = t.data.get("body")
+    _body_templates(t, "body", body)
+    allow_dash = t.boolean("allow_dash_values", False)
+    if allow_dash and kind != "exec":
+        raise t.fail("allow_dash_values", 'is only used by kind "exec"')
     return Runbook(
         name=name,
         kind=kind,
         command=command,
         url=url,
         method=method,
-        headers=t.string_map("headers"),
-        body=t.data.get("body"),
+        # ${ENV} of a runbook is checked when it runs: a runbook used once a month
+        # must not keep the TUI from starting.
+        headers=_headers(t, "headers", None),
+        body=body,
+        allow_dash_values=allow_dash,
         timeout_s=t.duration("timeout", Runbook.timeout_s),
         alerts=t.strings("alerts", ()),
         description=t.string("description", "", nonempty=False),
         env=t.string_map("env"),
     )
+
+
+def _template(t: Table, key: str, text: str) -> None:
+    problem = template_problem(text, env_allowed=False)
+    if problem:
+        raise t.fail(key, problem)
+
+
+def _body_templates(t: Table, key: str, value: object) -> None:
+    """Every string of a JSON body is a template (keys are sent as written)."""
+    if isinstance(value, str):
+        _template(t, key, value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _body_templates(t, f"{key}.{k}", v)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _body_templates(t, f"{key}[{i}]", v)
 
 
 def _section(root: Table, name: str, build: Callable[[Table], T]) -> T:
@@ -227,15 +314,15 @@ def _section(root: Table, name: str, build: Callable[[Table], T]) -> T:
     return value
 
 
-def _prometheus(t: Table) -> PrometheusConfig:
-    return PrometheusConfig(url=t.url("url", PrometheusConfig.url), auth=_auth(t))
+def _prometheus(t: Table, env: Mapping[str, str]) -> PrometheusConfig:
+    return PrometheusConfig(url=t.url("url", PrometheusConfig.url), auth=_auth(t, env))
 
 
-def _alertmanager(t: Table) -> AlertmanagerConfig:
+def _alertmanager(t: Table, env: Mapping[str, str]) -> AlertmanagerConfig:
     urls = t.strings("urls", AlertmanagerConfig.urls)
     if not urls:
         raise t.fail("urls", "needs at least one URL")
-    return AlertmanagerConfig(urls=tuple(t.check_url("urls", u) for u in urls), auth=_auth(t))
+    return AlertmanagerConfig(urls=tuple(t.check_url("urls", u) for u in urls), auth=_auth(t, env))
 
 
 def _incidents(t: Table) -> IncidentsConfig:
@@ -289,23 +376,26 @@ def _ui(t: Table) -> UiConfig:
 
 def _runbooks(root: Table) -> tuple[Runbook, ...]:
     runbooks: list[Runbook] = []
+    names: set[str] = set()  # a set: 200k runbooks must load in linear time
     for t in root.tables("runbooks"):
         rb = _runbook(t)
         t.done()
-        if any(rb.name == other.name for other in runbooks):
+        if rb.name in names:
             raise t.fail("name", f"duplicate runbook name {show(rb.name)}")
+        names.add(rb.name)
         runbooks.append(rb)
     return tuple(runbooks)
 
 
-def _from_toml(root: Table) -> Config:
-    """The Config a parsed TOML document describes (before env and flags)."""
+def _from_toml(root: Table, env: Mapping[str, str]) -> Config:
+    """The Config a parsed TOML document describes (before env and flags); `env` is
+    where the secrets it names must be set."""
     cfg = Config(
         refresh_s=root.duration("refresh", Config.refresh_s),
         user=root.string("user", default_user()),
         read_only=root.boolean("read_only", Config.read_only),
-        prometheus=_section(root, "prometheus", _prometheus),
-        alertmanager=_section(root, "alertmanager", _alertmanager),
+        prometheus=_section(root, "prometheus", lambda t: _prometheus(t, env)),
+        alertmanager=_section(root, "alertmanager", lambda t: _alertmanager(t, env)),
         health=_section(root, "health", _health),
         latency=_section(root, "latency", _latency),
         errors=_section(root, "errors", _errors),
@@ -448,6 +538,8 @@ def load_config(
     if data is None:
         cfg = Config()
     else:
-        cfg = replace(_from_toml(Table(data, "", str(file), file.parent)), source_file=str(file))
+        cfg = replace(
+            _from_toml(Table(data, "", str(file), file.parent), env), source_file=str(file)
+        )
     cfg = _apply_env(cfg, env)
     return _apply_overrides(cfg, overrides or {})

@@ -38,7 +38,10 @@ class HttpAuth:
     tls_ca_file: str | None = None
     tls_skip_verify: bool = False
     timeout_s: float = 10.0
-    """Per-request timeout."""
+    """Per-request deadline: connecting, sending and reading the whole answer."""
+    max_response_mb: float = 64.0
+    """Largest answer (decoded, after gzip) read from this source; a larger one is the
+    source's error ("answer larger than 64 MB") and the last good data stays."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,10 @@ class AlertmanagerConfig:
 class Component:
     name: str
     query: str
-    """PromQL giving a ratio in [0, 1] (availability)."""
+    """PromQL giving a ratio in [0, 1] (availability); one series or many."""
+    reduce: str = "min"
+    """How the query's series make one availability: "min" (default: the worst
+    instance decides), "avg" or "max". Every series counts."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,12 @@ class HealthConfig:
 @dataclass(frozen=True)
 class LatencyConfig:
     histogram: str = "http_request_duration_seconds"
-    """Base name; `_bucket` is appended."""
+    """Base name: `_bucket` is appended for a classic histogram; a native one is
+    queried by this name itself."""
+    histogram_type: str = "auto"
+    """"classic" (`<name>_bucket` series), "native" (Prometheus native histograms,
+    >= 2.40 with --enable-feature=native-histograms) or "auto": classic when
+    `<name>_bucket` has series, else native."""
     selector: str = ""
     """Label selector, e.g. '{job="api"}'."""
     group_by: str = "service"
@@ -145,6 +156,9 @@ class Runbook:
     """Offered first when one of these alertnames is selected."""
     description: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    allow_dash_values: bool = False
+    """exec: let a substituted value start with "-" (else refused: it could be read as an
+    option). Put "--" before the placeholders when setting this."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oncall_tui.config_types import Config
+from oncall_tui.model.snapshot import QUANTILES
 
 ALERTS_FIRING = 'ALERTS{alertstate="firing"}'
 
@@ -35,21 +36,45 @@ def with_selector(metric: str, selector: str, extra: str = "") -> str:
     return f"{metric}{{{','.join(parts)}}}" if parts else metric
 
 
+QUANTILE_LABEL = "oncall_quantile"
+"""Label a native histogram's quantile series carry: the quantile's name ("p95")."""
+
+
 @dataclass(frozen=True, slots=True)
 class LatencyQueries:
-    buckets: str  # sum by (le, group) (rate(X_bucket[rw]))
-    rps: str  # sum by (group) (rate(X_count[rw]))
+    buckets: str  # classic: sum by (le, group) (rate(X_bucket[rw])); native: quantiles
+    rps: str  # sum by (group) (rate(X_count[rw])), or histogram_count of the native one
+    looked_for: str  # what had no series, in words, when both answer nothing
 
 
 def latency_queries(cfg: Config) -> LatencyQueries:
+    """The histogram's queries by `histogram_type`. Classic: the bucket rates, every
+    quantile computed locally. Native: Prometheus computes each quantile (one query
+    for all of them, told apart by QUANTILE_LABEL). Auto: both joined with `or` in the
+    same two requests; the answer's labels (`le` or QUANTILE_LABEL) tell which one the
+    histogram is, so auto costs no extra request."""
     lat = cfg.latency
     rw = promql_duration(lat.rate_window_s)
     group = lat.group_by
     buckets = with_selector(f"{lat.histogram}_bucket", lat.selector)
     count = with_selector(f"{lat.histogram}_count", lat.selector)
+    native = with_selector(lat.histogram, lat.selector)
+    classic_q = f"sum by (le, {group}) (rate({buckets}[{rw}]))"
+    classic_rps = f"sum by ({group}) (rate({count}[{rw}]))"
+    rates = f"sum by ({group}) (rate({native}[{rw}]))"
+    native_q = " or ".join(
+        f'label_replace(histogram_quantile({q:g}, {rates}), "{QUANTILE_LABEL}", "{name}", "", "")'
+        for name, q in QUANTILES
+    )
+    native_rps = f"histogram_count({rates})"
+    if lat.histogram_type == "classic":
+        return LatencyQueries(classic_q, classic_rps, buckets)
+    if lat.histogram_type == "native":
+        return LatencyQueries(native_q, native_rps, f"native histogram {native}")
     return LatencyQueries(
-        buckets=f"sum by (le, {group}) (rate({buckets}[{rw}]))",
-        rps=f"sum by ({group}) (rate({count}[{rw}]))",
+        f"{classic_q} or {native_q}",
+        f"{classic_rps} or {native_rps}",
+        f"{buckets} (classic) or {native} (native histogram)",
     )
 
 

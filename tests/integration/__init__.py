@@ -1,63 +1,23 @@
 """Integration tests against real Prometheus / Alertmanager processes.
 
 `Stack` is what the session fixture `stack` (tests/conftest.py) yields; `start_stack`
-builds it; `wait_until` / `async_wait_until` poll a condition with a deadline (never a
-bare sleep).
+builds it; `wait_until` / `async_wait_until` (from tests/waiting.py) poll a condition with
+a deadline (never a bare sleep).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 
 from integration.exporter import ALERT_RULES, FIRING_ALERTS, Exporter, start_exporter
 from oncall_tui.demo import servers
 from oncall_tui.demo.servers import Server
+from waiting import async_wait_until, wait_until
 
-T = TypeVar("T")
-
-
-def wait_until(
-    probe: Callable[[], T | None], timeout: float, what: str, interval: float = 0.1
-) -> T:
-    """Call `probe` until it returns something truthy (returned) or `timeout` passes
-    (AssertionError naming `what` and the last exception, if any)."""
-    deadline = time.monotonic() + timeout
-    last = ""
-    while True:
-        try:
-            result = probe()
-            if result:
-                return result
-        except Exception as e:  # the condition may fail while servers start
-            last = f" (last error: {type(e).__name__}: {e})"
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}{last}")
-        time.sleep(interval)
-
-
-async def async_wait_until(
-    probe: Callable[[], Awaitable[T | None]], timeout: float, what: str, interval: float = 0.1
-) -> T:
-    """`wait_until` for async probes (e.g. a client call), without blocking the loop."""
-    deadline = time.monotonic() + timeout
-    last = ""
-    while True:
-        try:
-            result = await probe()
-            if result:
-                return result
-        except Exception as e:
-            last = f" (last error: {type(e).__name__}: {e})"
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}{last}")
-        await asyncio.sleep(interval)
+__all__ = ["Peer", "Stack", "async_wait_until", "start_stack", "wait_until"]
 
 
 @dataclass

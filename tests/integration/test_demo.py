@@ -29,21 +29,11 @@ from oncall_tui.model.alerts import parse_alerts
 from oncall_tui.model.snapshot import Alert, Incident, Snapshot
 from oncall_tui.poll import Poller
 from oncall_tui.sources.runbooks import RunResult, execute, plan_run, runbooks_for
+from waiting import async_wait_until, wait_until
 
 pytestmark = pytest.mark.servers
 
 DEMO = [sys.executable, "-m", "oncall_tui.demo.run", "--no-tui", "--speed", "10"]
-
-
-def poll(what: str, check: Callable[[], Any], timeout: float = 40.0, every: float = 0.3) -> Any:
-    """Poll `check` until it returns something truthy, or fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def children(pid: int) -> set[int]:
@@ -127,7 +117,7 @@ def test_demo_stops_everything_on_sigterm() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    poll("children to exit", lambda: not any(alive(k) for k in kids), timeout=10)
+    wait_until(lambda: not any(alive(k) for k in kids), 10, "children to exit")
     assert all(port_free(p) for p in ports_of(where))
     assert not Path(where["workdir"]).exists()
 
@@ -138,8 +128,8 @@ def test_children_die_when_the_launcher_is_killed() -> None:
     assert len(kids) >= 3
     proc.kill()  # no handler, no atexit: only PDEATHSIG can save us
     proc.wait(10)
-    poll("children to exit", lambda: not any(alive(k) for k in kids), timeout=15)
-    poll("ports to be free", lambda: all(port_free(p) for p in ports_of(where)), timeout=5)
+    wait_until(lambda: not any(alive(k) for k in kids), 15, "children to exit")
+    wait_until(lambda: all(port_free(p) for p in ports_of(where)), 5, "ports to be free")
     # The next demo removes the dir the killed one left behind.
     workdir = Path(where["workdir"])
     assert workdir.exists()
@@ -179,13 +169,15 @@ def breaker(stack: DemoStack, backend: str) -> str:
 
 def test_restart_runbook_heals_and_the_alerts_resolve(stack: DemoStack) -> None:
     httpx.post(stack.control_url + "/degrade/payments", timeout=5).raise_for_status()
-    firing = poll(
-        "both payments alerts to fire",
+    firing = wait_until(
         lambda: (
             (a := am_alerts(stack, "payments")).keys()
             >= {"BackendHighErrorRate", "CircuitBreakerOpen"}
             and a
         ),
+        40,
+        "both payments alerts to fire",
+        0.3,
     )
     critical = firing["BackendHighErrorRate"]
     assert critical.severity == "critical" and firing["CircuitBreakerOpen"].severity == "warning"
@@ -214,20 +206,21 @@ def test_restart_runbook_heals_and_the_alerts_resolve(stack: DemoStack) -> None:
             seen = await poller.poll(3600)
             assert "BackendHighErrorRate" in {a.alertname for a in seen.alerts.items}
             result = await execute(plan, lines.append)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                incident = handled(await poller.poll(3600))
-                if incident is not None:
-                    return result, incident
-                await asyncio.sleep(0.5)
-        pytest.fail("the handled incident never showed as resolved in the log")
+
+            async def resolved() -> Incident | None:
+                return handled(await poller.poll(3600))
+
+            incident = await async_wait_until(
+                resolved, 60, "the handled incident to show as resolved in the log", 0.5
+            )
+            return result, incident
 
     result, incident = asyncio.run(heal_and_watch())
     assert result.ok, result
     assert "payments restarted; health check passed" in lines
     assert "gateway circuit breaker for payments: CLOSED" in lines
     assert breaker(stack, "payments") == "CLOSED"
-    poll("payments alerts to resolve", lambda: not am_alerts(stack, "payments"), timeout=45)
+    wait_until(lambda: not am_alerts(stack, "payments"), 45, "payments alerts to resolve")
     metrics = httpx.get(stack.server("service").url + "/metrics", timeout=5).text
     assert 'runbook_executions_total{runbook="restart-payments",status="success"} 1.0' in metrics
     # It stays in the log though it lasted less than one step of the 7-day history
@@ -338,7 +331,7 @@ def assert_all_answer_config(config: Config) -> None:
 def assert_cleaned_up(seen: dict[str, Any]) -> None:
     config: Config = seen["config"]
     assert config.journal_path is not None
-    poll("children to exit", lambda: not any(alive(k) for k in seen["kids"]), timeout=10)
+    wait_until(lambda: not any(alive(k) for k in seen["kids"]), 10, "children to exit")
     for url in (config.prometheus.url, config.alertmanager.urls[0]):
         assert port_free(int(url.rsplit(":", 1)[1]))
     assert not Path(config.journal_path).parent.exists()
@@ -423,5 +416,5 @@ def test_real_tui_in_a_terminal_quits_with_q_and_leaves_nothing() -> None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
-    poll("children to exit", lambda: not any(alive(k) for k in kids), timeout=10)
+    wait_until(lambda: not any(alive(k) for k in kids), 10, "children to exit")
     assert not workdir.exists()

@@ -21,6 +21,7 @@ from oncall_tui.config_types import Runbook
 from oncall_tui.journal import Journal
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.sources.runbooks import RunPlan, execute, plan_run
+from waiting import async_wait_until, wait_until
 
 PY = sys.executable
 
@@ -33,17 +34,15 @@ def exec_plan(code: str, *args: str, timeout: float = 20.0, alert: Alert | None 
 def gone(pid: int, within: float = 2.0) -> bool:
     """No such process, or only a zombie left (a container's init may not reap), within
     `within` seconds (a killed process closes its pipes a moment before it is dead)."""
-    deadline = time.monotonic() + within
-    while True:
+
+    def dead() -> bool:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except FileNotFoundError:
             return True
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+        return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+    return wait_until(dead, within, f"process {pid} to end", 0.05)
 
 
 async def test_output_streams_while_the_process_runs() -> None:
@@ -231,8 +230,14 @@ async def test_http_timeout_and_cancel(hook_url: str) -> None:
     assert time.monotonic() - t0 < 3
     cancel = asyncio.Event()
     plan = plan_run(hook_runbook(hook_url, "/hang"), ALERT, {"HOOK_TOKEN": "x"})
+    sent = len([r for r in Hook.received if r[1].startswith("/hang")])
     task = asyncio.create_task(execute(plan, lambda _: None, cancel))
-    await asyncio.sleep(0.2)
+    await async_wait_until(
+        lambda: len([r for r in Hook.received if r[1].startswith("/hang")]) > sent,
+        5,
+        "the request to reach the server",
+        0.02,
+    )
     cancel.set()
     result = await asyncio.wait_for(task, 3)
     assert not result.ok and result.error == "cancelled"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -33,6 +33,7 @@ from oncall_tui.demo import servers
 from oncall_tui.journal import Journal
 from oncall_tui.model.snapshot import Alert
 from oncall_tui.ui.app import OncallApp, make_app
+from waiting import until
 
 SIZE = (160, 48)
 USER = "tester@host"
@@ -152,17 +153,6 @@ async def live_app(config: Config) -> AsyncIterator[tuple[OncallApp, Any, Journa
     finally:
         if journal is not None:
             journal.close()
-
-
-async def until(
-    cond: Callable[[], object], pilot: Any, timeout: float, what: str, interval: float = 0.05
-) -> None:
-    """Let the app run until `cond()` is true, or fail naming `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g}s: {what}")
-        await pilot.pause(interval)
 
 
 def shown_alert(app: OncallApp, alertname: str) -> Alert | None:

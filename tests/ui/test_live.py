@@ -3,7 +3,6 @@ fixture), and against a Prometheus that hangs (keys must still answer at once)."
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -32,6 +31,7 @@ from oncall_tui.config_types import (
 )
 from oncall_tui.ui.app import make_app
 from oncall_tui.ui.screens.help import HelpScreen
+from waiting import until
 
 pytestmark = pytest.mark.servers
 
@@ -60,15 +60,6 @@ def stack_config(prom_url: str, am_urls: list[str], timeout_s: float = 10.0) -> 
     )
 
 
-async def until(cond: Callable[[], object], pilot: object, timeout: float) -> float:
-    start = time.monotonic()
-    while not cond():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-    return time.monotonic() - start
-
-
 def screen_text(app: object) -> str:
     strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
     return "\n".join(s.text for s in strips)
@@ -82,8 +73,9 @@ async def test_numbers_from_real_servers_within_two_seconds(stack: Stack) -> Non
     async with app.run_test(size=(160, 48)) as pilot:
         # The 2 s promise is measured by benchmarks/ (first frame); a loaded CI box
         # only has to get there.
-        took = await until(lambda: app.view is not None, pilot, timeout=15.0)
-        await pilot.pause(0.1)
+        took = await until(lambda: app.view is not None, pilot, 15.0, "the first poll")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         view = app.view
         assert view is not None, took
         assert view.sources["prometheus"].ok and view.sources["alertmanager"].ok

@@ -107,14 +107,14 @@ async def test_a_acks_the_selected_alert_and_the_row_shows_who(
             return shown is not None and shown.acked_by == USER
 
         await until(acked_on_screen, pilot, 5, "acked after the next poll")
-        await pilot.pause(0.05)
+        await until(lambda: USER in row_text(app, alert.fingerprint), pilot, 3, "who, in the row")
         row = row_text(app, alert.fingerprint)
         assert "silenced" in row and USER in row and "left" in row, row
         assert "ack pending" not in row
         # The detail view says who acked and until when.
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, AlertDetailScreen), pilot, 3, "detail view")
-        await pilot.pause(0.1)
+        await until(lambda: f"acked by {USER}" in screen_text(app), pilot, 3, "who, in the detail")
         detail = screen_text(app)
         assert f"acked by {USER}" in detail and " until " in detail
         await pilot.press("escape")
@@ -238,14 +238,14 @@ async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
             return shown is not None and shown.acked_by == USER
 
         await until(acked, pilot, 5, "acked on screen")
-        await pilot.pause(0.05)
+        await until(lambda: USER in row_text(app, alert.fingerprint), pilot, 3, "who, in the row")
         acked_cell = app.overview.alerts.table.get_row(alert.fingerprint)[4]
         assert USER in acked_cell.plain and "left" in acked_cell.plain
         styles = {str(span.style) for span in acked_cell.spans} | {str(acked_cell.style)}
         assert any("reverse" in s for s in styles), styles  # expires within 5 minutes
         await pilot.press("enter")  # and the detail view says so in words
         await until(lambda: app.screen is not app.overview, pilot, 3, "detail view")
-        await pilot.pause(0.1)
+        await until(lambda: "expires in" in screen_text(app), pilot, 3, "the detail's expiry")
         assert f"acked by {USER}" in screen_text(app) and "expires in" in screen_text(app)
 
 
@@ -274,7 +274,7 @@ async def test_u_expires_the_ack_and_asks_which_when_several_cover_it(
         await until(covered_by_both, pilot, 5, "both silences on screen")
         await pilot.press("u")
         await until(lambda: isinstance(app.screen, ChooseSilenceScreen), pilot, 3, "choose-silence")
-        await pilot.pause(0.05)
+        await until(lambda: "bob@elsewhere" in screen_text(app), pilot, 3, "the silences listed")
         assert "bob@elsewhere" in screen_text(app) and USER in screen_text(app)
         options = app.screen.query_one("OptionList")
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]  # type: ignore[attr-defined]
@@ -403,10 +403,9 @@ async def test_read_only_has_no_ack_keys_and_refuses_them(shared_am: Peer, tmp_p
         palette = {c.title for c in app.get_system_commands(app.screen)}
         assert not [t for t in palette if t.startswith(("Ack", "Un-ack", "Runbook"))]
         await pilot.press("a", "A", "u", "r")
-        await pilot.pause(0.05)
+        await pilot.pause()
         app.action_ack()  # also refused when invoked, not pressed
-        await pilot.pause(0.05)
-        assert any("Read-only" in m for m in messages(app))
+        await until(lambda: any("Read-only" in m for m in messages(app)), pilot, 3, "the notice")
         assert app.screen is app.overview
         await polls_pass(app, pilot, 1)
         await pilot.press("question_mark")
@@ -433,14 +432,14 @@ async def test_r_runs_the_exec_runbook_shows_its_output_and_journals_it(
         await until(lambda: isinstance(app.screen, RunbookPicker), pilot, 3, "picker")
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, ConfirmScreen), pilot, 3, "confirmation")
-        await pilot.pause(0.05)
         # The confirmation shows the argv with the label substituted.
-        assert f"echo fixing {labels['alertname']}" in screen_text(app)
+        argv = f"echo fixing {labels['alertname']}"
+        await until(lambda: argv in screen_text(app), pilot, 3, "the argv, substituted")
         await pilot.press("y")
         await until(lambda: isinstance(app.screen, RunOutputScreen), pilot, 3, "output screen")
         screen = app.screen
         await until(lambda: screen.finished, pilot, 10, "run finished")  # type: ignore[attr-defined]
-        await pilot.pause(0.1)
+        await until(lambda: "✔ ok" in screen_text(app), pilot, 3, "the outcome on screen")
         text = screen_text(app)
         assert f"fixing {labels['alertname']}" in text
         assert "✔ ok" in text
@@ -461,7 +460,7 @@ async def test_r_runs_the_exec_runbook_shows_its_output_and_journals_it(
         await until(lambda: isinstance(app.screen, RunOutputScreen), pilot, 3, "output screen")
         screen = app.screen
         await until(lambda: screen.finished, pilot, 10, "run finished")  # type: ignore[attr-defined]
-        await pilot.pause(0.1)
+        await until(lambda: "✘ failed" in screen_text(app), pilot, 3, "the outcome on screen")
         text = screen_text(app)
         assert "oops" in text and "✘ failed" in text and "3" in text.split("✘ failed")[1]
         failed = [r for r in journal.runs.since(started - 1) if r.runbook == "broken"]

@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
+from waiting import until
 
 
 class Form(App[None]):
@@ -48,8 +49,9 @@ async def test_a_burst_of_keys_edits_in_the_order_typed(
     async with app.run_test() as pilot:
         app.field.cursor_position = len(start)
         burst(app, keys)
-        await pilot.pause(0.2)
-        assert app.field.value == expected
+        await until(
+            lambda: app.field.value == expected, pilot, 3, f"the field to read {expected!r}"
+        )
 
 
 async def test_enter_in_a_burst_submits_the_edited_value_once() -> None:
@@ -57,15 +59,25 @@ async def test_enter_in_a_burst_submits_the_edited_value_once() -> None:
     async with app.run_test() as pilot:
         app.field.cursor_position = 3
         burst(app, ["backspace", "backspace", "5", "s", "enter"])
-        await pilot.pause(0.2)
+        await until(lambda: app.submitted, pilot, 3, "the form to be submitted")
+        await pilot.pause()  # (a second submit would be queued right behind)
         assert app.submitted == ["35s"]
 
 
 async def test_a_plain_input_gets_the_burst_wrong_which_is_why_this_exists() -> None:
     """Guards the workaround: when Textual fixes #6605 this fails, and OrderedInput can go."""
     app = Form(Input, "1h")
-    async with app.run_test() as pilot:
+    changes: dict[int, Input.Changed] = {}  # one entry per message (each bubbles up)
+
+    def record(message: object) -> None:
+        if isinstance(message, Input.Changed):
+            changes[id(message)] = message
+
+    async with app.run_test(message_hook=record) as pilot:
         app.field.cursor_position = 2
+        await pilot.pause()
+        changes.clear()  # (the value set on mount)
         burst(app, ["backspace", "backspace", "3", "m"])
-        await pilot.pause(0.2)
+        # Each of the four keys changes the value once, whatever order it is applied in.
+        await until(lambda: len(changes) >= 4, pilot, 3, "the four edits of the burst")
         assert app.field.value != "3m"

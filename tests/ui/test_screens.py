@@ -449,7 +449,9 @@ async def test_alert_detail_shows_labels_literally_and_closes(key: str) -> None:
         assert "expires in 3m 20s" in text
         assert "ack pending" in text
         assert "looking" in text  # the covering silence's comment
-        assert "systemctl restart api" in text
+        await pilot.press("end")  # the runbooks are at the bottom
+        await pilot.pause()
+        assert "systemctl restart api" in screen_text(app)
         await pilot.press(key)
         await pilot.pause()
         assert not isinstance(app.screen, AlertDetailScreen)
@@ -464,6 +466,45 @@ async def test_alert_detail_unacked_without_runbooks() -> None:
         assert "not acknowledged" in text
         assert "No runbook is linked" in text
         assert "expires" not in text
+
+
+def test_links_are_osc8_hyperlinks_with_safe_targets() -> None:
+    from oncall_tui.ui.screens.detail import alert_links, linked
+
+    text = linked("https://runbooks.example/search\x1b]8;;http://evil\x07#x")
+    (span,) = [s for s in text.spans if getattr(s.style, "link", None)]
+    assert span.style.link == "https://runbooks.example/search#x"  # type: ignore[union-attr]
+    assert "\x1b" not in text.plain and "\x07" not in text.plain
+    assert not any(getattr(s.style, "link", None) for s in linked("javascript:alert(1)").spans)
+    links = alert_links(
+        alert(annotations={"dashboard": "https://grafana/d/1", "runbook_url": "https://rb/1"}),
+        RUNBOOKS,
+    )
+    assert [what for what, _ in links] == [
+        "runbook_url",
+        "dashboard",
+        "source (Prometheus)",
+        "runbook clear-cache",
+    ]
+
+
+async def test_alert_detail_shows_the_description_on_top_and_copies_links() -> None:
+    annotations = {
+        "summary": "search fails 80 % of requests",
+        "description": "The gateway sees 5xx from search; its breaker opens.",
+        "runbook_url": "https://runbooks.example/search",
+    }
+    app = Host(AlertDetailScreen(alert(annotations=annotations), [], SILENCES, now=NOW))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        top = screen_text(app).splitlines()[:8]
+        assert any("The gateway sees 5xx from search" in line for line in top), top
+        await pilot.press("c")
+        assert app.clipboard == "https://runbooks.example/search"
+        await pilot.press("n", "c")
+        assert app.clipboard == "http://127.0.0.1:9090/graph"
+        await pilot.press("n", "c")  # wraps around
+        assert app.clipboard == "https://runbooks.example/search"
 
 
 BREAKER = CircuitBreaker(

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 
 from oncall_tui.config_types import Config
 from oncall_tui.ui.app import OncallApp, make_app
+from waiting import until
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, failed, snapshot
@@ -26,13 +27,17 @@ def overview_app(config: Config, poller: FakePoller | None = None) -> OncallApp:
 
 
 async def data_shown(pilot: Pilot[Any]) -> None:
+    """Until the poll's Snapshot is on screen: the table filled, the poll and the work
+    after it (its workers) finished, and what they posted handled."""
     app = pilot.app
     assert isinstance(app, OncallApp)
-    for _ in range(200):
-        if app.view is not None and app.overview.alerts.table.row_count and not app.polling:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause(0.1)
+
+    def shown() -> bool:
+        return app.view is not None and bool(app.overview.alerts.table.row_count)
+
+    await until(lambda: shown() and not app.polling, pilot, 5, "the poll's data on screen")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def test_overview_160x48(snap_compare: SnapCompare, config: Config) -> None:

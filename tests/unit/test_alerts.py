@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from oncall_tui.model.alerts import (
 )
 from oncall_tui.model.fingerprint import fingerprint
 from oncall_tui.model.severity import severity_rank
+from waiting import wait_until
 
 T0 = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 
@@ -266,14 +266,13 @@ def test_real_alertmanager_alert_and_silence(alertmanager: servers.Server) -> No
     with httpx.Client(base_url=alertmanager.url, timeout=5.0) as client:
         client.post("/api/v2/alerts", json=[{"labels": labels, "startsAt": now.isoformat()}])
         sid = client.post("/api/v2/silences", json=silence).json()["silenceID"]
-        deadline = time.monotonic() + 15
-        alerts: tuple[Any, ...] = ()
-        while time.monotonic() < deadline:
+
+        def silenced() -> tuple[Any, ...]:
             silences = parse_silences(client.get("/api/v2/silences").json())
             alerts = parse_alerts(client.get("/api/v2/alerts").json(), silences)
-            if alerts and alerts[0].silenced_by:
-                break
-            time.sleep(0.1)
+            return alerts if alerts and alerts[0].silenced_by else ()
+
+        alerts = wait_until(silenced, 15, "the alert to show as silenced")
     (alert,) = alerts
     assert alert.fingerprint == fingerprint(labels)
     assert alert.silenced_by == (sid,)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from fakes import FakeServer, Reply
 from oncall_tui import __version__
 from oncall_tui.cli import build_parser, main, overrides_from
 from oncall_tui.demo.servers import free_port
+from waiting import wait_until
 
 
 def run_cli(
@@ -195,10 +195,7 @@ def test_ctrl_c_exits_130_quietly(fake_http: Callable[[Reply], FakeServer]) -> N
         env=clean_env(),
     )
     try:
-        deadline = time.monotonic() + 15
-        while not hanging.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert hanging.requests, "the snapshot never reached the server"
+        wait_until(lambda: hanging.requests, 15, "the snapshot to reach the server", 0.05)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=15)
     finally:
@@ -261,3 +258,44 @@ def test_unreadable_journal_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("oncall-tui: warning: ")
     assert json.loads(result.stdout)["sources"]["prometheus"]["ok"] is False
+
+
+def test_unset_bearer_token_env_names_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[alertmanager]\nbearer_token_env = "I9_UNSET_AM_TOKEN"\n')
+    result = run_cli("snapshot", "--config", str(config))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (
+        f'oncall-tui: config error in {config}: key "alertmanager.bearer_token_env": '
+        "environment variable I9_UNSET_AM_TOKEN is not set\n"
+    )
+
+
+SECRET_CONFIG = """
+[[runbooks]]
+name = "hook"
+kind = "http"
+url = "http://127.0.0.1:9/hook"
+headers = { "X-Rundeck-Auth-Token" = "literal-t0ken", "X-Team" = "payments" }
+"""
+
+
+def test_a_readable_config_holding_a_secret_is_warned_about_once(tmp_path: Path) -> None:
+    prom, am = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+    config = tmp_path / "config.toml"
+    config.write_text(SECRET_CONFIG)
+    config.chmod(0o644)
+    argv = ("snapshot", "--config", str(config), "--prometheus", prom, "--alertmanager", am)
+    result = run_cli(*argv)
+    assert result.returncode == 1
+    warning = (
+        f"oncall-tui: warning: {config} holds a secret "
+        "(runbooks[0].headers.X-Rundeck-Auth-Token) and everyone can read it (mode 0644): "
+        "chmod 600 it, or move the secret to an environment variable\n"
+    )
+    assert result.stderr.count(warning) == 1 and "literal-t0ken" not in result.stderr
+    config.chmod(0o600)
+    assert "warning" not in run_cli(*argv).stderr
+    config.write_text(SECRET_CONFIG.replace("literal-t0ken", "${RUNDECK_TOKEN}"))
+    config.chmod(0o644)
+    assert "warning" not in run_cli(*argv).stderr

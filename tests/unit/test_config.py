@@ -14,6 +14,8 @@ from oncall_tui.config_types import Config
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "config.toml"
 
+SECRETS = {"PROM_TOKEN": "tok", "AM_PASS": "pw"}
+"""The environment variables FULL names: they must be set when it is loaded."""
 FULL = """
 refresh = "2s"
 user = "alice"
@@ -107,7 +109,7 @@ def error(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_full_file(tmp_path: Path) -> None:
-    cfg = load_config(write(tmp_path, FULL), {}, {})
+    cfg = load_config(write(tmp_path, FULL), dict(SECRETS), {})
     assert cfg.refresh_s == 2.0
     assert cfg.user == "alice"
     assert cfg.read_only is True
@@ -452,7 +454,7 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
         "ONCALL_TUI_JOURNAL": str(tmp_path / "j.sqlite3"),
         "ONCALL_TUI_PROMETHEUS_BIN": "/not/ours",  # other ONCALL_TUI_ variables are ignored
     }
-    cfg = load_config(write(tmp_path, FULL), env, {})
+    cfg = load_config(write(tmp_path, FULL), {**SECRETS, **env}, {})
     assert cfg.prometheus.url == "http://127.0.0.1:19090"
     assert cfg.prometheus.auth.bearer_token_env == "PROM_TOKEN"  # the rest of the file stays
     assert cfg.alertmanager.urls == ("http://127.0.0.1:1", "http://127.0.0.1:2")
@@ -461,8 +463,14 @@ def test_env_overrides_the_file(tmp_path: Path) -> None:
     assert cfg.user == "dave"
     assert cfg.ui.theme == "oncall-light"
     assert cfg.journal_path == str(tmp_path / "j.sqlite3")
-    assert load_config(write(tmp_path, FULL), {"ONCALL_TUI_READ_ONLY": "0"}, {}).read_only is False
-    assert load_config(write(tmp_path, FULL), {"ONCALL_TUI_REFRESH": "1m"}, {}).refresh_s == 60
+    assert (
+        load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_READ_ONLY": "0"}, {}).read_only
+        is False
+    )
+    assert (
+        load_config(write(tmp_path, FULL), {**SECRETS, "ONCALL_TUI_REFRESH": "1m"}, {}).refresh_s
+        == 60
+    )
 
 
 @pytest.mark.parametrize(
@@ -492,7 +500,7 @@ def test_flags_win_over_env_and_file(tmp_path: Path) -> None:
         "theme": "flag-theme",
         "refresh_s": 0.5,
     }
-    cfg = load_config(write(tmp_path, FULL), env, overrides)
+    cfg = load_config(write(tmp_path, FULL), {**SECRETS, **env}, overrides)
     assert cfg.prometheus.url == "http://127.0.0.1:2"
     assert cfg.alertmanager.urls == ("http://127.0.0.1:3", "http://127.0.0.1:4")
     assert cfg.read_only is False
@@ -502,7 +510,7 @@ def test_flags_win_over_env_and_file(tmp_path: Path) -> None:
 
 def test_absent_flags_change_nothing(tmp_path: Path) -> None:
     overrides: dict[str, object] = {k: None for k in ("prometheus_url", "read_only", "refresh_s")}
-    cfg = load_config(write(tmp_path, FULL), {}, overrides)
+    cfg = load_config(write(tmp_path, FULL), dict(SECRETS), overrides)
     assert cfg.prometheus.url == "http://127.0.0.1:9090"
     assert cfg.read_only is True and cfg.refresh_s == 2.0
 
@@ -528,7 +536,7 @@ def test_unknown_override_key_is_a_programming_error(tmp_path: Path) -> None:
 
 def test_config_never_holds_secrets(tmp_path: Path) -> None:
     env = {"PROM_TOKEN": "tok-123", "AM_PASS": "pw-456"}
-    cfg = load_config(write(tmp_path, FULL), env, {})
+    cfg = load_config(write(tmp_path, FULL), {**SECRETS, **env}, {})
     assert "tok-123" not in repr(cfg) and "pw-456" not in repr(cfg)
 
 
@@ -602,11 +610,105 @@ _values = st.recursive(
 def test_any_document_gives_a_config_or_a_config_error(data: dict[str, object]) -> None:
     """Whatever shape the TOML has, the answer is a Config or one ConfigError line."""
     try:
-        cfg = _from_toml(Table(data, "", "/x/config.toml", Path("/x")))
+        cfg = _from_toml(Table(data, "", "/x/config.toml", Path("/x")), {})
     except ConfigError as e:
         assert "\n" not in str(e) and str(e).startswith("config error in /x/config.toml: ")
     else:
         assert isinstance(cfg, Config)
+
+
+# -- hostile configs: refused at load time, with the key named --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        (
+            '[[runbooks]]\nname = "x"\nkind = "exec"\ncommand = ["echo", "{labels.a"]',
+            "runbooks[0].command[1]",
+            "unclosed placeholder '{labels.a' (missing '}')",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/{labels.a-b}"',
+            "runbooks[0].url",
+            "'{labels.a-b}' is not a placeholder",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\n'
+            'body = { o = ["{annotations.s"] }',
+            "runbooks[0].body.o[0]",
+            "unclosed placeholder",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\n'
+            'headers = { X = "a\\r\\nX-Evil: 1" }',
+            "runbooks[0].headers.X",
+            "must not hold a line break",
+        ),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\n'
+            'headers = { X = "${TOKEN" }',
+            "runbooks[0].headers.X",
+            "not a valid ${NAME} reference",
+        ),
+        (
+            '[prometheus]\nheaders = { "X-Scope-OrgID" = "a\\nb" }',
+            "prometheus.headers.X-Scope-OrgID",
+            "must not hold a line break",
+        ),
+        (
+            '[prometheus]\nheaders = { "X-Scope-OrgID" = "${I9_UNSET}" }',
+            "prometheus.headers.X-Scope-OrgID",
+            "environment variable I9_UNSET is not set",
+        ),
+        (
+            '[prometheus]\nbearer_token_env = "I9_UNSET"',
+            "prometheus.bearer_token_env",
+            "environment variable I9_UNSET is not set",
+        ),
+        (
+            '[alertmanager]\nbasic_auth = { username = "u", password_env = "I9_UNSET" }',
+            "alertmanager.basic_auth.password_env",
+            "environment variable I9_UNSET is not set",
+        ),
+        ("[prometheus]\nmax_response_mb = 0", "prometheus.max_response_mb", "more than 0"),
+        (
+            '[[runbooks]]\nname = "x"\nkind = "http"\nurl = "http://h/"\nallow_dash_values = true',
+            "runbooks[0].allow_dash_values",
+            'only used by kind "exec"',
+        ),
+    ],
+)
+def test_hostile_templates_and_unset_secrets_are_refused(
+    tmp_path: Path, text: str, key: str, words: str
+) -> None:
+    message = error(tmp_path, text)
+    assert f'key "{key}": ' in message and words in message, message
+
+
+def test_set_secrets_and_dash_option_load(tmp_path: Path) -> None:
+    text = (
+        '[prometheus]\nbearer_token_env = "I9_TOKEN"\nmax_response_mb = 8\n'
+        '[[runbooks]]\nname = "x"\nkind = "exec"\n'
+        'command = ["grep", "--", "{labels.a}", "${NOT_EXPANDED_IN_ARGV}", "{\\"json\\": 1}"]\n'
+        "allow_dash_values = true\n"
+    )
+    cfg = load_config(write(tmp_path, text), {"I9_TOKEN": "t"}, {})
+    assert cfg.prometheus.auth.max_response_mb == 8.0
+    assert cfg.runbooks[0].allow_dash_values is True
+
+
+def test_many_runbooks_load_and_duplicates_are_still_found(tmp_path: Path) -> None:
+    """Many runbooks (the duplicate check was quadratic: 200k took minutes); speed itself
+    is measured in benchmarks/, this checks the set-based check still finds the twin."""
+    many = "".join(
+        f'[[runbooks]]\nname = "r{i}"\nkind = "exec"\ncommand = ["true", "{{labels.x}}"]\n'
+        for i in range(2_000)
+    )
+    assert len(load_config(write(tmp_path, many), {}, {}).runbooks) == 2_000
+    twin = many + '[[runbooks]]\nname = "r7"\nkind = "exec"\ncommand = ["true"]\n'
+    message = error(tmp_path, twin)
+    assert 'key "runbooks[2000].name": duplicate runbook name "r7"' in message
 
 
 def test_ui_keys_remap_by_binding_id(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from oncall_tui.demo import servers
 from oncall_tui.model.fingerprint import fingerprint
+from waiting import wait_until
 
 LABEL_SETS = [
     {"alertname": "HighLatency", "severity": "critical", "service": "api"},
@@ -69,14 +69,13 @@ def test_matches_a_real_alertmanager(alertmanager: servers.Server) -> None:
     ]
     with httpx.Client(base_url=alertmanager.url, timeout=5.0) as client:
         client.post("/api/v2/alerts", json=posted).raise_for_status()
-        deadline = time.monotonic() + 15
-        got: dict[str, str] = {}
-        while time.monotonic() < deadline:
+
+        def all_listed() -> dict[str, str]:
             answer = client.get("/api/v2/alerts").json()
             got = {a["labels"]["alertname"]: a["fingerprint"] for a in answer}
-            if len(got) >= len(LABEL_SETS):
-                break
-            time.sleep(0.1)
+            return got if len(got) >= len(LABEL_SETS) else {}
+
+        got = wait_until(all_listed, 15, "every posted alert to be listed")
     assert len(got) == len(LABEL_SETS)
     for labels in LABEL_SETS:
         # Alertmanager drops empty-valued labels (empty == absent in Prometheus)

@@ -9,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oncall_tui.config_types import HealthConfig
-from oncall_tui.model.health import compute_health, severity_points
+from oncall_tui.model.health import component_health, compute_health, severity_points
+from oncall_tui.model.levels import score_level
+from oncall_tui.model.series import Sample
 from oncall_tui.model.snapshot import (
     QUANTILES,
     Alert,
@@ -17,6 +19,7 @@ from oncall_tui.model.snapshot import (
     ErrorRate,
     Health,
     Latency,
+    Section,
     ServiceLatency,
 )
 
@@ -105,8 +108,64 @@ def test_error_rate_check(value: float | None, slo: float, ok: bool | None, pena
     assert check.penalty == pytest.approx(penalty)
     assert h.score == pytest.approx(100 - penalty)
     if ok is None:
+        # Never fetched (Prometheus down, no series): unknown, and the score says so.
         assert check.value is None
-        assert "Not measurable" in h.terms[1].explanation
+        assert h.terms[1].explanation.startswith("Unknown")
+        assert h.unknown == ("error rate",)
+    else:
+        assert h.unknown == ()
+
+
+@pytest.mark.parametrize("value", [None, math.nan])
+def test_error_ratio_0_over_0_from_a_fresh_answer_is_no_traffic(value: float | None) -> None:
+    fresh = ErrorRate(value=value, slo=0.01, section=Section("prometheus", fetched_at=5.0))
+    h = compute_health([], NO_LATENCY, fresh, [], CFG)
+    assert h.terms[1].explanation.startswith("No traffic")
+    assert h.unknown == ()
+
+
+def test_missing_data_is_unknown_never_healthy() -> None:
+    """A latency histogram with no series, an error query with no series, a component
+    with no series: each term is unknown, named, and the score is partial."""
+    no_series = Section("prometheus", ok=False, error="no series for x_bucket")
+    lat = Latency(slo_p95=0.3, section=no_series)
+    errs = ErrorRate(slo=0.01, section=Section("prometheus", ok=False, error="no series for q"))
+    comps = [ComponentHealth("API", 0.9), ComponentHealth("DB", None, error="no series for up")]
+    h = compute_health(comps, lat, errs, [], CFG)
+    assert h.unknown == ("DB", "p95 latency", "error rate")
+    assert h.score == pytest.approx(90.0)  # what was measured, marked partial
+    assert "no series for up" in h.terms[0].explanation
+    assert "the score is partial" in h.terms[0].explanation
+    assert h.terms[1].explanation.startswith("Unknown: no series for x_bucket")
+    assert h.terms[2].explanation.startswith("Unknown: no series for q")
+    assert score_level(h.score, partial=bool(h.unknown)) == "warn"
+
+
+def s_(value: float, **labels: str) -> Sample:
+    return Sample(labels, value, 0.0)
+
+
+@pytest.mark.parametrize(("reduce", "expected"), [("min", 0.0), ("avg", 0.75), ("max", 1.0)])
+def test_component_every_series_counts(reduce: str, expected: float) -> None:
+    """avg_over_time(up[5m]) over four targets, one down: Prometheus answers 1, 1, 1, 0."""
+    samples = [s_(1.0, instance=f"n{i}:9100", job="node") for i in range(1, 4)]
+    samples.append(s_(0.0, __name__="up", instance="n4:9100", job="node"))
+    c = component_health("All targets", "avg_over_time(up[5m])", samples, reduce)
+    assert c.availability == pytest.approx(expected)
+    assert c.series == 4
+    assert c.worst == 0.0 and c.worst_labels == {"instance": "n4:9100", "job": "node"}
+    assert c.breakdown == f'{reduce} of 4 series; worst {{instance="n4:9100", job="node"}} 0.00 %'
+    h = compute_health([c], NO_LATENCY, NO_ERRORS, [], CFG)
+    assert f"{reduce} of 4 series" in h.terms[0].explanation
+
+
+def test_component_without_series_or_values_is_unknown() -> None:
+    none = component_health("X", 'up{job="api"}', [], "min")
+    assert none.availability is None and none.error == 'no series for up{job="api"}'
+    nan = component_health("X", "q", [s_(math.nan)], "min")
+    assert nan.availability is None and nan.error == "no finite value in 1 series of q"
+    one = component_health("X", "q", [s_(0.5, job="a")], "min")
+    assert one.availability == 0.5 and one.breakdown == ""
 
 
 def test_unmeasurable_latency_is_listed_without_penalty() -> None:

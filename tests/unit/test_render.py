@@ -153,7 +153,12 @@ def test_json_has_every_promised_key() -> None:
         "name": "API Gateway",
         "availability": 0.992,
         "error": None,
+        "reduce": "min",
+        "series": 0,
+        "worst_labels": {},
+        "worst": None,
     }
+    assert data["health"]["unknown"] == []
     lat = data["latency"][0]
     assert lat["service"] == "api"
     assert set(lat["quantiles"]) == {"p50", "p75", "p95", "p99", "max"}

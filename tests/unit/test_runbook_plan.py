@@ -37,6 +37,10 @@ label_text = st.text(
 
 @given(value=label_text)
 def test_a_label_value_stays_one_argument(value: str) -> None:
+    if value.startswith("-"):
+        with pytest.raises(RunbookError, match="starts with '-'"):
+            plan_run(RESTART, alert({"service": value}, {"summary": "x"}), {})
+        return
     plan = plan_run(RESTART, alert({"service": value}, {"summary": "x"}), {})
     assert plan.argv == ("systemctl", "restart", value, "--why=x")
 
@@ -153,3 +157,94 @@ def test_describe_shows_control_characters_in_headers_as_escapes() -> None:
     plan = plan_run(HOOK, alert({"service": "api", "team": "\x1b[2J"}), {"RUNDECK_TOKEN": "x"})
     text = plan.describe()
     assert "\x1b" not in text and "X-Team: \\x1b[2J" in text
+
+
+# -- hostile labels: no label becomes a secret or an option ------------------------------
+
+EXFIL = Runbook(
+    name="exfil",
+    kind="http",
+    url="http://127.0.0.1:9/hook/{labels.service}",
+    headers={"X-Service": "{labels.service}", "Authorization": "Bearer ${HOOK_TOKEN}"},
+    body={"service": "{labels.service}", "note": "${HOOK_TOKEN}"},
+)
+ENV = {"HOOK_TOKEN": "hook-s3cret", "PROM_TOKEN": "prom-s3cret"}
+
+
+def test_a_label_never_pulls_in_an_environment_variable() -> None:
+    plan = plan_run(EXFIL, alert({"service": "${PROM_TOKEN}"}), ENV)
+    sent = plan.headers_to_send()
+    assert sent["X-Service"] == "${PROM_TOKEN}"
+    assert sent["Authorization"] == "Bearer hook-s3cret"
+    assert plan.url.endswith("/hook/%24%7BPROM_TOKEN%7D")
+    # ${ENV} is a header feature: in the body it is literal text, from config or label.
+    assert plan.body == {"service": "${PROM_TOKEN}", "note": "${HOOK_TOKEN}"}
+    text = plan.describe()
+    assert "X-Service: ${PROM_TOKEN}" in text  # exactly what is sent, not "redacted"
+    assert "Authorization: Bearer <${HOOK_TOKEN} redacted>" in text
+    assert "prom-s3cret" not in text and "hook-s3cret" not in text
+
+
+def test_a_placeholder_inside_a_value_is_not_substituted_again() -> None:
+    rb = Runbook(name="x", kind="exec", command=("echo", "{labels.a}{labels.b}"))
+    plan = plan_run(rb, alert({"a": "{labels.b}", "b": "{fingerprint}"}), {})
+    assert plan.argv == ("echo", "{labels.b}{fingerprint}")
+
+
+def test_sensitive_header_masks_only_the_configs_literal() -> None:
+    rb = Runbook(
+        name="h",
+        kind="http",
+        url="http://127.0.0.1:9/",
+        headers={"X-Api-Key": "literal-key", "X-Token-For": "{labels.team}"},
+    )
+    text = plan_run(rb, alert({"team": "payments"}), {}).describe()
+    assert "X-Api-Key: <redacted>" in text and "literal-key" not in text
+    assert "X-Token-For: payments" in text
+
+
+@pytest.mark.parametrize("value", ["--output=/tmp/PWNED", "-rf", "-"])
+def test_a_value_starting_with_a_dash_is_refused_in_words(value: str) -> None:
+    rb = Runbook(name="log", kind="exec", command=("git", "-C", "/srv", "log", "{labels.x}"))
+    with pytest.raises(RunbookError) as info:
+        plan_run(rb, alert({"x": value}), {})
+    words = str(info.value)
+    assert "{labels.x}" in words and "starts with '-'" in words and "allow_dash_values" in words
+    assert "BackendDown" in words and "git" in words
+    # The config's own dashes are fine; only substituted values are checked.
+    assert plan_run(rb, alert({"x": "main"}), {}).argv[-1] == "main"
+
+
+def test_allow_dash_values_lets_them_through() -> None:
+    rb = Runbook(
+        name="grep",
+        kind="exec",
+        command=("grep", "-e", "--", "{labels.x}"),
+        allow_dash_values=True,
+    )
+    assert plan_run(rb, alert({"x": "-v"}), {}).argv == ("grep", "-e", "--", "-v")
+
+
+def test_http_values_may_start_with_a_dash() -> None:
+    rb = Runbook(
+        name="h", kind="http", url="http://127.0.0.1:9/{labels.x}", body={"x": "{labels.x}"}
+    )
+    assert plan_run(rb, alert({"x": "-1"}), {}).body == {"x": "-1"}
+
+
+@pytest.mark.parametrize("value", [" api", "api\t", "a\x0bb", "a\x0cb"])
+def test_header_values_http_cannot_carry_are_refused(value: str) -> None:
+    rb = Runbook(name="h", kind="http", url="http://127.0.0.1:9/", headers={"X": "{labels.x}"})
+    with pytest.raises(RunbookError, match="header X would"):
+        plan_run(rb, alert({"x": value}), {})
+
+
+def test_an_environment_value_with_a_line_break_is_refused() -> None:
+    with pytest.raises(RunbookError, match=r"HOOK_TOKEN.*line break"):
+        plan_run(EXFIL, alert({"service": "api"}), {"HOOK_TOKEN": "a\r\nX-Evil: 1"})
+
+
+def test_confirmation_shows_invisible_characters() -> None:
+    plan = plan_run(EXFIL, alert({"service": "pay\u200bments"}), ENV)
+    text = plan.describe()
+    assert "X-Service: pay\\u200bments" in text and "\u200b" not in text

@@ -86,12 +86,13 @@ class LiveActions:
             raise ActionFailed("read-only mode: running runbooks is disabled")
         plan = plan_run(runbook, alert, self.env)
         result = await self.runs.run(plan, alert, on_output)
+        left = f"; {result.left_behind_words}" if result.left_behind else ""
         if not result.ok:
-            raise ActionFailed(result.error or "failed")
+            raise ActionFailed((result.error or "failed") + left)
         # The screen adds how long it took.
         if result.http_status is not None:
             return f"HTTP {result.http_status}"
-        return f"exit {result.exit_code}"
+        return f"exit {result.exit_code}{left}"
 
     def pending_fingerprints(self) -> set[str]:
         """Alerts whose ack waits in the outbox: the app marks them "ack pending" also

@@ -99,13 +99,16 @@ def start_stack(
     control_url = f"http://127.0.0.1:{control_port}"
     stack = DemoStack(workdir, base, control_url)
     try:
+        say(f"starting Alertmanager ({am_exe}) ...")
         am = start_alertmanager(workdir / "alertmanager", assets.ALERTMANAGER_YML, binary=am_exe)
         stack.servers.append(am)
+        say("starting the simulated service (an API gateway and three backends) ...")
         service = _start_service(workdir / "service", control_port, speed, seed, auto_degrade)
         stack.servers.append(service)
         prom_dir = workdir / "prometheus"
         promtool = find_promtool(prom_exe)
         if history_days > 0 and promtool:
+            say(f"writing {history_days:g} days of past incidents for Prometheus (promtool) ...")
             t0 = time.monotonic()
             try:
                 h = backfill(prom_dir / "data", promtool, time.time(), history_days, seed)
@@ -118,6 +121,7 @@ def start_stack(
                 say(f"history skipped: {e}")
         elif history_days > 0:
             say("history skipped: promtool not found next to prometheus or on PATH")
+        say(f"starting Prometheus ({prom_exe}) ...")
         prom = start_prometheus(
             prom_dir,
             assets.prometheus_yml(f"127.0.0.1:{service.port}", f"127.0.0.1:{am.port}", timing),

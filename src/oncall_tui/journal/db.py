@@ -15,6 +15,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from oncall_tui.private_files import make_private
+
 
 class JournalError(RuntimeError):
     """The journal cannot be opened or is newer than this tool understands. `kind`:
@@ -28,9 +30,10 @@ class JournalError(RuntimeError):
 
 
 def prepare_file(path: Path) -> None:
-    """Where the journal file (and its -wal/-shm companions) is created: its directory
-    is made here, the one place that decides how journal files come to exist."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Where the journal file (and its -wal/-shm companions) is created: the one place
+    that decides how journal files come to exist. They hold runbook output and ack
+    history: directory 0700, files 0600 (SQLite gives -wal/-shm the file's mode)."""
+    make_private(path)
 
 
 class Database:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from statistics import fmean
 from typing import Literal, Protocol
 
+from oncall_tui.durations import format_duration
 from oncall_tui.model.fingerprint import fingerprint
 from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Alert, Incident, IncidentRun
@@ -136,6 +137,28 @@ def runs_of(points: Iterable[tuple[float, float]], step: float) -> list[tuple[fl
         else:
             runs.append((at, at))
     return runs
+
+
+def history_note(
+    series_count: int, lookback_s: float, alerts_known: bool, current_alerts: int
+) -> str | None:
+    """Words for an ALERTS history with no series at all over the lookback (None when
+    it has some): the rules are evaluated elsewhere (vmalert, another Prometheus) when
+    the Alertmanager has alerts nobody here recorded; else nothing fired, or the same."""
+    if series_count:
+        return None
+    span = format_duration(lookback_s)
+    if alerts_known and current_alerts:
+        return (
+            f"no ALERTS series in the last {span}, yet the Alertmanager has {current_alerts} "
+            "alert(s): their rules are evaluated elsewhere (vmalert, another Prometheus), "
+            "so only current alerts are shown; the history needs the ALERTS series of "
+            "the server that evaluates the rules"
+        )
+    return (
+        f"no ALERTS series in the last {span}: no alert fired, or the rules are "
+        "evaluated on another server (vmalert, another Prometheus)"
+    )
 
 
 def history_from(series: Iterable[Series], step: float, until: float) -> History:

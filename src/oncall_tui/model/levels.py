@@ -26,12 +26,14 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
-def score_level(score: float | None) -> HealthLevel:
+def score_level(score: float | None, partial: bool = False) -> HealthLevel:
+    """`partial`: some term could not be measured (`Health.unknown`), so the score is
+    at best a warning: missing data never shows as healthy."""
     v = _finite(score)
     if v is None:
         return "unknown"
     if v >= SCORE_OK:
-        return "ok"
+        return "warn" if partial else "ok"
     if v >= SCORE_WARN:
         return "warn"
     return "bad"

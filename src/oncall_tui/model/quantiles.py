@@ -186,3 +186,43 @@ def latency_from_buckets(
             )
         )
     return tuple(out)
+
+
+def latency_from_quantiles(
+    now: list[Sample],
+    history: list[Series],
+    group_by: str,
+    quantile_label: str,
+    rps: list[Sample] | None = None,
+) -> tuple[ServiceLatency, ...]:
+    """The same rows from quantiles Prometheus computed itself (a native histogram:
+    `histogram_quantile` over its rate), each series labelled with its quantile's name
+    in `quantile_label`. NaN (no traffic) is None, as for classic histograms."""
+    names = {name for name, _ in QUANTILES}
+    current: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for s in now:
+        name = s.labels.get(quantile_label)
+        if name in names:
+            current[s.labels.get(group_by, ALL)][name] = _finite(s.value)
+    past: dict[str, dict[str, list[Point]]] = defaultdict(lambda: defaultdict(list))
+    for series in history:
+        name = series.labels.get(quantile_label)
+        if name in names:
+            points = past[series.labels.get(group_by, ALL)][name]
+            points.extend((at, v) for at, v in series.points if math.isfinite(v))
+    requests: dict[str, float] = defaultdict(float)
+    for s in rps or ():
+        requests[s.labels.get(group_by, ALL)] += s.value
+    out = []
+    for service in sorted(current.keys() | past.keys()):
+        rate = requests.get(service)
+        hist = past.get(service, {})
+        out.append(
+            ServiceLatency(
+                service=service,
+                quantiles={name: current[service].get(name) for name, _ in QUANTILES},
+                history={name: tuple(sorted(hist.get(name, ()))) for name, _ in QUANTILES},
+                requests_per_s=None if rate is None else _finite(rate),
+            )
+        )
+    return tuple(out)

@@ -54,7 +54,22 @@ class Section:
 class ComponentHealth:
     name: str
     availability: float | None  # ratio [0, 1]; None when the query gave nothing
-    error: str | None = None
+    error: str | None = None  # why it is unknown, in words ("no series for ...")
+    series: int = 0  # how many series the query answered (every one counts)
+    reduce: str = "min"  # how they made `availability`: "min" | "avg" | "max"
+    worst_labels: dict[str, str] = field(default_factory=dict)  # the lowest series' labels
+    worst: float | None = None  # that series' value
+
+    @property
+    def breakdown(self) -> str:
+        """ "min of 4 series; worst instance="db-3:9100" 0.00 %" ("" for one series)."""
+        if self.series <= 1:
+            return ""
+        text = f"{self.reduce} of {self.series} series"
+        if self.worst is not None:
+            labels = ", ".join(f'{k}="{v}"' for k, v in sorted(self.worst_labels.items()))
+            text += f"; worst {{{labels}}} {self.worst * 100:.2f} %"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,7 @@ class Health:
     slo_checks: tuple[SloCheck, ...] = ()
     alert_penalty: float = 0.0
     terms: tuple[HealthTerm, ...] = ()  # score == sum of term points, clamped to [0, 100]
+    unknown: tuple[str, ...] = ()  # terms that could not be measured: the score is partial
     section: Section = field(default_factory=lambda: Section("prometheus"))
 
 
@@ -215,6 +231,7 @@ class Incidents:
     mttr_s: float | None = None
     lookback_s: float = 7 * 86400.0
     section: Section = field(default_factory=lambda: Section("prometheus"))
+    note: str | None = None  # e.g. no ALERTS history at all, said in words
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,8 +238,17 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
         "poll_duration_s": num(snap.poll_duration_s),
         "health": {
             "score": num(h.score),
+            "unknown": list(h.unknown),
             "components": [
-                {"name": c.name, "availability": num(c.availability), "error": c.error}
+                {
+                    "name": c.name,
+                    "availability": num(c.availability),
+                    "error": c.error,
+                    "reduce": c.reduce,
+                    "series": c.series,
+                    "worst_labels": dict(c.worst_labels),
+                    "worst": num(c.worst),
+                }
                 for c in h.components
             ],
             "slo_checks": [
@@ -287,6 +296,7 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
             "mtta_s": num(inc.mtta_s),
             "mttr_s": num(inc.mttr_s),
             "lookback_s": num(inc.lookback_s),
+            "note": inc.note,
         },
         "alerts": [_alert(a) for a in snap.alerts.items],
         "silences": [

@@ -35,7 +35,7 @@ from oncall_tui.model.snapshot import (
     Section,
     Snapshot,
 )
-from oncall_tui.text import clean
+from oncall_tui.text import clean, label_pairs
 
 NA = "—"
 OK, WARN, BAD, DIM = "green", "yellow", "red", "dim"
@@ -203,9 +203,10 @@ _LEVEL_STYLE = {"ok": OK, "warn": WARN, "bad": BAD, "unknown": DIM}
 def _health(snap: Snapshot) -> list[RenderableType]:
     h = snap.health
     score = _finite(h.score)
-    shown = Text(
-        NA if score is None else f"{score:.0f} %", style=f"bold {_LEVEL_STYLE[score_level(score)]}"
-    )
+    level = score_level(score, partial=bool(h.unknown))
+    shown = Text(NA if score is None else f"{score:.0f} %", style=f"bold {_LEVEL_STYLE[level]}")
+    if h.unknown and score is not None:
+        shown.append(f" (partial: {', '.join(h.unknown)} unknown)", WARN)
     out: list[RenderableType] = [_heading("Health", shown, h.section, snap.taken_at)]
     rows: list[list[Text]] = []
     notes: list[Text] = []
@@ -214,6 +215,8 @@ def _health(snap: Snapshot) -> list[RenderableType]:
         rows.append([t(c.name), Text(pct(c.availability), style), Text(""), Text("")])
         if c.error:
             notes.append(Text.assemble(t(c.name), ": ", t(c.error, WARN)))
+        elif c.breakdown:
+            notes.append(Text.assemble(t(c.name), ": ", t(c.breakdown, DIM)))
     for s in h.slo_checks:
         value = dur(s.value) if s.unit == "s" else pct(s.value, 2)
         target = dur(s.target) if s.unit == "s" else pct(s.target, 2)
@@ -378,6 +381,8 @@ def _incidents(snap: Snapshot, max_rows: int) -> list[RenderableType]:
         f"MTTA {dur(inc.mtta_s)}, MTTR {dur(inc.mttr_s)}"
     )
     out: list[RenderableType] = [_heading("Incidents", detail, inc.section, snap.taken_at)]
+    if inc.note:
+        out.append(Words(t(inc.note, WARN)))
     if not inc.items:
         return out
     rows = [
@@ -404,7 +409,7 @@ def _severity_style(severity: str) -> str:
 
 
 def _labels(a: Alert) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(a.labels.items()) if k not in _HIDDEN_LABELS)
+    return label_pairs(a.labels, hide=_HIDDEN_LABELS)
 
 
 def _alerts(snap: Snapshot, max_rows: int) -> list[RenderableType]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from oncall_tui.model.snapshot import ErrorRate
+from oncall_tui.model.snapshot import ErrorRate, Section
 from oncall_tui.sections.spec import (
     BuildContext,
     Instant,
@@ -27,12 +27,16 @@ def build(ctx: BuildContext, r: Results) -> ErrorRate:
     slo = ctx.config.errors.slo
     if not section.ok:
         return ErrorRate(slo=slo, section=section)
+    now = r.samples("now")
+    if not now:
+        no_series = Section(
+            "prometheus", ok=False, error=f"no series for {ctx.config.errors.query}"
+        )
+        return ErrorRate(slo=slo, section=no_series)
     history: tuple[tuple[float, float], ...] = ()
     if series := r.series("history"):
         history = tuple(p for p in series[0].points if p[1] == p[1])  # drop NaN
-    return ErrorRate(
-        value=single_ratio(r.samples("now")), slo=slo, history=history, section=section
-    )
+    return ErrorRate(value=single_ratio(now), slo=slo, history=history, section=section)
 
 
 ERRORS = SectionSpec("errors", "prometheus", queries, build)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from oncall_tui.model.health import compute_health
-from oncall_tui.model.snapshot import ComponentHealth, Health, Section
+from oncall_tui.model.health import component_health, compute_health
+from oncall_tui.model.snapshot import Health, Section
 from oncall_tui.sections.alerts import ALERTS
 from oncall_tui.sections.errors import ERRORS
 from oncall_tui.sections.latency import LATENCY
@@ -20,7 +20,6 @@ from oncall_tui.sections.spec import (
     Results,
     SectionSpec,
 )
-from oncall_tui.sections.values import single_ratio
 
 
 def _key(i: int) -> str:
@@ -35,9 +34,8 @@ def build(ctx: BuildContext, r: Results) -> Health:
     components = []
     for i, c in enumerate(ctx.config.health.components):
         o = r.outcome(_key(i))
-        components.append(
-            ComponentHealth(c.name, single_ratio(o.value), str(o.error) if o.error else None)
-        )
+        error = str(o.error) if o.error else None
+        components.append(component_health(c.name, c.query, o.value, c.reduce, error))
     latency, errors, alerts = ctx.part(LATENCY), ctx.part(ERRORS), ctx.part(ALERTS)
     health = compute_health(
         tuple(components),

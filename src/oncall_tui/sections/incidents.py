@@ -6,9 +6,10 @@ for what happened while no copy of the tool was watching."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from oncall_tui.incident_log import IncidentLog, IncidentStore, MemoryIncidentStore, history_bounds
-from oncall_tui.model.incident_record import History
+from oncall_tui.model.incident_record import History, history_note
 from oncall_tui.model.snapshot import Alerts, Incidents, Section
 from oncall_tui.queries import alerts_history
 from oncall_tui.sections.alerts import ALERTS
@@ -55,7 +56,12 @@ def build(ctx: BuildContext, r: Results) -> Incidents:
         "prometheus", ok=err is None, error=err, fetched_at=history.fetched_at or None
     )
     log = IncidentLog(ctx.config, _store(ctx))
-    return log.observe(now, alerts, fresh, merge_silence_acks(acks, alerts), section)
+    incidents = log.observe(now, alerts, fresh, merge_silence_acks(acks, alerts), section)
+    current = len(alerts.items) if alerts.section.ok else 0
+    if not history.fetched_at or (incidents.items and not current):
+        return incidents  # not read yet, or the record has incidents to show: no note
+    note = history_note(history.series_count, lookback, alerts.section.ok, len(alerts.items))
+    return replace(incidents, note=note)
 
 
 def merge_silence_acks(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from oncall_tui.model.quantiles import latency_from_buckets
-from oncall_tui.model.snapshot import Latency
-from oncall_tui.queries import latency_queries
+from oncall_tui.model.quantiles import latency_from_buckets, latency_from_quantiles
+from oncall_tui.model.snapshot import Latency, Section
+from oncall_tui.queries import QUANTILE_LABEL, latency_queries
 from oncall_tui.sections.spec import (
     BuildContext,
     Instant,
@@ -29,9 +29,17 @@ def build(ctx: BuildContext, r: Results) -> Latency:
     section = r.section("prometheus", ctx.now)
     if not section.ok:
         return Latency(slo_p95=cfg.slo_p95_s, section=section)
-    services = latency_from_buckets(
-        r.samples("buckets"), r.series("history"), cfg.group_by, r.outcome("rps").value
-    )
+    now, history = r.samples("buckets"), r.series("history")
+    rps = r.outcome("rps").value
+    if any("le" in s.labels for s in now):
+        services = latency_from_buckets(now, history, cfg.group_by, rps)
+    elif now:
+        services = latency_from_quantiles(now, history, cfg.group_by, QUANTILE_LABEL, rps)
+    else:
+        # A typo, or the wrong histogram type: an error in words, never "all fine".
+        looked_for = latency_queries(ctx.config).looked_for
+        no_series = Section("prometheus", ok=False, error=f"no series for {looked_for}")
+        return Latency(slo_p95=cfg.slo_p95_s, section=no_series)
     return Latency(services=services, slo_p95=cfg.slo_p95_s, section=section)
 
 

@@ -19,6 +19,7 @@ class IncidentHistory:
 
     fetched_at: float = 0.0  # 0: never
     error: SourceError | None = None
+    series_count: int = 0  # ALERTS series in the last good read (none at all: a note)
     _stale: bool = True
 
     def due(self, now: float, refresh_s: float) -> bool:
@@ -41,6 +42,7 @@ class IncidentHistory:
         if error is not None or series is None:
             return None
         self.fetched_at = now
+        self.series_count = len(series)
         self._stale = False
         return history_from(series, step, until)
 

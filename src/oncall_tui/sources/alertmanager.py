@@ -1,8 +1,9 @@
 """Client for the Alertmanager v2 API, one node or an HA cluster.
 
 HA: each call tries the peers in order, starting with the one that answered last (then
-the others in configured order, so the order is deterministic). No answer, a 5xx or a
-body we cannot use -> the next peer, and `peer_errors` keeps why. A 4xx is the cluster's
+the others in configured order, so the order is deterministic). No answer, a 5xx, a
+401 / 403 ("401 Unauthorized: check bearer_token_env") or a body we cannot use -> the
+next peer, and `peer_errors` keeps why. A 4xx is the cluster's
 real answer (e.g. 400 for an invalid silence): `Rejected` with Alertmanager's own text,
 not retried elsewhere. All peers failed -> `Unreachable` naming each peer's error.
 """
@@ -16,7 +17,15 @@ import httpx
 import orjson
 
 from oncall_tui.sources.errors import BadResponse, Rejected, SourceError, Unreachable
-from oncall_tui.sources.http import excerpt, parse_json, redact, remember_url_secrets, send
+from oncall_tui.sources.http import (
+    AUTH_REFUSALS,
+    excerpt,
+    parse_json,
+    redact,
+    refusal_words,
+    remember_url_secrets,
+    send,
+)
 
 
 def _rejection_text(response: httpx.Response) -> str:
@@ -72,6 +81,10 @@ class AlertmanagerClient:
                 self._fail(peer, str(e))
                 continue
             status = response.status_code
+            if status in AUTH_REFUSALS:
+                # This peer refused our credentials; another may not (and nothing was done).
+                self._fail(peer, refusal_words(response, self.http))
+                continue
             # Some 5xx are Alertmanager's real answer (e.g. 500 "silence not found").
             if status >= 500 and not any(text in response.content for text in answers_5xx):
                 self._fail(peer, f"answered HTTP {status}: {_rejection_text(response)}")

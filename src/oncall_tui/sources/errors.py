@@ -19,6 +19,11 @@ class BadResponse(SourceError):
     """An answer came, but not one we understand (HTML error page, truncated JSON, ...)."""
 
 
+class AuthRefused(BadResponse):
+    """The source answered 401 / 403: the credentials we sent (or their absence) were
+    refused. The source is down for us until the config or the secret is fixed."""
+
+
 class QueryError(SourceError):
     """Prometheus refused the query; keeps its errorType and error text."""
 

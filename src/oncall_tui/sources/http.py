@@ -7,16 +7,23 @@ from any error text before that text reaches a screen, a log or `snapshot` outpu
 `send()` is the one place where httpx exceptions become `Unreachable` / `BadResponse`
 with short human words ("connection refused to http://127.0.0.1:9090", "timed out after
 10s waiting for ..."), never a traceback; `parse_json()` does the same for bodies.
+It also guards against hostile answers: the whole request has one deadline (a body
+trickled a byte a second cannot outlive the timeout), and the body is decompressed by
+us, counted as it grows, and refused past the source's `max_response_mb` (a 1 MB gzip
+bomb never becomes gigabytes). `refusal_words()` turns a 401 / 403 into words that say
+which setting to check.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import errno
 import os
 import re
 import ssl
 import threading
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -26,13 +33,12 @@ import orjson
 from oncall_tui import __version__
 from oncall_tui.config_types import HttpAuth
 from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
+from oncall_tui.text import clean_excerpt
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
-_ESCAPE_SEQ = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TAG = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"\s+")
+MB = 1024 * 1024
 
 REDACTED = "***"
 
@@ -130,18 +136,48 @@ def _verify(auth: HttpAuth) -> ssl.SSLContext | bool:
     return True
 
 
-def make_http_client(auth: HttpAuth) -> httpx.AsyncClient:
-    """An AsyncClient for one source: its headers, credentials, TLS and timeout.
+class SourceClient(httpx.AsyncClient):
+    """An AsyncClient that knows its source's limits, for `send()`."""
+
+    deadline_s: float = HttpAuth.timeout_s
+    """The whole request, first byte to last."""
+    max_response_mb: float = HttpAuth.max_response_mb
+    """Largest decoded body read (as configured, for the words)."""
+
+    auth_hint: str = "no credentials are configured (bearer_token_env, basic_auth, ...)"
+    """What a 401 / 403 should make the user check."""
+
+
+def _auth_hint(auth: HttpAuth) -> str:
+    if auth.bearer_token_env:
+        return f"check bearer_token_env ({auth.bearer_token_env})"
+    if auth.bearer_token_file:
+        return "check bearer_token_file"
+    if auth.basic_auth_username is not None:
+        return "check basic_auth"
+    if auth.headers:
+        return "check headers"
+    return SourceClient.auth_hint
+
+
+def make_http_client(auth: HttpAuth) -> SourceClient:
+    """An AsyncClient for one source: its headers, credentials, TLS, deadline and
+    answer size limit.
 
     Raises `AuthSetupError` when an environment variable or file it needs is missing.
     """
-    headers = {"User-Agent": f"oncall-tui/{__version__}", "Accept": "application/json"}
+    headers = {
+        "User-Agent": f"oncall-tui/{__version__}",
+        "Accept": "application/json",
+        # Only what `_Decoder` reads itself (httpx would offer br / zstd when installed).
+        "Accept-Encoding": "gzip, deflate",
+    }
     for name, value in auth.headers.items():
         headers[name] = expand_env(value, f"headers.{name}")
     token = _bearer_token(auth)
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.AsyncClient(
+    client = SourceClient(
         headers=headers,
         auth=_basic_auth(auth),
         verify=_verify(auth),
@@ -152,6 +188,10 @@ def make_http_client(auth: HttpAuth) -> httpx.AsyncClient:
         http2=False,
         follow_redirects=False,
     )
+    client.deadline_s = auth.timeout_s
+    client.max_response_mb = auth.max_response_mb
+    client.auth_hint = _auth_hint(auth)
+    return client
 
 
 # ---- trouble in words ------------------------------------------------------------
@@ -161,13 +201,9 @@ def excerpt(text: str | bytes, limit: int = 120, *, html: bool = False) -> str:
     """A short one-line extract of an outside body, control characters removed."""
     if isinstance(text, bytes):
         text = text[: limit * 20].decode("utf-8", errors="replace")
-    text = _ESCAPE_SEQ.sub("", text)
     if html:
         text = _TAG.sub(" ", text)
-    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return redact(text)
+    return redact(clean_excerpt(text, limit))
 
 
 def _seconds(value: float | None) -> str:
@@ -251,15 +287,142 @@ async def send(
     content: bytes | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    """One request, body read in full. Transport trouble raises `Unreachable` (or
-    `BadResponse` when an answer started but broke off); `base` names the source in
-    the words. HTTP status codes are the caller's to judge."""
+    """One request, body read in full (decoded, at most the client's
+    `max_response_mb`), all within the client's `deadline_s`. Transport trouble
+    raises `Unreachable` (or `BadResponse` when an answer started but broke off or was
+    too large); `base` names the source in the words. HTTP status codes are the
+    caller's to judge."""
+    deadline = getattr(http, "deadline_s", None) or http.timeout.read or HttpAuth.timeout_s
+    mb = getattr(http, "max_response_mb", SourceClient.max_response_mb)
     try:
-        return await http.request(
-            method, url, params=params, data=data, content=content, headers=headers
-        )
+        async with asyncio.timeout(deadline):
+            request = http.build_request(
+                method, url, params=params, data=data, content=content, headers=headers
+            )
+            response = await http.send(request, stream=True)
+            try:
+                body = await _read_body(response, mb, base)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        raise Unreachable(
+            f"timed out after {_seconds(deadline)} waiting for {redact(base)}", url=redact(base)
+        ) from None
     except (httpx.HTTPError, httpx.InvalidURL) as e:
         raise error_from_httpx(e, base) from None
+    # The body is decoded already: a Response that would decode it again must not say gzip.
+    kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED]
+    return httpx.Response(
+        response.status_code,
+        headers=kept,
+        content=body,
+        request=request,
+        extensions=response.extensions,
+    )
+
+
+_DECODED = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def too_large_words(mb: float, base: str) -> str:
+    return (
+        f"answer larger than {mb:g} MB from {redact(base)} "
+        "(raise max_response_mb if that is expected)"
+    )
+
+
+class _Decoder:
+    """Content-Encoding undone chunk by chunk with a bound on the output, so a small
+    compressed body cannot expand past `limit` in memory before it is counted."""
+
+    def __init__(self, encoding: str, base: str) -> None:
+        self.encoding = encoding
+        self.base = base
+        self._z: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+            self._first = True
+        elif encoding not in ("", "identity"):
+            raise BadResponse(
+                f"{redact(base)} answered with content-encoding {clean_excerpt(encoding, 30)!r}, "
+                "which is not supported",
+                url=redact(base),
+            )
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """At most `room` bytes of output for `data`; more are left pending, and
+        `pending` says so (the caller then knows the answer is too large)."""
+        if self._z is None:
+            return data
+        try:
+            out = self._z.decompress(data, room)
+        except zlib.error:
+            if self.encoding == "deflate" and getattr(self, "_first", False):
+                # Some servers send raw deflate without the zlib header.
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                return self.decode(data, room)
+            raise BadResponse(
+                f"{redact(self.base)} sent a body that cannot be decoded", url=redact(self.base)
+            ) from None
+        self._first = False
+        return out
+
+    @property
+    def pending(self) -> bool:
+        return self._z is not None and bool(self._z.unconsumed_tail)
+
+    def more(self, room: int) -> bytes:
+        assert self._z is not None
+        return self.decode(self._z.unconsumed_tail, room)
+
+    def flush(self) -> bytes:
+        if self._z is None:
+            return b""
+        try:
+            return self._z.flush()
+        except zlib.error:
+            return b""  # a truncated stream: what was decoded stands
+
+
+async def _read_body(response: httpx.Response, mb: float, base: str) -> bytes:
+    """The decoded body, counted while it streams in; `BadResponse` past `mb` MB."""
+    limit = max(1, int(mb * MB))
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    decoder = _Decoder(encoding, base)
+    declared = response.headers.get("content-length", "")
+    if not encoding and declared.isdigit() and int(declared) > limit:
+        raise BadResponse(too_large_words(mb, base), url=redact(base))
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_raw():
+        out = decoder.decode(chunk, limit - size + 1)
+        while True:
+            size += len(out)
+            if size > limit:
+                raise BadResponse(too_large_words(mb, base), url=redact(base))
+            parts.append(out)
+            if not decoder.pending:
+                break
+            out = decoder.more(limit - size + 1)
+    rest = decoder.flush()
+    if size + len(rest) > limit:
+        raise BadResponse(too_large_words(mb, base), url=redact(base))
+    parts.append(rest)
+    return b"".join(parts)
+
+
+AUTH_REFUSALS = (401, 403)
+
+
+def refusal_words(response: httpx.Response, http: httpx.AsyncClient) -> str:
+    """A 401 / 403 in words that say what to check: "401 Unauthorized: check
+    bearer_token_env (PROM_TOKEN)"."""
+    hint = getattr(http, "auth_hint", SourceClient.auth_hint)
+    reason = response.reason_phrase or ("Unauthorized" if response.status_code == 401 else "")
+    return f"{response.status_code} {reason}: {hint}".replace("  ", " ")
 
 
 def describe_body(response: httpx.Response) -> str:

@@ -13,8 +13,16 @@ from urllib.parse import urlencode
 import httpx
 
 from oncall_tui.model.series import Sample, Series
-from oncall_tui.sources.errors import BadResponse, QueryError
-from oncall_tui.sources.http import excerpt, parse_json, redact, remember_url_secrets, send
+from oncall_tui.sources.errors import AuthRefused, BadResponse, QueryError
+from oncall_tui.sources.http import (
+    AUTH_REFUSALS,
+    excerpt,
+    parse_json,
+    redact,
+    refusal_words,
+    remember_url_secrets,
+    send,
+)
 
 MAX_POINTS = 11_000
 """Prometheus refuses range queries with more points per series than this."""
@@ -103,6 +111,11 @@ class PrometheusClient:
             response = await send(self.http, "POST", endpoint, base=self.url, data=params)
         else:
             response = await send(self.http, "GET", endpoint, base=self.url, params=params)
+        if response.status_code in AUTH_REFUSALS:
+            raise AuthRefused(
+                f"{self.shown_url} answered {refusal_words(response, self.http)}",
+                url=self.shown_url,
+            )
         body = parse_json(response, self.url)
         status = body.get("status") if isinstance(body, dict) else None
         if isinstance(body, dict) and status == "error":

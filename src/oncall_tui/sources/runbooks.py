@@ -1,6 +1,11 @@
-"""Running runbooks: `execute(plan, ...)` streams an exec runbook's output (process
-group killed on timeout or cancel) or sends an http runbook's request. Planning lives in
-`runbook_plan` and is re-exported here, so `sources.runbooks` is the one entry point.
+"""Running runbooks: `execute(plan, ...)` streams an exec runbook's output or sends an
+http runbook's request. Planning lives in `runbook_plan` and is re-exported here, so
+`sources.runbooks` is the one entry point.
+
+An exec runbook runs in its own session (so its own process group): a timeout or cancel
+stops the group, and when the run ends for any reason, whatever it left running -- a
+`setsid` or double-forked grandchild included (`proctree`) -- is stopped too and named
+in the result. An http runbook's answer is read only up to `HTTP_EXCERPT_BYTES`.
 """
 
 from __future__ import annotations
@@ -8,16 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import orjson
 
 from oncall_tui.durations import format_duration
+from oncall_tui.sources import proctree
 from oncall_tui.sources.runbook_plan import (
     ENV_REF,
     RunbookError,
@@ -48,6 +55,8 @@ KILL_GRACE_S = 2.0
 """After SIGTERM to the process group, how long before SIGKILL."""
 DRAIN_S = 1.0
 """After the main process exited, how long a leftover child may hold the pipe open."""
+HTTP_EXCERPT_BYTES = 64 * 1024
+"""Of an http runbook's answer, only this much is read (its first lines are shown)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,18 @@ class RunResult:
     (refused, DNS failure, connect timeout). Only then is a retry safe; after a read
     timeout or an error status the job may have started, and a retry could run it twice.
     Never set for exec runbooks: those run here, a missing program is just a failure."""
+    left_behind: tuple[str, ...] = ()
+    """exec: processes the runbook left running when it ended ("pid 42 sleep 600"),
+    which were then stopped."""
+
+    @property
+    def left_behind_words(self) -> str:
+        """ "stopped 1 process it left running (pid 42 sleep 600)", or ""."""
+        n = len(self.left_behind)
+        if not n:
+            return ""
+        shown = ", ".join(self.left_behind[:3]) + (", …" if n > 3 else "")
+        return f"stopped {n} process{'es' if n > 1 else ''} it left running ({shown})"
 
 
 class _Tail:
@@ -145,9 +166,12 @@ async def _execute_exec(
 
     child_env = dict(plan.env)
     child_env.update({k: _expand(v, plan.env) for k, v in plan.runbook.env.items()})
+    # Inherited by every descendant, setsid or not: how the sweep finds them.
+    token = secrets.token_hex(8)
+    child_env[proctree.MARKER] = token
     started = time.monotonic()
     try:
-        # Own session = own process group: timeout and cancel reach grandchildren too.
+        # Own session = own process group: timeout and cancel reach the children.
         proc = await asyncio.create_subprocess_exec(
             *plan.argv,
             stdin=asyncio.subprocess.DEVNULL,
@@ -167,6 +191,7 @@ async def _execute_exec(
     waiter = asyncio.create_task(_exited(proc))
     cancelled = asyncio.create_task(cancel.wait())
     error: str | None = None
+    left: list[proctree.Leftover] = []
     try:
         done, _ = await asyncio.wait(
             {waiter, cancelled}, timeout=plan.timeout_s, return_when=asyncio.FIRST_COMPLETED
@@ -178,8 +203,9 @@ async def _execute_exec(
                 else (f"timed out after {format_duration(plan.timeout_s)}")
             )
             await _stop_group(proc)
-        # A background child may still hold the pipe: give it a moment, then end it.
+        # A background child may still hold the pipe: give it a moment to finish.
         await asyncio.wait({pump}, timeout=DRAIN_S)
+        left = await _sweep(proc.pid, token)
         if not pump.done():
             _kill_group(proc.pid, signal.SIGKILL)
             await asyncio.wait({pump}, timeout=DRAIN_S)
@@ -196,13 +222,28 @@ async def _execute_exec(
             if code is not None and code > 0
             else (f"killed by signal {-code}" if code is not None else "did not exit")
         )
-    return RunResult(
+    result = RunResult(
         ok=error is None,
         exit_code=code,
         duration_s=time.monotonic() - started,
-        output_tail=tail.text(),
         error=error,
+        left_behind=tuple(str(p) for p in left),
     )
+    if result.left_behind:
+        emit(f"[oncall-tui: {result.left_behind_words}]")
+    return replace(result, output_tail=tail.text())
+
+
+async def _sweep(group: int, token: str) -> list[proctree.Leftover]:
+    """Stop what the run left running; the processes found (in a thread: /proc reads)."""
+
+    def sweep() -> list[proctree.Leftover]:
+        found = proctree.leftovers(token, group)
+        if found:
+            proctree.end(found, KILL_GRACE_S)
+        return found
+
+    return await asyncio.to_thread(sweep)
 
 
 async def _execute_http(
@@ -214,17 +255,32 @@ async def _execute_http(
         tail.add(line)
         on_output(line)
 
-    headers = {k: _expand(v, plan.env) for k, v in plan.headers.items()}
+    # Bytes: a label value outside ASCII goes as UTF-8 (httpx would refuse the str).
+    headers = [(k.encode(), v.encode()) for k, v in plan.headers_to_send().items()]
+    names = {k.lower() for k, _ in headers}
+    if b"accept-encoding" not in names:
+        # Uncompressed: only the start of the answer is read, and never a gzip bomb's.
+        headers.append((b"Accept-Encoding", b"identity"))
     content = None
     if plan.body is not None:
         content = orjson.dumps(plan.body)
-        headers.setdefault("Content-Type", "application/json")
+        if b"content-type" not in names:
+            headers.append((b"Content-Type", b"application/json"))
     started = time.monotonic()
     emit(f"{plan.method} {redact_url(plan.url)}")
 
-    async def send() -> httpx.Response:
-        async with httpx.AsyncClient(timeout=plan.timeout_s, follow_redirects=False) as c:
-            return await c.request(plan.method, plan.url, headers=headers, content=content)
+    async def send() -> tuple[httpx.Response, bytes]:
+        async with (
+            httpx.AsyncClient(timeout=plan.timeout_s, follow_redirects=False) as c,
+            c.stream(plan.method, plan.url, headers=headers, content=content) as response,
+        ):
+            # Only the start of the answer is shown: never read an endless one.
+            head = b""
+            async for chunk in response.aiter_bytes():
+                head += chunk
+                if len(head) >= HTTP_EXCERPT_BYTES:
+                    break
+            return response, head[:HTTP_EXCERPT_BYTES]
 
     request = asyncio.create_task(send())
     cancelled = asyncio.create_task(cancel.wait())
@@ -246,7 +302,7 @@ async def _execute_http(
         emit(error)
         return RunResult(ok=False, duration_s=elapsed, output_tail=tail.text(), error=error)
     try:
-        response = request.result()
+        response, head = request.result()
     except (httpx.ConnectError, httpx.ConnectTimeout) as e:
         # Before TimeoutException: a connect timeout is one, but nothing was sent.
         error = f"request failed: could not connect to {redact_url(plan.url)}: {_reason(e)}"
@@ -263,7 +319,7 @@ async def _execute_http(
         emit(error)
         return RunResult(ok=False, duration_s=elapsed, output_tail=tail.text(), error=error)
     emit(f"HTTP {response.status_code} {response.reason_phrase}")
-    excerpt = response.text[:2000]
+    excerpt = head.decode(response.encoding or "utf-8", errors="replace")[:2000]
     for line in excerpt.splitlines():
         emit(line)
     ok = 200 <= response.status_code < 300

@@ -129,7 +129,21 @@ _INCIDENTS_KEYS = (
         scope="incidents"),
 )  # fmt: skip
 
-KEYS: tuple[Key, ...] = _ALERT_KEYS + _WINDOW_KEYS + _GLOBAL_KEYS + _OVERVIEW_KEYS + _INCIDENTS_KEYS
+_ALERT_DETAIL_KEYS = (
+    Key("copy_link", "c", "copy_link", "Copy link", "Copy the ▶ link (OSC 52: works over SSH)",
+        scope="alert_detail"),
+    Key("next_link", "n", "next_link", "Next link", "Select the alert's next link",
+        scope="alert_detail"),
+)  # fmt: skip
+
+KEYS: tuple[Key, ...] = (
+    _ALERT_KEYS
+    + _WINDOW_KEYS
+    + _GLOBAL_KEYS
+    + _OVERVIEW_KEYS
+    + _ALERT_DETAIL_KEYS
+    + _INCIDENTS_KEYS
+)
 """Every remappable key; ids are unique (checked by the tests)."""
 
 KEY_IDS: frozenset[str] = frozenset(k.id for k in KEYS)

@@ -1,4 +1,7 @@
 """The alert detail view: every label and annotation literally, its state and its ack.
+Its URLs (runbook_url, the generator URL, any other) are terminal hyperlinks (OSC 8,
+targets made safe by `text.link_target`); `n` picks one, `c` copies it (OSC 52, which
+reaches the local clipboard over SSH too).
 
 Also holds `DetailScreen`, the frame shared by the read-only detail views (alert,
 breaker history, health breakdown): a bordered panel over the dimmed overview, content
@@ -12,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich import box
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -28,7 +31,8 @@ from oncall_tui.config_types import Runbook
 from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.severity import Level, severity_level, severity_text
 from oncall_tui.model.snapshot import Alert, Silence
-from oncall_tui.text import clean, clean_excerpt
+from oncall_tui.text import clean, clean_excerpt, link_target
+from oncall_tui.ui.bindings import bindings
 
 EXPIRY_WARNING_S = 300.0
 """An ack whose silence ends sooner than this is highlighted: it is about to lapse."""
@@ -50,6 +54,36 @@ def local_time(ts: float) -> str:
 def literal(s: str, one_line: bool = False) -> Text:
     """Outside text for Rich: escapes removed, never parsed as markup."""
     return Text(clean(s, one_line=one_line))
+
+
+def linked(url: str, style: Style | str = "") -> Text:
+    """A URL shown literally; a hyperlink to it when it is a safe http(s) target."""
+    text = literal(url, one_line=True)
+    target = link_target(url)
+    if target is not None:
+        text.stylize(Style(link=target, underline=True))
+    if style:
+        text.stylize(style)
+    return text
+
+
+def alert_links(alert: Alert, runbooks: Sequence[Runbook] = ()) -> list[tuple[str, str]]:
+    """(what, url) of every link the alert carries, runbook_url first, each URL once."""
+    found: list[tuple[str, str]] = []
+    annotations = alert.annotations
+    keys = sorted(annotations, key=lambda k: (k != "runbook_url", k))
+    found += [(k, annotations[k]) for k in keys if link_target(annotations[k])]
+    found += [(k, v) for k, v in sorted(alert.labels.items()) if link_target(v)]
+    if alert.generator_url and link_target(alert.generator_url):
+        found.append(("source (Prometheus)", alert.generator_url))
+    found += [(f"runbook {rb.name}", rb.url) for rb in runbooks if rb.url and link_target(rb.url)]
+    seen: set[str] = set()
+    out = []
+    for what, url in found:
+        if url not in seen:
+            seen.add(url)
+            out.append((what, url))
+    return out
 
 
 def kv_grid() -> Table:
@@ -138,12 +172,15 @@ class DetailScreen(ModalScreen[None]):
 
 
 def literal_table(items: Mapping[str, str], key_header: str) -> Table:
-    """Labels or annotations: every key and value as it is, long values folded."""
+    """Labels or annotations: every key and value as it is, long values folded; URLs
+    are hyperlinks."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
     table.add_column(key_header, no_wrap=False, ratio=1, overflow="fold", style="bold")
     table.add_column("value", ratio=3, overflow="fold")
     for key in sorted(items):
-        table.add_row(literal(key, one_line=True), literal(items[key]))
+        value = items[key]
+        cell = linked(value) if link_target(value) else literal(value)
+        table.add_row(literal(key, one_line=True), cell)
     return table
 
 
@@ -175,6 +212,7 @@ class AlertDetailScreen(DetailScreen):
     AlertDetailScreen.-warning > #panel { border: round $severity-warning; }
     AlertDetailScreen.-info > #panel { border: round $severity-info; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = bindings("alert_detail")
 
     def __init__(
         self,
@@ -189,6 +227,8 @@ class AlertDetailScreen(DetailScreen):
         self._runbooks = list(runbooks)
         self._silences = {s.id: s for s in silences}
         self._now = now
+        self.links = alert_links(alert, self._runbooks)
+        self.link_index = 0
         level = severity_level(alert.severity)
         if level is not Level.OTHER:
             self.add_class(f"-{level}")
@@ -219,6 +259,10 @@ class AlertDetailScreen(DetailScreen):
         level = severity_level(alert.severity)
         severity_style = "alert-detail--muted" if level is Level.OTHER else f"alert-detail--{level}"
         row("severity", Text(severity_text(alert.severity), self.style(severity_style)))
+        # What it is about, in the words of whoever wrote the rule, before any detail.
+        for name in ("summary", "description"):
+            if alert.annotations.get(name):
+                row(name, literal(alert.annotations[name]))
         state = Text(alert.display_state, "bold")
         state.append(f"  (Alertmanager: {clean(alert.state, one_line=True)})", key)
         row("state", state)
@@ -241,10 +285,8 @@ class AlertDetailScreen(DetailScreen):
             row("inhibited by", literal(", ".join(alert.inhibited_by), one_line=True))
         if alert.receivers:
             row("receivers", literal(", ".join(alert.receivers), one_line=True))
-        row(
-            "source",
-            literal(alert.generator_url, one_line=True) if alert.generator_url else Text("—"),
-        )
+        if not alert.generator_url:
+            row("source", Text("—"))  # else it is under Links
         row("fingerprint", literal(alert.fingerprint, one_line=True))
         return grid
 
@@ -306,18 +348,53 @@ class AlertDetailScreen(DetailScreen):
         table.add_column("runs", overflow="fold", ratio=2)
         table.add_column("description", overflow="fold", ratio=2)
         for rb in self._runbooks:
-            runs = " ".join(rb.command) if rb.kind == "exec" else f"{rb.method} {rb.url or ''}"
+            if rb.kind == "exec":
+                runs = literal(" ".join(rb.command))
+            else:
+                runs = Text(f"{rb.method} ").append_text(linked(rb.url or ""))
             table.add_row(
                 literal(rb.name, one_line=True),
                 literal(rb.kind, one_line=True),
-                literal(runs),
+                runs,
                 literal(rb.description),
             )
         return table
 
+    def _links_text(self) -> Group:
+        key = self.style("alert-detail--key")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for i, (what, url) in enumerate(self.links):
+            chosen = i == self.link_index
+            grid.add_row(
+                Text("▶" if chosen else " ", "bold"),
+                Text(clean(what, one_line=True), key),
+                linked(url, "bold" if chosen else ""),
+            )
+        return Group(grid, Text("  n next link · c copy it (OSC 52) · or click it", key))
+
+    def action_next_link(self) -> None:
+        if self.links:
+            self.link_index = (self.link_index + 1) % len(self.links)
+            for static in self.query("#links").results(Static):
+                static.update(self._links_text())
+
+    def action_copy_link(self) -> None:
+        if not self.links:
+            self.notify("This alert has no link to copy.", severity="warning")
+            return
+        what, url = self.links[self.link_index]
+        self.app.copy_to_clipboard(clean(url, one_line=True))
+        self.notify(f"Copied {clean(what, one_line=True)}: {clean_excerpt(url, 80)}")
+
     def parts(self) -> list[RenderableType | Widget]:
         now = app_now(self) if self._now is None else self._now
         parts: list[RenderableType | Widget] = [Static(self._facts(now), id="facts")]
+        if self.links:
+            parts += [self.heading(f"Links ({len(self.links)})")]
+            parts += [Static(self._links_text(), id="links")]
         parts += [self.heading(f"Labels ({len(self.alert.labels)})")]
         parts += [literal_table(self.alert.labels, "label")]
         parts += [self.heading(f"Annotations ({len(self.alert.annotations)})")]

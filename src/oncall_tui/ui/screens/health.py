@@ -12,36 +12,22 @@ from rich.text import Text
 from textual.widget import Widget
 
 from oncall_tui.durations import format_age, format_duration
+from oncall_tui.model.levels import availability_level, score_level
 from oncall_tui.model.snapshot import Health, SloCheck
 from oncall_tui.text import clean
 
 from .detail import DetailScreen, app_now, kv_grid, literal
 
-SCORE_OK = 90.0
-"""A score at or above this is shown in the `health-ok` colour."""
-SCORE_WARN = 70.0
-"""At or above this (and below SCORE_OK) `health-warn`; below it `health-bad`."""
-AVAILABILITY_OK = 0.99
-"""Availability is judged more strictly than the score: 95 % is a bad day."""
-AVAILABILITY_WARN = 0.95
 
-
-def score_class(score: float | None) -> str:
-    if score is None:
-        return "health-breakdown--muted"
-    if score >= SCORE_OK:
-        return "health-breakdown--ok"
-    if score >= SCORE_WARN:
-        return "health-breakdown--warn"
-    return "health-breakdown--bad"
+def score_class(score: float | None, partial: bool = False) -> str:
+    """The level (model/levels.py) as this screen's component class; a partial score
+    (some term unknown) is never shown as ok."""
+    level = score_level(score, partial)
+    return "health-breakdown--muted" if level == "unknown" else f"health-breakdown--{level}"
 
 
 def availability_class(ratio: float) -> str:
-    if ratio >= AVAILABILITY_OK:
-        return "health-breakdown--ok"
-    if ratio >= AVAILABILITY_WARN:
-        return "health-breakdown--warn"
-    return "health-breakdown--bad"
+    return f"health-breakdown--{availability_level(ratio)}"
 
 
 def _points(points: float) -> str:
@@ -89,9 +75,14 @@ class HealthBreakdownScreen(DetailScreen):
         grid = kv_grid()
         score = Text(
             "not measurable" if h.score is None else f"{h.score:.1f} %",
-            self.style(score_class(h.score)),
+            self.style(score_class(h.score, bool(h.unknown))),
         )
         score.stylize("bold")
+        if h.unknown and h.score is not None:
+            # Missing data is never healthy: the number covers only what was measured.
+            score.append(
+                f"  partial: {', '.join(h.unknown)} unknown", self.style("health-breakdown--warn")
+            )
         grid.add_row(self._muted("score"), score)
         section = h.section
         if section.fetched_at is None:
@@ -146,13 +137,14 @@ class HealthBreakdownScreen(DetailScreen):
                     f"{100 * c.availability:.2f} %",
                     self.style(availability_class(c.availability)),
                 )
-            note = literal(c.error, one_line=True) if c.error else Text("")
+            note = literal(c.error or c.breakdown, one_line=True)
             table.add_row(literal(c.name, one_line=True), avail, note)
         return table
 
     def _slo_status(self, check: SloCheck) -> Text:
         if check.ok is None:
-            return self._muted("not measurable")
+            unknown = check.name in self.health.unknown
+            return self._muted("unknown" if unknown else "no traffic")
         if check.ok:
             return Text("met", self.style("health-breakdown--ok"))
         return Text("violated", self.style("health-breakdown--bad"))

@@ -15,6 +15,7 @@ from textual.binding import BindingType
 from textual.widgets import Input, Static
 
 from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.text import label_pairs
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.state import AlertGroup, ack_expiring, filter_alerts, group_alerts
 from oncall_tui.ui.widgets.format import Palette, age, txt
@@ -27,7 +28,7 @@ HIDDEN_LABELS = ("alertname", "severity")
 
 
 def label_summary(alert: Alert) -> str:
-    return " ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k not in HIDDEN_LABELS)
+    return label_pairs(alert.labels, hide=HIDDEN_LABELS)
 
 
 def _state_text(alert: Alert, palette: Palette) -> Text:

@@ -35,6 +35,10 @@ def health_lines(health: Health, palette: Palette, width: int) -> Text:
     out = Text()
     out.append(bar((health.score or 0) / 100 if health.score is not None else None, width))
     out.append("\n")
+    if health.unknown and health.score is not None:
+        out.append("? ", style=palette.level("unknown"))
+        out.append_text(txt(f"partial: {', '.join(health.unknown)} unknown", "italic"))
+        out.append("\n")
     name_w = max((len(c.name) for c in health.components), default=0)
     name_w = min(name_w, max(8, width // 3))
     for c in health.components:
@@ -86,7 +90,8 @@ class HealthPanel(Panel):
         health = snapshot.health
         digits = self.query_one("#health-score", Digits)
         digits.update(NA if health.score is None else f"{health.score:.1f}%")
-        level = score_level(health.score)
+        # A partial score (a term unknown: no series) is never shown as ok.
+        level = score_level(health.score, partial=bool(health.unknown))
         for name in LEVELS:
             digits.set_class(name == level, f"-{name}")
         width = max(10, self.content_size.width or 40)

@@ -61,10 +61,14 @@ class IncidentsPanel(TablePanel):
         inc = self.snapshot.incidents
         firing = sum(1 for i in inc.items if i.status == "firing")
         # "I" opens them all (the key is not in the footer: no room at 80 columns).
-        return (
+        title = (
             f"{self.TITLE} (I) · {format_duration(inc.lookback_s)} · {len(inc.items)}"
             f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
         )
+        if inc.note:
+            # No ALERTS history at all: said in words, not an empty, healthy-looking log.
+            title += " · no ALERTS history"
+        return title
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         rows = incident_rows(snapshot.incidents.items, self.palette, self.clock())
