@@ -6,6 +6,7 @@ text` alike (durations go through `durations.format_duration`):
     "ratio" / "%"   0.0234 -> "2.34%"     "percent"  85.2 -> "85.2%"
     "s"             0.25 -> "250ms"       "ms"       250 -> "250ms"
     "bytes"         1536 -> "1.5 KiB"     ""         12345 -> "12.3k", 7.0 -> "7"
+    "count"         9.3 -> "9", 0.2 -> "<1", 12345.6 -> "12,346" (events; whole)
     "$" "€" "£"...  money: "$12.34"; "$/h" -> "$12.34/h"; anything else is a suffix.
 """
 
@@ -35,7 +36,9 @@ def number(v: float) -> str:
         return f"{v:.1f}"
     if a >= 1:
         return f"{v:.2f}"
-    return f"{v:.3g}"
+    # Three significant digits, never in e-notation ("0.00000401", not "4.01e-06").
+    digits = min(15, 2 - math.floor(math.log10(a)))
+    return f"{v:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def percent(ratio: float) -> str:
@@ -59,6 +62,10 @@ def format_value(value: float | None, unit: str = "") -> str:
         return format_duration(value) if value >= 0 else "-" + format_duration(-value)
     if u == "ms":
         return format_value(value / 1000, "s")
+    if u == "count":
+        # Prometheus' increase() extrapolates a count to fractions ("7.3 runs"): whole
+        # numbers, and "<1" for a count that happened but rounds to none.
+        return "<1" if 0 < value < 0.5 else f"{round(value):,d}"
     if u == "bytes":
         a = abs(value)
         for name, size in _IEC:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from oncall_tui.config_types import HealthConfig
 from oncall_tui.model.health import compute_health
+from oncall_tui.model.silences import muting
 from oncall_tui.model.snapshot import (
     Alert,
     Alerts,
@@ -223,11 +224,17 @@ def snapshot(
                 now - 60,
                 now + 240,
                 "alice@ops",
-                "looking",
+                "ACK! looking",
                 "active",
+                ack=True,
             ),
         ),
         section=fresh("alertmanager"),
+    )
+    # As model/alerts.py links them: each alert holds the silences that mute it.
+    alerts_ = replace(
+        alerts_,
+        items=tuple(replace(a, muted_by=muting(a, alerts_.silences)) for a in alerts_.items),
     )
     # Computed by the model, as the poller does: the terms add up to the score.
     health = replace(

@@ -55,6 +55,10 @@ class FakeActions:
         self.calls.append(("run", (runbook.name, alert.fingerprint)))
         return "exit 0"
 
+    async def expire_silence(self, silence_id: str, fingerprints: Sequence[str]) -> str:
+        self.calls.append(("expire", (silence_id, tuple(fingerprints))))
+        return "expired"
+
     async def withdraw_pending(self, alert: Alert) -> str:
         self.calls.append(("withdraw", alert.fingerprint))
         return "withdrawn"

@@ -14,7 +14,7 @@ import pytest
 from textual.app import App
 from textual.screen import Screen
 
-from oncall_tui.config_types import AckConfig, Runbook
+from oncall_tui.config_types import AckConfig, Config, Runbook
 from oncall_tui.model.snapshot import (
     Alert,
     BreakerState,
@@ -208,3 +208,17 @@ def test_runbook_picker(snap_compare: SnapCompare) -> None:
     ]
     screen = RunbookPicker(catalogue, linked={"restart-api"})
     assert snap_compare(Host(screen), terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+def test_silences_screen(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    from oncall_tui.ui.screens.silences import SilencesScreen
+    from oncall_tui.ui.store import ViewStore
+
+    from .factories import NOW as TEAM_NOW
+    from .test_silences_ui import team_snapshot
+
+    store = ViewStore()
+    store.view = team_snapshot(with_ack=True)
+    screen = SilencesScreen(store, Config(), None, lambda: None, now=TEAM_NOW)
+    assert snap_compare(Host(screen), terminal_size=size)

@@ -159,3 +159,10 @@ def test_runbook_coverage() -> None:
 )
 def test_format_value(value: float | None, unit: str, text: str) -> None:
     assert format_value(value, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(9.3, "9"), (0.2, "<1"), (0.0, "0"), (12345.6, "12,346")]
+)
+def test_counts_are_whole(value: float, text: str) -> None:
+    assert format_value(value, "count") == text

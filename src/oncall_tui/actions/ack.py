@@ -178,12 +178,18 @@ class AckService:
             if not done:
                 done = [Delivery(alert.fingerprint, "rejected", "no ack to withdraw")]
             return AckResult(tuple(done))
+        return await self.expire(silence_id, [alert.fingerprint])
+
+    async def expire(self, silence_id: str, fingerprints: Sequence[str] = ()) -> AckResult:
+        """Expire any silence (the silences view): journal first, then one try at once.
+        `fingerprints`: the alerts it mutes, so they show the un-ack as pending."""
+        self._refuse_if_read_only("expiring silences")
         payload = {"silence_id": silence_id}
         item_id = await in_worker(
             self.journal.outbox.enqueue,
             "unack",
             payload,
-            [alert.fingerprint],
+            list(fingerprints),
             f"unack:{silence_id}",
             now=self.clock(),
         )

@@ -68,6 +68,10 @@ class LiveActions:
     async def unack(self, alert: Alert, silence_id: str) -> str:
         return _outcome(await self.acks.unack(alert, silence_id))
 
+    async def expire_silence(self, silence_id: str, fingerprints: Sequence[str]) -> str:
+        """The silences view's expire: any silence, muting `fingerprints` (maybe none)."""
+        return _outcome(await self.acks.expire(silence_id, fingerprints))
+
     async def withdraw_pending(self, alert: Alert) -> str:
         """`u` on an ack still waiting in the outbox: drop it. Nothing was sent, so
         there is no silence to expire."""

@@ -12,6 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from oncall_tui.config_dash import (
+    LatencySli,
+    PanelColumn,
+    PanelConfig,
+    SloConfig,
+    Thresholds,
+)
 from oncall_tui.config_types import (
     AlertmanagerConfig,
     BreakersConfig,
@@ -167,6 +174,72 @@ def demo_runbooks(control_url: str) -> tuple[Runbook, ...]:
     )
 
 
+def demo_slos() -> tuple[SloConfig, ...]:
+    """The gateway's availability and latency SLOs, as a user would write them."""
+    sel = f'service="{GATEWAY}"'
+    return (
+        SloConfig(
+            name="API availability",
+            objective=0.99,
+            errors=f'sum(rate(http_requests_total{{{sel},code=~"5.."}}[$window]))',
+            total=f"sum(rate(http_requests_total{{{sel}}}[$window]))",
+        ),
+        SloConfig(
+            name="API latency 300ms",
+            objective=0.95,
+            latency=LatencySli("http_request_duration_seconds", 0.3, f"{{{sel}}}"),
+        ),
+    )
+
+
+def demo_panels() -> tuple[PanelConfig, ...]:
+    """Panels of the kind users keep on their dashboards, on the demo's metrics."""
+    req = "http_requests_total"
+    per_service = "sum by (service) (increase(http_requests_total[$window]))"
+    ok = f'sum by (service) (increase({req}{{code!~"5.."}}[$window]))'
+    p95 = (
+        "histogram_quantile(0.95, sum by (le, service) "
+        "(rate(http_request_duration_seconds_bucket[$window])))"
+    )
+    return (
+        PanelConfig(
+            title="Requests per second",
+            kind="stat",
+            query=f'sum(rate({req}{{service="{GATEWAY}"}}[1m]))',
+            unit="req/s",
+        ),
+        PanelConfig(
+            title="Errors by code",
+            kind="bars",
+            query=f'sum by (code) (increase({req}{{code=~"5.."}}[$window]))',
+            unit="count",
+            legend="HTTP {code}",
+        ),
+        PanelConfig(
+            title="Per service",
+            kind="table",
+            join_on=("service",),
+            columns=(
+                PanelColumn("calls", per_service, unit="count"),
+                PanelColumn("p95", p95, unit="s", thresholds=Thresholds(0.25, 0.3)),
+                PanelColumn(
+                    "success",
+                    f"{ok} / {per_service}",
+                    unit="ratio",
+                    thresholds=Thresholds(0.99, 0.95, below=True),
+                ),
+            ),
+        ),
+        PanelConfig(
+            title="Traffic by service",
+            kind="chart",
+            query=f"sum by (service) (rate({req}[1m]))",
+            unit="req/s",
+            legend="{service}",
+        ),
+    )
+
+
 def demo_config(
     base: Config, prometheus_url: str, alertmanager_url: str, control_url: str, workdir: Path
 ) -> Config:
@@ -193,5 +266,7 @@ def demo_config(
         circuit_breakers=BreakersConfig(preset="resilience4j"),
         runbook_stats=RunbookStatsConfig(),
         runbooks=demo_runbooks(control_url),
+        slos=demo_slos(),
+        panels=demo_panels(),
         journal_path=str(workdir / JOURNAL_FILE),
     )

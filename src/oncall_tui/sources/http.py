@@ -144,7 +144,7 @@ class SourceClient(httpx.AsyncClient):
     max_response_mb: float = HttpAuth.max_response_mb
     """Largest decoded body read (as configured, for the words)."""
 
-    auth_hint: str = "no credentials are configured (bearer_token_env, basic_auth, ...)"
+    auth_hint: str = "no credentials configured (bearer_token_env, basic_auth)"
     """What a 401 / 403 should make the user check."""
 
 

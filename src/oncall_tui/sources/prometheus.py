@@ -113,7 +113,8 @@ class PrometheusClient:
             response = await send(self.http, "GET", endpoint, base=self.url, params=params)
         if response.status_code in AUTH_REFUSALS:
             raise AuthRefused(
-                f"{self.shown_url} answered {refusal_words(response, self.http)}",
+                # The words lead: they are what the status line has room for.
+                refusal_words(response, self.http),
                 url=self.shown_url,
             )
         body = parse_json(response, self.url)

@@ -43,6 +43,10 @@ class AppActions(Protocol):
 
     async def unack(self, alert: Alert, silence_id: str) -> str: ...
 
+    async def expire_silence(self, silence_id: str, fingerprints: Sequence[str]) -> str:
+        """Expire any silence (the silences view); `fingerprints`: the alerts it mutes."""
+        ...
+
     async def withdraw_pending(self, alert: Alert) -> str:
         """`u` on an ack still in the outbox: take it back (nothing was sent)."""
         ...

@@ -199,7 +199,9 @@ class OncallApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING_ACTIONS and self.config.read_only:
             return False  # read-only: not a key the user has at all
-        over_overview = bool(self.screen_stack) and self.screen is self.overview
+        over_overview = bool(self.screen_stack) and (
+            self.screen is self.overview or getattr(self.screen, "OVERVIEW_PAGE", False)
+        )
         if action in APP_ACTIONS and not over_overview:
             # A dialog or detail view is open: its keys, not these. Textual already
             # stops a modal's keys at the modal; greying them in the overview's footer
@@ -244,6 +246,11 @@ class OncallApp(App[int]):
     def action_runbook(self) -> None:
         self.commands.runbook()
 
+    def action_silences(self) -> None:
+        from oncall_tui.ui.screens.silences import SilencesScreen
+
+        self.push_screen(SilencesScreen(self.store, self.config, self.actions, self.poll_now))
+
     def action_filter(self) -> None:
         self.overview.alerts.start_filter()
 
@@ -263,6 +270,14 @@ class OncallApp(App[int]):
 
     def poll_now(self) -> None:
         self.polls.poll_now()
+
+    def action_dashboards(self) -> None:
+        from oncall_tui.ui.screens.dashboard import DashboardScreen
+
+        if self.screen is self.overview:
+            self.push_screen(
+                DashboardScreen(self.store, self.config, self.schedule.state, self.clock)
+            )
 
     def action_cycle_theme(self) -> None:
         from oncall_tui.ui.themes import theme_cycle

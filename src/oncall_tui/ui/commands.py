@@ -17,7 +17,15 @@ from typing import Any, Protocol
 from textual.app import App
 
 from oncall_tui.config_types import Config, Runbook
-from oncall_tui.model.snapshot import Alert, CircuitBreaker, Health
+from oncall_tui.model.snapshot import (
+    Alert,
+    CircuitBreaker,
+    ErrorRate,
+    Health,
+    Latency,
+    RunbookCoverage,
+    Slo,
+)
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions
 from oncall_tui.ui.keys import MUTATING_ACTIONS, SELECTION_ACTIONS
@@ -151,21 +159,43 @@ class AlertCommands:
         self._worker(self._unack(alert))
 
     async def _unack(self, alert: Alert) -> None:
+        """Expire this alert's ack at once; any other silence (a colleague's, a regex,
+        one muting other alerts too) only after a confirmation showing what it mutes,
+        whose Enter answers No (`unack_choices` decides which is which)."""
+        from oncall_tui.actions.silences import unack_choices
+
         assert self.actions is not None
-        if not alert.silenced_by:
+        view = self.store.view
+        choices = unack_choices(alert, view.alerts.items if view is not None else (alert,))
+        if not choices:
             if alert.ack_pending:
                 await self._withdraw(self.actions, alert)
             else:
                 self.app.notify("This alert is not acknowledged.", severity="warning")
             return
-        silence_id: str | None = alert.silenced_by[0]
-        if len(alert.silenced_by) > 1:
+        choice = choices[0]
+        if len(choices) > 1:
             from oncall_tui.ui.screens.dialogs import ChooseSilenceScreen
 
-            silences = self.store.silences_of(alert)
-            silence_id = await self.app.push_screen_wait(ChooseSilenceScreen(silences))
-        if silence_id is None:
-            return
+            mutes = {c.silence.id: len(c.mutes) for c in choices}
+            picker = ChooseSilenceScreen([c.silence for c in choices], mutes=mutes)
+            picked = await self.app.push_screen_wait(picker)
+            found = [c for c in choices if c.silence.id == picked]
+            if not found:
+                return
+            choice = found[0]
+        if not choice.safe:
+            from oncall_tui.ui.screens.detail import app_now
+            from oncall_tui.ui.screens.dialogs import ConfirmScreen
+            from oncall_tui.ui.screens.silences import expire_title, silence_facts
+
+            now = app_now(self.app)
+            body = silence_facts(choice.silence, choice.mutes, now, choice.reasons)
+            body.append(f"\n\nExpiring it lets {len(choice.mutes)} alert(s) notify again.", "bold")
+            confirm = ConfirmScreen(expire_title(choice.silence), body, True, default_no=True)
+            if not await self.app.push_screen_wait(confirm):
+                return
+        silence_id = choice.silence.id
         try:
             message = await self.actions.unack(alert, silence_id)
         except Exception as exc:
@@ -257,6 +287,29 @@ class AlertCommands:
 
             silences = self.store.silences_of(subject)
             self.app.push_screen(AlertDetailScreen(subject, self.runbooks_for(subject), silences))
+        else:
+            self._dashboard_details(subject)
+
+    def _dashboard_details(self, subject: object) -> None:
+        """SLOs, coverage and the charts of latency / error rate (issue 12's views)."""
+        view = self.store.view
+        span = (view.taken_at - view.window_s, view.taken_at) if view is not None else (0.0, 1.0)
+        if isinstance(subject, Slo):
+            from oncall_tui.ui.screens.slo import SloDetailScreen
+
+            self.app.push_screen(SloDetailScreen(subject))
+        elif isinstance(subject, RunbookCoverage):
+            from oncall_tui.ui.screens.coverage import CoverageScreen
+
+            self.app.push_screen(CoverageScreen(subject, self.window_s()))
+        elif isinstance(subject, Latency):
+            from oncall_tui.ui.screens.charts import LatencyChartScreen
+
+            self.app.push_screen(LatencyChartScreen(subject, span))
+        elif isinstance(subject, ErrorRate):
+            from oncall_tui.ui.screens.charts import ErrorChartScreen
+
+            self.app.push_screen(ErrorChartScreen(subject, span))
 
     def runbooks_for(self, alert: Alert) -> list[Runbook]:
         if self.actions is not None:

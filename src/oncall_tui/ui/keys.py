@@ -84,6 +84,16 @@ _WINDOW_KEYS = tuple(
 )
 
 _GLOBAL_KEYS = (
+    # Out of the footer: it would push `q Quit` off an 80-column screen (help and the
+    # command palette list it).
+    Key(
+        "silences",
+        "S",
+        "silences",
+        "Silences",
+        "Active and pending silences: open, expire",
+        show=False,
+    ),
     # Out of the footer (no room at 80 columns); the incident panel's title says "I".
     Key(
         "incidents",
@@ -96,6 +106,15 @@ _GLOBAL_KEYS = (
     Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
     Key("refresh", "R", "refresh", "Refresh", "Poll now"),
     Key("theme", "t", "cycle_theme", "Theme", "Next theme"),
+    Key(
+        "dashboards",
+        "right_square_bracket",
+        "dashboards",
+        "SLOs/panels",
+        "Second page: SLOs, runbook coverage, custom panels",
+        key_display="]",
+        show=False,  # the footer is full at 80 columns: the tab strip names it instead
+    ),
     Key("help", "question_mark", "help", "Help", "All keys", key_display="?"),
     Key("quit", "q", "quit", "Quit", "Quit oncall-tui"),
 )
@@ -129,6 +148,32 @@ _INCIDENTS_KEYS = (
         scope="incidents"),
 )  # fmt: skip
 
+_SILENCES_KEYS = (
+    Key("silences_open", "enter", "open", "Open", "Every field and what it mutes",
+        scope="silences"),
+    Key("silences_expire", "x", "expire", "Expire", "Expire the selected silence (asks first)",
+        scope="silences", mutates=True),
+    Key("silences_close", "escape,q", "close", "Close", "Back to the overview",
+        scope="silences", key_display="esc"),
+    Key("silence_detail_expire", "x", "expire", "Expire", "Expire this silence (asks first)",
+        scope="silence_detail", mutates=True),
+)  # fmt: skip
+
+_DASHBOARD_KEYS = (
+    Key("overview_page", "left_square_bracket,escape", "overview_page", "Overview",
+        "Back to the first page", scope="dashboard", key_display="[", show=False),
+    Key("dashboard_next", "tab", "next_panel(1)", "Next panel", "Move between panels",
+        scope="dashboard", show=False, key_display="tab"),
+    Key("dashboard_prev", "shift+tab", "next_panel(-1)", "Previous panel",
+        "Move between panels", scope="dashboard", show=False, key_display="shift+tab"),
+    Key("dashboard_details", "enter", "open_details", "Explain",
+        "Explain an SLO's numbers / list alerts without a runbook", scope="dashboard",
+        show=False),
+    # Latency and error-rate panels: Enter opens their charts over the window.
+    Key("chart", "enter", "screen.open_details", "Chart", "Chart over the window",
+        scope="charts", show=False),
+)  # fmt: skip
+
 _ALERT_DETAIL_KEYS = (
     Key("copy_link", "c", "copy_link", "Copy link", "Copy the ▶ link (OSC 52: works over SSH)",
         scope="alert_detail"),
@@ -142,6 +187,8 @@ KEYS: tuple[Key, ...] = (
     + _GLOBAL_KEYS
     + _OVERVIEW_KEYS
     + _ALERT_DETAIL_KEYS
+    + _DASHBOARD_KEYS
+    + _SILENCES_KEYS
     + _INCIDENTS_KEYS
 )
 """Every remappable key; ids are unique (checked by the tests)."""

@@ -105,9 +105,10 @@ class OverviewScreen(Screen[None]):
             return
         palette = Palette(self.app.theme_variables)
         poll = self.poll_state()
-        self.query_one("#status", TextLine).show(
-            status_line(self.snapshot, poll, palette, self.clock())
-        )
+        status = status_line(self.snapshot, poll, palette, self.clock())
+        if self.size.width >= 120:  # wide layout: no tab strip to name the second page
+            status.append("  ] SLOs/panels", "dim")
+        self.query_one("#status", TextLine).show(status)
         self.query_one("#summary", TextLine).show(summary_line(self.snapshot, palette))
 
     def on_resize(self) -> None:
@@ -119,7 +120,9 @@ class OverviewScreen(Screen[None]):
     def _show_active(self) -> None:
         for i, panel in enumerate(self.panels):
             panel.set_class(i == self.active, "-active")
-        self.query_one("#tabs", TextLine).show(tabs_line(TAB_NAMES, self.active))
+        tabs = tabs_line(TAB_NAMES, self.active)
+        tabs.append("  ] SLOs", "dim")  # the second page (its key is not in the footer)
+        self.query_one("#tabs", TextLine).show(tabs)
         # A panel hidden by the compact layout was drawn at a guessed width.
         self.call_after_refresh(self.panels[self.active].rerender)
 

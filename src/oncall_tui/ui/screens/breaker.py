@@ -200,9 +200,12 @@ class BreakerHistoryScreen(DetailScreen):
     def parts(self) -> list[RenderableType | Widget]:
         now = app_now(self) if self._now is None else self._now
         window = segments(self.breaker, now - self._window_s, now)
+        from oncall_tui.ui.screens.charts import breaker_chart
+
         return [
             self._facts(now),
             BreakerTimeline(self, window),
+            breaker_chart([(p.start, p.end, p.state) for p in window], (now - self._window_s, now)),
             self._time_in_states(window),
             self.heading(f"Transitions ({len(self.breaker.history)})"),
             self._transitions(now),

@@ -9,7 +9,7 @@ as `Text(clean(...))`, never as markup.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from oncall_tui.config_types import AckConfig, Runbook
 from oncall_tui.durations import format_age, format_duration, parse_duration
+from oncall_tui.model.silences import matchers_text
 from oncall_tui.model.snapshot import Silence
 from oncall_tui.sources.runbooks import redact_url
 from oncall_tui.text import clean, clean_excerpt
@@ -63,7 +64,10 @@ def _when(ts: float, now: float) -> str:
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes / no. `body` as a str is shown literally; a Text is trusted as built."""
+    """Yes / no. `body` as a str is shown literally; a Text is trusted as built.
+
+    `default_no`: Enter answers No and only `y` confirms (expiring a colleague's
+    silence: a reflex Enter must not unmute what it mutes)."""
 
     DEFAULT_CSS = (
         _DIALOG_CSS.format(cls="ConfirmScreen")
@@ -75,15 +79,19 @@ class ConfirmScreen(ModalScreen[bool]):
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,y", "answer(True)", "Yes", priority=True),
+        Binding("enter", "enter", "Yes", priority=True),
+        Binding("y", "answer(True)", "Yes", priority=True),
         Binding("escape,n", "answer(False)", "No", priority=True),
     ]
 
-    def __init__(self, title: str, body: str | Text, danger: bool = False) -> None:
+    def __init__(
+        self, title: str, body: str | Text, danger: bool = False, default_no: bool = False
+    ) -> None:
         super().__init__(classes="-danger" if danger else None)
         self._title = title
         self._body = body if isinstance(body, Text) else Text(clean(body))
         self._danger = danger
+        self._default_no = default_no
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as dialog:
@@ -91,10 +99,18 @@ class ConfirmScreen(ModalScreen[bool]):
             with VerticalScroll(id="body"):
                 yield Static(self._body)
             with Horizontal(id="buttons"):
-                yes = Button(
-                    "Yes (y / Enter)", id="yes", variant="error" if self._danger else "primary"
+                yes_keys, no_keys = (
+                    ("y", "n / Esc / Enter")
+                    if self._default_no
+                    else (
+                        "y / Enter",
+                        "n / Esc",
+                    )
                 )
-                no = Button("No (n / Esc)", id="no")
+                yes = Button(
+                    f"Yes ({yes_keys})", id="yes", variant="error" if self._danger else "primary"
+                )
+                no = Button(f"No ({no_keys})", id="no")
                 # Unfocusable: Enter always means yes, whatever the focus.
                 yes.can_focus = no.can_focus = False
                 yield yes
@@ -102,6 +118,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_enter(self) -> None:
+        self.dismiss(not self._default_no)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -231,19 +250,26 @@ class ChooseSilenceScreen(ModalScreen[str | None]):
         silences: Sequence[Silence],
         title: str = "Several silences cover this alert: which one?",
         now: float | None = None,
+        mutes: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__()
         self._silences = list(silences)
         self._title = title
         self._now = now
+        self._mutes = dict(mutes or {})
 
     def compose(self) -> ComposeResult:
         now = app_now(self) if self._now is None else self._now
         options = []
         for silence in self._silences:
             prompt = Text()
+            prompt.append("ack  " if silence.ack else "silence  ", "bold")
             prompt.append(clean(silence.created_by, one_line=True) or "(unknown author)", "bold")
             prompt.append(f"  ends {_when(silence.ends_at, now)}")
+            if silence.id in self._mutes:
+                prompt.append(f"  mutes {self._mutes[silence.id]}")
+            if silence.matchers:
+                prompt.append(f"\n  {clean_excerpt(matchers_text(silence), 200)}")
             prompt.append(f"\n  {clean_excerpt(silence.comment, 200) or '(no comment)'}")
             prompt.append(f"\n  id {clean(silence.id, one_line=True)}", "dim")
             options.append(Option(prompt, id=silence.id))

@@ -104,6 +104,8 @@ class TimeChart(PlotextPlot):
         start, end = span
         ys: list[float] = []
         names: list[str] = []  # pieces of one series (a gap between) share colour and label
+        # One series and no target: nothing for a legend to tell apart.
+        legend = len({line.name for line in lines}) > 1 or target is not None
         for line in lines:
             pts = [(t, v) for t, v in line.points if math.isfinite(v) and start <= t <= end]
             if not pts:
@@ -115,7 +117,7 @@ class TimeChart(PlotextPlot):
             plt.plot(
                 [t for t, _ in pts],
                 [v for _, v in pts],
-                label=(clean(line.name, one_line=True)[:40] or " ") if first else None,
+                label=(clean(line.name, one_line=True)[:40] or " ") if first and legend else None,
                 marker="braille",
                 color=SERIES_COLORS[names.index(line.name) % len(SERIES_COLORS)],
             )
@@ -140,7 +142,15 @@ class TimeChart(PlotextPlot):
             if high <= low:
                 high = low + (abs(low) or 1.0)
             plt.ylim(low, high * 1.05 if high > 0 else high)
-            yt, yl = value_ticks(low, high, unit, max(2, min(5, height // 3)))
+            count = max(2, min(5, height // 3))
+            yt, yl = value_ticks(low, high, unit, count)
+            if target is not None and math.isfinite(target):
+                # The target gets a tick of its own, so its line reads against its value.
+                near = (high - low) / (2 * count)
+                kept = [(y, lbl) for y, lbl in zip(yt, yl, strict=True) if abs(y - target) > near]
+                kept.append((target, format_value(target, unit)))
+                kept.sort()
+                yt, yl = [y for y, _ in kept], [lbl for _, lbl in kept]
             plt.yticks(yt, yl)
         if not ys:
             plt.title("no data in this window")

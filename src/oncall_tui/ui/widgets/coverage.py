@@ -45,6 +45,9 @@ class CoveragePanel(Panel):
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="coverage-body")
 
+    def detail_subject(self) -> RunbookCoverage | None:
+        return self.snapshot.coverage if self.snapshot is not None else None
+
     def render_snapshot(self, snapshot: Snapshot) -> None:
         width = max(20, self.content_size.width or 38)
         self.query_one("#coverage-body", Static).update(

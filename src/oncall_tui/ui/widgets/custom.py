@@ -58,7 +58,9 @@ def bars_text(data: PanelData, palette: Palette, width: int) -> Text:
         if i:
             out.append("\n")
         out.append_text(txt(v.name[:name_w].ljust(name_w) + " "))
-        cells = 0 if v.value is None or top <= 0 else max(1, round(abs(v.value) / top * bar_w))
+        cells = 0
+        if v.value and top > 0:  # a non-zero value keeps at least one cell
+            cells = max(1, round(abs(v.value) / top * bar_w))
         style = level_style(v.level, palette) or palette.style("severity-info")
         out.append(("▇" * cells).ljust(bar_w), style)
         out.append(" " + text.rjust(value_w), level_style(v.level, palette))
@@ -105,9 +107,17 @@ class CustomPanel(Panel):
     SECTION = "panels"
 
     def __init__(
-        self, clock: Callable[[], float], index: int, title: str, kind: str, *, id: str
+        self,
+        clock: Callable[[], float],
+        index: int,
+        title: str,
+        kind: str,
+        *,
+        id: str,
+        wide: bool = False,
     ) -> None:
         super().__init__(clock, id=id)
+        self.set_class(wide, "-wide")
         self.index = index
         self.kind = kind
         self.TITLE = title

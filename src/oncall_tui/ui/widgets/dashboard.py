@@ -1,8 +1,8 @@
 """The overview's second page: the SLO panel, runbook coverage and the `[[panels]]`.
 
-Two columns of panels whose height follows their content (tables and the SLO list
-span both); a chart is 10 rows. What does not fit scrolls. Layout rules live in
-app.tcss under `#dashboard`.
+Two columns of panels whose height follows their content; the SLO list, charts and
+tables of more than four columns span both; a chart is 10 rows. What does not fit
+scrolls. Layout rules live in app.tcss under `#dashboard`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,18 @@ from oncall_tui.ui.widgets.coverage import CoveragePanel
 from oncall_tui.ui.widgets.custom import CustomPanel
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.slos import SloPanel
+
+WIDE_TABLE_COLUMNS = 4
+"""A table with more columns than this (labels included) takes the full width."""
+
+
+def _wide(panel: PanelConfig) -> bool:
+    if panel.kind == "chart":
+        return True
+    if panel.kind == "table":
+        labels = len(panel.join_on) or 1
+        return labels + len(panel.columns) > WIDE_TABLE_COLUMNS
+    return False
 
 
 class DashboardPage(VerticalScroll):
@@ -36,13 +48,22 @@ class DashboardPage(VerticalScroll):
         self.slos = SloPanel(clock, id="slos")
         self.coverage = CoveragePanel(clock, id="coverage")
         self.custom = [
-            CustomPanel(clock, i, p.title, p.kind, id=f"custom-{i}") for i, p in enumerate(panels)
+            CustomPanel(clock, i, p.title, p.kind, id=f"custom-{i}", wide=_wide(p))
+            for i, p in enumerate(panels)
         ]
         self.panels: list[Panel] = [self.slos, self.coverage, *self.custom]
         self.snapshot: Snapshot | None = None
 
     def compose(self) -> ComposeResult:
-        yield from self.panels
+        # The grid fills rows left to right: the half-width panels first (in config
+        # order), pairing up, then the ones that span both columns.
+        yield self.slos
+        halves = [self.coverage, *(p for p in self.custom if not p.has_class("-wide"))]
+        wide = [p for p in self.custom if p.has_class("-wide")]
+        if len(halves) % 2 and wide:
+            halves[-1].add_class("-wide")  # else the next wide one would start mid-row
+        yield from halves
+        yield from wide
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Static
 
 from oncall_tui.model.snapshot import ErrorRate, Snapshot
+from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, pct
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.sparkline import bar_chart, window_span
@@ -46,6 +50,10 @@ def errors_text(
 class ErrorsPanel(Panel):
     TITLE = "Error rate"
     SECTION = "errors"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("charts")  # Enter: the chart
+
+    def detail_subject(self) -> ErrorRate | None:
+        return self.snapshot.errors if self.snapshot is not None else None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="errors-body")

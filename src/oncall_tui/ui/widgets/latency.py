@@ -3,13 +3,17 @@ sparkline of p95 over the window."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.widgets import Static
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import QUANTILES, Latency, Snapshot
+from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, txt
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.sparkline import sparkline, window_span
@@ -78,6 +82,10 @@ def latency_bars(latency: Latency, palette: Palette, width: int) -> Text:
 class LatencyPanel(Panel):
     TITLE = "Latency (ms)"
     SECTION = "latency"
+    BINDINGS: ClassVar[list[BindingType]] = bindings("charts")  # Enter: the chart
+
+    def detail_subject(self) -> Latency | None:
+        return self.snapshot.latency if self.snapshot is not None else None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), id="latency-table")

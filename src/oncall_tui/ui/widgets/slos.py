@@ -1,8 +1,9 @@
-"""The SLO panel: target, actual, error budget bar, burn rates, alert state per SLO,
+"""The SLO panel: target, actual, error budget bar, alert state, burn rates per SLO,
 and "N of M met" in its title. Enter on a row explains every number of that SLO.
 
 Burn-rate columns follow the width: all seven windows when there is room, else the
-long window of each alert rule (1h, 6h, 1d, 3d) — the ones a page or ticket needs first.
+long windows of the alert rules (1h, 6h, 1d, 3d), then fewer; the alert state always
+shows.
 """
 
 from __future__ import annotations
@@ -13,20 +14,24 @@ from rich.text import Text
 from oncall_tui.model.slo import PAGE_RULES, TICKET_RULES
 from oncall_tui.model.snapshot import BURN_WINDOWS, Slo, Slos, Snapshot
 from oncall_tui.ui.widgets.format import NA, Palette, bar, txt
-from oncall_tui.ui.widgets.panel import TablePanel, refill, selected_key
+from oncall_tui.ui.widgets.panel import TablePanel, fit_columns, refill, selected_key
 from oncall_tui.units import percent
 
-HEAD = ("SLO", "Target", "Actual", "Budget")
-TAIL = ("Alert",)
+HEAD = ("SLO", "Target", "Actual", "Budget", "Alert")
 NARROW_WINDOWS = ("1h", "6h", "1d", "3d")
 ALL_WINDOWS = tuple(k for k, _ in BURN_WINDOWS)
-WIDE_AT = 100
-"""Content width from which all seven burn-rate windows are shown."""
+WINDOW_CHOICES = (ALL_WINDOWS, NARROW_WINDOWS, ("1h", "6h", "3d"), ("1h", "3d"), ())
+"""Burn-rate columns by the room there is: the long window of each rule first."""
 BUDGET_BAR = 6
+_FIXED = 14 + 6 + 7 + (BUDGET_BAR + 8) + 7 + 5 * 2  # name (squeezed), cells, padding
+_PER_WINDOW = 5 + 2
 
 
 def windows_for(width: int) -> tuple[str, ...]:
-    return ALL_WINDOWS if width >= WIDE_AT else NARROW_WINDOWS
+    for windows in WINDOW_CHOICES:
+        if _FIXED + len(windows) * _PER_WINDOW <= width:
+            return windows
+    return ()
 
 
 def _threshold(window: str) -> float:
@@ -79,8 +84,8 @@ def slo_rows(
                     Text(percent(s.objective), justify="right"),
                     Text(actual, palette.level(met_level), justify="right"),
                     budget_cell(s, palette),
-                    *(burn_cell(s, w, palette) for w in windows),
                     Text(s.alert or "unknown", alert_style(s.alert, palette)),
+                    *(burn_cell(s, w, palette) for w in windows),
                 ],
             )
         )
@@ -100,7 +105,7 @@ def met_line(slos: Slos) -> str:
 class SloPanel(TablePanel):
     TITLE = "SLOs"
     SECTION = "slos"
-    COLUMNS = (*HEAD, *(f"{w}" for w in NARROW_WINDOWS), *TAIL)
+    COLUMNS = (*HEAD, *NARROW_WINDOWS)
     TABLE_ID = "slos-table"
 
     def __init__(self, clock, *, id: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -117,12 +122,16 @@ class SloPanel(TablePanel):
         if windows != self._windows:
             self._windows = windows
             self.table.clear(columns=True)
-            self.table.add_columns(*HEAD, *windows, *TAIL)
+            self.table.add_columns(*HEAD, *windows)
         rows = slo_rows(snapshot.slos, self.palette, windows)
         if not rows:
             self.table.clear()
             return
+        fit_columns(self.table, rows, squeeze=0)  # long SLO names are cut, not the state
         refill(self.table, rows)
+
+    def detail_subject(self) -> Slo | None:
+        return self.selected()
 
     def selected(self) -> Slo | None:
         key = selected_key(self.table)
