@@ -111,8 +111,9 @@ def _journal(config: Config) -> Journal | None:
     return journal
 
 
-def _refresh(config: Config, journal: Journal | None) -> IncidentStore:
-    """Poll once (the record takes in what the sources know now); the store to read."""
+def _refresh(config: Config, journal: Journal | None) -> tuple[IncidentStore, Snapshot]:
+    """Poll once (the record takes in what the sources know now); the store to read
+    and the poll's Snapshot."""
     import asyncio
 
     from oncall_tui.poll import Poller
@@ -130,14 +131,14 @@ def _refresh(config: Config, journal: Journal | None) -> IncidentStore:
                 file=sys.stderr,
             )
     if journal is not None:
-        return journal.incidents
+        return journal.incidents, snap
     assert memory is not None  # the poll made it
-    return memory
+    return memory, snap
 
 
 def _gather(
     args: argparse.Namespace, config: Config
-) -> tuple[list[Incident], list[IncidentRun], float, float, str]:
+) -> tuple[list[Incident], list[IncidentRun], float, float, str, Snapshot | None]:
     from oncall_tui.incident_log import incidents_of
 
     now = time.time()
@@ -148,15 +149,16 @@ def _gather(
             if journal is None:
                 raise ValueError("--offline needs a journal, and there is none to read")
             store: IncidentStore = journal.incidents
+            snap = None
         else:
-            store = _refresh(config, journal)
+            store, snap = _refresh(config, journal)
         items = incidents_of(store, start, end)
         runs = _runs(journal, start, end)
         where = journal.path if journal is not None else "no journal (this poll only)"
     finally:
         if journal is not None:
             journal.close()
-    return items, runs, start, end, where
+    return items, runs, start, end, where, snap
 
 
 def _runs(journal: Journal | None, start: float, end: float) -> list[IncidentRun]:
@@ -184,7 +186,7 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
     from oncall_tui.render.incidents_out import export
 
     try:
-        items, _, start, end, _ = _gather(args, config)
+        items, _, start, end, _, _ = _gather(args, config)
         _write(export(items, args.format, start, end), args.output)
     except (ValueError, OSError) as e:
         print(f"oncall-tui: {e}", file=sys.stderr)
@@ -195,15 +197,17 @@ def run_export(args: argparse.Namespace, config: Config) -> int:
 def run_report(args: argparse.Namespace, config: Config) -> int:
     from oncall_tui import __version__
     from oncall_tui.model.handover import handover
-    from oncall_tui.render.report_out import report
+    from oncall_tui.render.report_out import report, slo_table
 
     try:
-        items, runs, start, end, where = _gather(args, config)
+        items, runs, start, end, where, snap = _gather(args, config)
+        slos = slo_table(snap.slos if snap is not None else None, args.offline)
         footer = (
             f"Made by oncall-tui {__version__} on {time.strftime('%Y-%m-%d %H:%M %Z')} "
             f"from {where}."
         )
-        _write(report(handover(items, runs, start, end), args.format, footer), args.output)
+        text = report(handover(items, runs, start, end), args.format, footer, slos)
+        _write(text, args.output)
     except (ValueError, OSError) as e:
         print(f"oncall-tui: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -289,11 +293,11 @@ class _Watch:
             for i in snap.incidents.items
             if i.status == "firing" and i.id is not None
         }
-        if self.open is not None:
-            for row_id in now_open.keys() - self.open.keys():
-                self.say(f"incident {row_id} firing: {now_open[row_id]}")
-            for row_id in self.open.keys() - now_open.keys():
-                self.say(f"incident {row_id} resolved: {self.open[row_id]}")
-        else:
+        before = self.open if self.open is not None else {}
+        if self.open is None:
             self.say(f"{len(now_open)} incidents firing")
+        for row_id in sorted(now_open.keys() - before.keys()):
+            self.say(f"incident {row_id} firing: {now_open[row_id]}")
+        for row_id in sorted(before.keys() - now_open.keys()):
+            self.say(f"incident {row_id} resolved: {before[row_id]}")
         self.open = now_open

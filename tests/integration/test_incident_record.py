@@ -10,18 +10,21 @@ import csv
 import io
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-from integration import wait_until
+from integration import async_wait_until, wait_until
 from oncall_tui.config import load_config
 from oncall_tui.config_types import Config
 from oncall_tui.demo import servers
@@ -32,6 +35,8 @@ from oncall_tui.model.alerts import parse_time
 from oncall_tui.model.fingerprint import fingerprint
 from oncall_tui.model.snapshot import Incident, Snapshot
 from oncall_tui.poll import Poller
+from oncall_tui.render.json_out import rfc3339
+from oncall_tui.ui.app import make_app
 
 pytestmark = pytest.mark.servers
 
@@ -297,3 +302,84 @@ def test_history_fills_the_gap_and_exports_and_report_agree(world: World, tmp_pa
     assert f"- MTTR: {format_duration(exported['mttr_s'])} over {resolved} resolved" in report
     assert "| bob | 1 |" in report
     world.resolve("live")
+
+
+async def test_record_keeps_the_journal_and_the_tui_shows_what_snapshot_says(
+    world: World, tmp_path: Path
+) -> None:
+    jpath = tmp_path / "journal.sqlite3"
+    config, config_path = make_config(world, jpath, tmp_path)
+    recorder = subprocess.Popen(
+        [sys.executable, "-m", "oncall_tui", "record", "--config", str(config_path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def row(ended: bool) -> bool:
+            if not jpath.exists():
+                return False
+            db = sqlite3.connect(jpath)
+            try:
+                found = db.execute(
+                    'SELECT ended_at FROM incidents WHERE labels LIKE \'%"name": "rec"%\''
+                ).fetchall()
+            except sqlite3.OperationalError:  # not migrated yet
+                return False
+            finally:
+                db.close()
+            return bool(found) and (found[0][0] is not None) == ended
+
+        world.fire("rec")
+        wait_until(lambda: row(ended=False), 20, "the recorder to open the incident")
+        world.resolve("rec")
+        wait_until(lambda: row(ended=True), 20, "the recorder to resolve it")
+    finally:
+        recorder.send_signal(signal.SIGTERM)
+        _, log = recorder.communicate(timeout=20)
+    assert recorder.returncode == 0, log
+    assert "firing: H13Toggle (critical)" in log and "resolved: H13Toggle (critical)" in log
+    # The TUI's incidents screen shows the numbers `snapshot` prints.
+    out = subprocess.run(
+        [sys.executable, "-m", "oncall_tui", "snapshot", "--config", str(config_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    printed = {i["id"]: i for i in json.loads(out.stdout)["incidents"]}
+    with Journal(jpath) as journal:
+        app = make_app(config, Poller(config, journal=journal))
+        app.owns_poller = True
+        async with app.run_test(size=(160, 40)) as pilot:
+            await async_wait_until(_ready(app, pilot), 20, "the first poll")
+            await pilot.press("I")
+            await async_wait_until(_on_incidents(app, pilot), 10, "the incidents screen")
+            shown = app.screen.shown  # type: ignore[attr-defined]
+            rec = [i for i in shown if i.labels.get("name") == "rec"]
+            assert len(rec) == 1 and rec[0].id in printed
+            for i in shown:
+                p = printed[i.id]
+                assert (p["tta_s"], p["started_at"], p["seen"]) == (
+                    i.tta_s,
+                    rfc3339(i.started_at),
+                    i.seen,
+                )
+                if i.status == "resolved":
+                    assert p["ttr_s"] == i.ttr_s
+
+
+def _ready(app: Any, pilot: Any) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        await pilot.pause(0.05)
+        return app.view is not None
+
+    return probe
+
+
+def _on_incidents(app: Any, pilot: Any) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        await pilot.pause(0.05)
+        return type(app.screen).__name__ == "IncidentsScreen"
+
+    return probe

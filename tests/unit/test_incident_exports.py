@@ -17,9 +17,9 @@ from oncall_tui.cli_journal import parse_when
 from oncall_tui.journal import SCHEMA_VERSION, Journal, JournalError
 from oncall_tui.journal.recover import open_or_set_aside
 from oncall_tui.model.handover import handover
-from oncall_tui.model.snapshot import Incident, IncidentRun
+from oncall_tui.model.snapshot import Incident, IncidentRun, Slo, Slos
 from oncall_tui.render.incidents_out import export
-from oncall_tui.render.report_out import report
+from oncall_tui.render.report_out import report, slo_table
 from oncall_tui.text import csv_text, html_text, markdown_text
 
 T0 = 1_764_000_000.0
@@ -176,3 +176,21 @@ def test_trouble_that_is_not_the_files_is_not_set_aside(tmp_path: Path) -> None:
     with pytest.raises((JournalError, OSError)):
         open_or_set_aside(blocked / "journal.sqlite3")
     assert blocked.exists()
+
+
+def test_report_has_slo_compliance_when_slos_are_configured() -> None:
+    h = handover(ROWS, [], T0 - 100, END)
+    slos = Slos(
+        items=(
+            Slo("checkout availability", 0.999, 30 * 86400.0, 0.0004, 0.6, {}, "none", True),
+            Slo(EVIL, 0.99, 7 * 86400.0, None, None, {}, None, None, error="no data"),
+        )
+    )
+    md = report(h, "markdown", "", slo_table(slos, offline=False))
+    assert "## SLO compliance" in md and "1 of 1 met" in md
+    assert "| checkout availability | 99.9 % | 30d | 99.96 % | 60 % | met |  |" in md
+    assert "| unknown | no data |" in md and "<script>" not in md
+    assert md.index("## SLO compliance") < md.index("## All incidents")
+    assert "SLO compliance" not in report(h, "markdown", "", slo_table(Slos(), offline=False))
+    offline = report(h, "html", "", slo_table(None, offline=True))
+    assert "Not measured: --offline" in offline

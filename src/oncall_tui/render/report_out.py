@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from oncall_tui.durations import format_duration
 from oncall_tui.model.handover import FALSE_ALARM_S, Group, Handover
+from oncall_tui.model.snapshot import Slos
 from oncall_tui.render.incidents_out import (
     INCIDENT_HEADER,
     NA,
@@ -138,19 +140,71 @@ def tables(h: Handover) -> list[Table]:
     ]
 
 
+def _percent(ratio: float | None, digits: int = 3) -> str:
+    """99.95 % with up to `digits` decimals (an objective's nines must not round away)."""
+    if ratio is None:
+        return NA
+    text = f"{ratio * 100:.{digits}f}".rstrip("0").rstrip(".")
+    return f"{text} %"
+
+
+def slo_table(slos: Slos | None, offline: bool) -> Table | None:
+    """SLO compliance now, over each SLO's own period; None when no SLO is configured
+    (or discovered) and the report did poll."""
+    title = "SLO compliance"
+    if offline:
+        return Table(
+            title,
+            "Not measured: --offline reads the journal only, and SLOs come from Prometheus.",
+            (),
+            (),
+        )
+    if slos is None or not slos.items:
+        return None
+    met, known = slos.met_count
+    intro = (
+        f"{met} of {known} met. Measured now, each over its own period (not the report's "
+        "period), from one poll of Prometheus."
+    )
+    if not slos.section.ok and slos.section.error:
+        intro += f" Prometheus: {slos.section.error}."
+    rows = [
+        [
+            s.name,
+            _percent(s.objective),
+            format_duration(s.period_s),
+            _percent(None if s.error_ratio is None else 1 - s.error_ratio),
+            _percent(s.budget_remaining, 1),
+            "unknown" if s.met is None else ("met" if s.met else "missed"),
+            s.error or "",
+        ]
+        for s in slos.items
+    ]
+    header = ("SLO", "Objective", "Period", "Actual", "Budget left", "Met", "Why unknown")
+    return Table(title, intro, header, rows)
+
+
 def _title(h: Handover) -> str:
     return f"On-call handover: {utc(h.start)} to {utc(h.end)}"
 
 
-def to_markdown(h: Handover, footer: str) -> str:
+def _sections(h: Handover, slos: Table | None) -> list[Table]:
+    out = tables(h)
+    if slos is not None:
+        out.insert(len(out) - 1, slos)  # before the list of every incident
+    return out
+
+
+def to_markdown(h: Handover, footer: str, slos: Table | None = None) -> str:
     lines = [f"# {_title(h)}", ""]
     lines += [f"- {line}" for line in summary_lines(h)]
-    for t in tables(h):
+    for t in _sections(h, slos):
         lines += ["", f"## {t.title}", ""]
         if t.intro:
             lines += [markdown_text(t.intro).replace("\\`", "`"), ""]
         if not t.rows:
-            lines.append("None.")
+            if t.header:
+                lines.append("None.")
             continue
         lines += md_table(t.header, [[markdown_text(c) for c in r] for r in t.rows], t.numeric)
     lines += ["", f"_{markdown_text(footer)}_"]
@@ -196,7 +250,7 @@ def _html_table(t: Table, cell: Callable[[str], str]) -> list[str]:
     return out
 
 
-def to_html(h: Handover, footer: str) -> str:
+def to_html(h: Handover, footer: str, slos: Table | None = None) -> str:
     title = html_text(_title(h))
     out = [
         "<!DOCTYPE html>",
@@ -216,21 +270,23 @@ def to_html(h: Handover, footer: str) -> str:
         *(f"<li>{html_text(line)}</li>" for line in summary_lines(h)),
         "</ul>",
     ]
-    for t in tables(h):
+    for t in _sections(h, slos):
         out.append(f"<h2>{html_text(t.title)}</h2>")
         if t.intro:
             out.append(f'<p class="intro">{html_text(t.intro)}</p>')
         if not t.rows:
-            out.append("<p>None.</p>")
+            if t.header:
+                out.append("<p>None.</p>")
             continue
         out += _html_table(t, html_text)
     out += [f"<footer>{html_text(footer)}</footer>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def report(h: Handover, fmt: str, footer: str) -> str:
+def report(h: Handover, fmt: str, footer: str, slos: Table | None = None) -> str:
+    """The report; `slos` is `slo_table(...)` (None: no SLO section)."""
     if fmt == "markdown":
-        return to_markdown(h, footer)
+        return to_markdown(h, footer, slos)
     if fmt == "html":
-        return to_html(h, footer)
+        return to_html(h, footer, slos)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
