@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import pytest
 from rich.text import Text
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from oncall_tui.config_types import Config, Runbook
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.screens.help import HelpScreen
+from waiting import until
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, alert, default_alerts, failed, snapshot
@@ -22,13 +22,32 @@ from .factories import NOW, alert, default_alerts, failed, snapshot
 SIZE = (160, 48)
 
 
-async def until(cond: Callable[[], object], pilot: object, timeout: float = 3.0) -> None:
-    """Let the app run until `cond()` is true, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
+BACKGROUND = ("poll", "alerts", "outbox")
+"""The app's own work (not the action workers, which wait on their dialogs)."""
+
+
+async def settled(app: OncallApp, pilot: object) -> None:
+    """Everything queued handled and the background work finished: for asserting that
+    something did NOT happen."""
+    await pilot.pause()  # type: ignore[attr-defined]
+    busy = [w for w in app.workers if w.group in BACKGROUND]
+    if busy:  # (an empty list would mean "all of them" to wait_for_complete)
+        await app.workers.wait_for_complete(busy)
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def palette_hit(app: OncallApp, words: str) -> bool:
+    """The command palette lists a hit with `words` and highlights one."""
+    hits = app.screen.query(CommandList)
+    if not hits:
+        return False
+    options = hits.first()
+    found = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    return options.highlighted is not None and any(words in f for f in found)
+
+
+def screen_text(app: OncallApp) -> str:
+    return "\n".join(s.text for s in app.screen._compositor.render_strips())
 
 
 @dataclass
@@ -117,7 +136,8 @@ async def test_refresh_and_pause(config: Config) -> None:
         assert app.paused
         await until(lambda: not app.polling, pilot)
         calls = poller.calls
-        await pilot.pause(0.3)
+        # The behaviour under test is over time: six refresh intervals pass, no poll.
+        await pilot.pause(6 * app.config.refresh_s)
         assert poller.calls == calls  # paused: no polls
         assert "PAUSED" in str(app.overview.query_one("#status").render())
         await pilot.press("R")  # refresh works while paused
@@ -150,7 +170,8 @@ async def test_polls_never_overlap(config: Config) -> None:
 
 
 async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> None:
-    app = app_for(config)
+    poller = FakePoller()
+    app = app_for(config, poller)
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         everything = row_keys(app)
@@ -163,8 +184,10 @@ async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> 
         assert app.focused is alerts_table(app)
         assert app.overview.alerts.selected_alert().fingerprint == "fp-api-1"  # type: ignore[union-attr]
         # The filter stays applied after Enter and survives a new poll.
+        calls = poller.calls
         await pilot.press("R")
-        await pilot.pause(0.1)
+        await until(lambda: poller.calls > calls and not app.polling, pilot, what="a new poll")
+        await settled(app, pilot)
         assert len(row_keys(app)) == 3
         await pilot.press("escape")
         assert row_keys(app) == everything
@@ -210,7 +233,7 @@ async def test_quit(config: Config) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         await pilot.press("q")
-        await pilot.pause(0.1)
+        await until(lambda: app.return_code is not None, pilot, what="the app to exit")
     assert app.return_code == 0
     assert not poller.closed  # not ours: the caller closes what it passed in
 
@@ -222,14 +245,11 @@ async def test_tab_moves_between_panels(config: Config) -> None:
         ov = app.overview
         assert app.focused is ov.alerts.table
         await pilot.press("tab")
-        await pilot.pause(0.05)
-        assert app.focused is ov.health
+        await until(lambda: app.focused is ov.health, pilot, what="focus on health")
         await pilot.press("tab")
-        await pilot.pause(0.05)
-        assert app.focused is ov.latency
+        await until(lambda: app.focused is ov.latency, pilot, what="focus on latency")
         await pilot.press("shift+tab", "shift+tab")
-        await pilot.pause(0.05)
-        assert app.focused is ov.alerts.table
+        await until(lambda: app.focused is ov.alerts.table, pilot, what="focus on the alerts")
 
 
 async def test_tab_in_compact_layout_shows_one_panel_at_a_time(config: Config) -> None:
@@ -241,8 +261,7 @@ async def test_tab_in_compact_layout_shows_one_panel_at_a_time(config: Config) -
         assert ov.alerts.display and ov.alerts.region.height > 0
         assert ov.breakers.region.height == 0
         await pilot.press("shift+tab", "shift+tab", "shift+tab")
-        await pilot.pause(0.05)
-        assert app.focused is ov.breakers.table
+        await until(lambda: app.focused is ov.breakers.table, pilot, what="focus on breakers")
         assert ov.breakers.region.height > 0
         assert ov.alerts.region.height == 0
 
@@ -257,21 +276,20 @@ async def test_enter_opens_detail_screens(config: Config) -> None:
         await started(app, pilot)
         select_row(app, "fp-lat-1")
         await pilot.press("enter")
-        await pilot.pause(0.05)
-        assert isinstance(app.screen, AlertDetailScreen)
+        await until(lambda: isinstance(app.screen, AlertDetailScreen), pilot, what="detail")
         assert app.screen.alert.fingerprint == "fp-lat-1"
         await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, what="back to the overview")
         await pilot.press("tab")  # -> health
-        await pilot.pause(0.05)
+        await until(lambda: app.focused is app.overview.health, pilot, what="focus on health")
         await pilot.press("enter")
-        await pilot.pause(0.05)
-        assert isinstance(app.screen, HealthBreakdownScreen)
+        await until(lambda: isinstance(app.screen, HealthBreakdownScreen), pilot, what="health")
         await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, what="back to the overview")
         app.overview.breakers.table.focus()
-        await pilot.pause(0.05)
+        await until(lambda: app.focused is app.overview.breakers.table, pilot, what="focus")
         await pilot.press("enter")
-        await pilot.pause(0.05)
-        assert isinstance(app.screen, BreakerHistoryScreen)
+        await until(lambda: isinstance(app.screen, BreakerHistoryScreen), pilot, what="history")
         await pilot.press("escape")
         assert app.screen is app.overview
 
@@ -286,7 +304,7 @@ async def test_alert_keys_need_a_selection(config: Config) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         select_row(app, "group:APIHighErrorRate")
-        await pilot.pause(0.02)
+        await pilot.pause()
         # A group header: ack takes the whole group; un-ack and runbook need one alert.
         assert enabled(app, "ack") is True
         assert enabled(app, "unack") is None and enabled(app, "runbook") is None
@@ -297,18 +315,17 @@ async def test_alert_keys_need_a_selection(config: Config) -> None:
             (["fp-api-1", "fp-api-2"], 3600.0, "acknowledged from oncall-tui"),
         )
         select_row(app, "fp-api-2")
-        await pilot.pause(0.02)
+        await pilot.pause()
         assert enabled(app, "unack") is True
         await pilot.press("u")
         await until(lambda: len(actions.calls) == 2, pilot)
         assert actions.calls[1] == ("unack", ("fp-api-2", "sil-1"))
         # Over a detail view the overview's action keys are off.
         await pilot.press("enter")
-        await pilot.pause(0.05)
-        assert app.screen is not app.overview
+        await until(lambda: app.screen is not app.overview, pilot, what="the detail view")
         assert enabled(app, "ack") is None
         await pilot.press("a", "u")
-        await pilot.pause(0.05)
+        await settled(app, pilot)
         assert len(actions.calls) == 2
 
 
@@ -318,13 +335,14 @@ async def test_no_alerts_disables_alert_keys(config: Config) -> None:
         await until(lambda: app.view is not None, pilot)
         for action in ("ack", "ack_dialog", "unack", "runbook"):
             assert enabled(app, action) is None
-        await pilot.pause(0.1)
-        assert "No alerts: the Alertmanager reports nothing firing." in "\n".join(
-            s.text for s in app.screen._compositor.render_strips()
-        )
+        empty = "No alerts: the Alertmanager reports nothing firing."
+        await until(lambda: empty in screen_text(app), pilot, what="the empty-list words")
         app.action_ack()  # the key is disabled; the action itself refuses too
-        await pilot.pause(0.05)
-        assert any("Select an alert" in n.message for n in app._notifications)
+        await until(
+            lambda: any("Select an alert" in n.message for n in app._notifications),
+            pilot,
+            what="the refusal",
+        )
 
 
 async def test_ack_dialog_and_runbook_flow(config: Config) -> None:
@@ -358,8 +376,11 @@ async def test_without_actions_the_keys_say_not_available(config: Config) -> Non
         await started(app, pilot)
         select_row(app, "fp-api-1")
         await pilot.press("a")
-        await pilot.pause(0.05)
-        assert any("Not available" in n.message for n in app._notifications)
+        await until(
+            lambda: any("Not available" in n.message for n in app._notifications),
+            pilot,
+            what="the notice",
+        )
 
 
 async def test_read_only_hides_and_refuses_alert_keys(config: Config) -> None:
@@ -368,7 +389,7 @@ async def test_read_only_hides_and_refuses_alert_keys(config: Config) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         select_row(app, "fp-api-1")
-        await pilot.pause(0.02)
+        await pilot.pause()
         for action in ("ack", "ack_dialog", "unack", "runbook"):
             assert enabled(app, action) is False
         shown = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
@@ -377,8 +398,12 @@ async def test_read_only_hides_and_refuses_alert_keys(config: Config) -> None:
         app.action_ack()  # also refused when invoked directly
         app.action_unack()
         app.action_runbook()
-        await pilot.pause(0.05)
-        assert any("Read-only" in n.message for n in app._notifications)
+        await until(
+            lambda: any("Read-only" in n.message for n in app._notifications),
+            pilot,
+            what="the read-only notice",
+        )
+        await settled(app, pilot)
         assert actions.calls == []
         assert app.screen is app.overview
         await pilot.press("question_mark")
@@ -404,9 +429,8 @@ async def test_outside_text_is_shown_literally(config: Config) -> None:
         assert row[0].plain == "  team=[link=http://x]y[/link]"
         assert row[5].plain == "[reverse]s[/]"
         # What reaches the screen: the brackets, no escape bytes.
-        await pilot.pause(0.2)
-        lines = [s.text for s in app.screen._compositor.render_strips()]
-        screen = "\n".join(lines)
+        await until(lambda: "team=[link=" in screen_text(app), pilot, what="the row drawn")
+        screen = screen_text(app)
         # (the label set may be cut with "…" to keep the columns after it on screen)
         assert "▾ [bold red]x[/]" in screen and "team=[link=http://x]" in screen
         assert "\x1b" not in screen
@@ -464,8 +488,10 @@ async def test_bell_for_new_critical_only(config: Config, monkeypatch: pytest.Mo
         assert rings == []
         await pilot.press("R")
         await until(lambda: rings, pilot)
-        await pilot.press("R")
-        await pilot.pause(0.1)
+        calls = poller.calls
+        await pilot.press("R")  # the same critical again: no second ring
+        await until(lambda: poller.calls > calls and not app.polling, pilot, what="a new poll")
+        await settled(app, pilot)
         assert rings == [1]
         assert sent == []  # desktop notifications are off by default
 
@@ -528,10 +554,6 @@ async def test_command_palette_offers_the_actions(config: Config) -> None:
         assert not [t for t in titles if t.startswith("Ack")]
 
 
-def test_asyncio_is_used() -> None:
-    assert asyncio.iscoroutinefunction(FakePoller().poll)
-
-
 GLOBAL_KEYS = ("q", "t", "1", "5", "p", "R", "question_mark", "slash")
 
 
@@ -549,7 +571,7 @@ async def test_app_keys_do_not_fall_through_a_dialog(config: Config) -> None:
         await until(lambda: isinstance(app.screen, ConfirmScreen), pilot)
         theme, calls = app.theme, poller.calls
         await pilot.press(*GLOBAL_KEYS)
-        await pilot.pause(0.1)
+        await settled(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)  # still open: q did not quit
         # ... and the overview's footer behind the dialog shows them off, not live.
         for action in ("quit", "cycle_theme", "pause", "refresh", "help", "filter"):
@@ -564,7 +586,7 @@ async def test_app_keys_do_not_fall_through_a_dialog(config: Config) -> None:
         await until(lambda: isinstance(app.screen, AckDialog), pilot)
         await pilot.press("tab", "tab")
         await pilot.press(*GLOBAL_KEYS)
-        await pilot.pause(0.1)
+        await settled(app, pilot)
         assert isinstance(app.screen, AckDialog)
         assert (app.theme, app.paused, app.window_s) == (theme, False, 3600.0)
         assert poller.calls == calls
@@ -587,8 +609,9 @@ async def test_keys_typed_into_text_fields_are_text(config: Config) -> None:
         theme, calls = app.theme, poller.calls
         typed = ("t", "1", "5", "p", "R", "q", "question_mark", "A")
         await pilot.press("/", *typed)
-        await pilot.pause(0.05)
-        assert app.overview.alerts.filter_input.value == "t15pRq?A"
+        field = app.overview.alerts.filter_input
+        await until(lambda: field.value == "t15pRq?A", pilot, what="the filter text")
+        await settled(app, pilot)
         assert (app.theme, app.paused, app.window_s, poller.calls) == (theme, False, 3600.0, calls)
         assert app.screen is app.overview and app.is_running
         await pilot.press("escape")
@@ -600,8 +623,8 @@ async def test_keys_typed_into_text_fields_are_text(config: Config) -> None:
         assert app.focused is comment
         comment.value = ""
         await pilot.press("t", "1", "p", "R", "q")
-        await pilot.pause(0.05)
-        assert comment.value == "t1pRq"
+        await until(lambda: comment.value == "t1pRq", pilot, what="the comment text")
+        await settled(app, pilot)
         assert (app.theme, app.paused, app.window_s, poller.calls) == (theme, False, 3600.0, calls)
         assert isinstance(app.screen, AckDialog)
 
@@ -611,9 +634,10 @@ async def test_command_palette_runs_an_app_action(config: Config) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause(0.1)
+        await until(lambda: isinstance(app.screen, CommandPalette), pilot, what="the palette")
         await pilot.press(*"Pause (p)")
-        await pilot.pause(0.3)
+        # The palette searches in a worker; Enter runs the highlighted hit.
+        await until(lambda: palette_hit(app, "Pause"), pilot, what="the Pause command listed")
         await pilot.press("enter")
         await until(lambda: app.paused, pilot)
         assert app.screen is app.overview

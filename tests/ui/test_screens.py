@@ -39,6 +39,7 @@ from oncall_tui.ui.screens.dialogs import (
 from oncall_tui.ui.screens.health import HealthBreakdownScreen
 from oncall_tui.ui.screens.run_output import MAX_LINE_CHARS, RunOutputScreen
 from oncall_tui.ui.themes import load_themes, variable_defaults
+from waiting import until
 
 NOW = 1_700_000_000.0
 MARKUP = "[bold red]api[/]"
@@ -202,7 +203,7 @@ async def test_ack_duration_typed_in_one_burst_keeps_key_order() -> None:
         duration.cursor_position = len(duration.value)
         for key in ("backspace", "backspace", "3", "m", "enter"):
             app.post_message(events.Key(key, key if len(key) == 1 else None))
-        await pilot.pause(0.3)
+        await until(lambda: app.result is not _UNSET, pilot, 3, "the dialog's answer")
         assert app.result == AckRequest(180.0, "x", False)
 
 

@@ -194,12 +194,6 @@ def test_counts_are_whole_numbers(value: float | None, shown: str) -> None:
     assert num(value) == shown
 
 
-def test_factory_health_terms_add_up_to_its_score() -> None:
-    health = snapshot().health
-    assert health.score is not None and health.terms
-    assert sum(t.points for t in health.terms) == pytest.approx(health.score)
-
-
 def test_sparkline_on_a_time_axis() -> None:
     from oncall_tui.ui.widgets.sparkline import resample_in_time
 
