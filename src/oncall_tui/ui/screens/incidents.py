@@ -181,7 +181,7 @@ class IncidentsScreen(Screen[None]):
         palette = Palette(self.app.theme_variables)
         rows = [(row_key(i, n), incident_row(i, palette, now)) for n, i in enumerate(self.shown)]
         table = self.query_one("#incidents-list", DataTable)
-        fit_columns(table, rows, squeeze=2, tail=7)
+        fit_columns(table, rows, flexible={2: 14, 7: 0})  # alert, runbooks (free text)
         refill(table, rows)
         self.query_one("#incidents-head", Static).update(self.head_text())
 

@@ -72,5 +72,7 @@ class IncidentsPanel(TablePanel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         rows = incident_rows(snapshot.incidents.items, self.palette, self.clock())
-        fit_columns(self.table, rows, squeeze=2, tail=len(COLUMNS) - 1)
+        # Everything whole when it fits; on a narrow screen the alert name gives way
+        # first (to 14 cells), so who acked stays on screen.
+        fit_columns(self.table, rows, flexible={2: 14})
         refill(self.table, rows)

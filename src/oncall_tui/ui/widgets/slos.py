@@ -135,7 +135,7 @@ class SloPanel(TablePanel):
         if not rows:
             self.table.clear()
             return
-        fit_columns(self.table, rows, squeeze=0)  # long SLO names are cut, not the state
+        fit_columns(self.table, rows, flexible={0: 14})  # long SLO names are cut, not the state
         refill(self.table, rows)
 
     def detail_subject(self) -> Slo | None:
