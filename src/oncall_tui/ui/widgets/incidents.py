@@ -60,8 +60,9 @@ class IncidentsPanel(TablePanel):
             return self.TITLE
         inc = self.snapshot.incidents
         firing = sum(1 for i in inc.items if i.status == "firing")
+        # "I" opens them all (the key is not in the footer: no room at 80 columns).
         title = (
-            f"{self.TITLE} · {format_duration(inc.lookback_s)} · {len(inc.items)}"
+            f"{self.TITLE} (I) · {format_duration(inc.lookback_s)} · {len(inc.items)}"
             f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
         )
         if inc.note:
