@@ -172,9 +172,7 @@ class AlertsPanel(TablePanel):
         return TableRows(
             rows,
             natural,
-            squeeze=0,
-            tail=len(COLUMNS) - 1,
-            squeeze_min=name_w,
+            flexible={0: name_w, len(COLUMNS) - 1: 0},
             min_widths=((since, len("59m 59s")),),
         )
 

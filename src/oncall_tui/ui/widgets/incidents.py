@@ -75,8 +75,9 @@ class IncidentsPanel(TablePanel):
             return self.TITLE
         inc = self.snapshot.incidents
         firing = sum(1 for i in inc.items if i.status == "firing")
+        # "I" opens them all (the key is not in the footer: no room at 80 columns).
         title = (
-            f"{self.TITLE} · {format_duration(inc.lookback_s)} · {len(inc.items)}"
+            f"{self.TITLE} (I) · {format_duration(inc.lookback_s)} · {len(inc.items)}"
             f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
         )
         if inc.note:
@@ -93,7 +94,7 @@ class IncidentsPanel(TablePanel):
         return TableRows(
             rows,
             natural_widths(COLUMNS, rows),
-            squeeze=2,
-            tail=len(COLUMNS) - 1,
+            # On a narrow screen the alert name gives way first (to 14 cells).
+            flexible={2: 14},
             min_widths=((status, len("firing 59m")),),
         )

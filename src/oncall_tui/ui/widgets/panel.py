@@ -14,8 +14,8 @@ when shown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rich.text import Text
@@ -31,7 +31,16 @@ from oncall_tui.ui.widgets.format import Palette
 from oncall_tui.ui.widgets.line import TextLine
 from oncall_tui.ui.widgets.table import KeyedTable, Rows, column_widths, selected_key
 
-__all__ = ["Panel", "Rows", "TablePanel", "TableRows", "selected_key"]
+__all__ = [
+    "Panel",
+    "Rows",
+    "TablePanel",
+    "TableRows",
+    "column_widths",
+    "fit_columns",
+    "refill",
+    "selected_key",
+]
 
 
 def content_of(part: Any) -> Any:
@@ -174,9 +183,8 @@ class TableRows:
 
     rows: Rows
     natural: list[int]
-    squeeze: int = 0
-    tail: int | None = None
-    squeeze_min: int = 14
+    flexible: Mapping[int, int] = field(default_factory=dict)
+    """`column_widths`' flexible columns: index -> the width it needs at least."""
     min_widths: tuple[tuple[int, int], ...] = ()
     """(column, width) for columns whose text grows with the clock ("9s" -> "12s"):
     room kept for it, so the columns do not shift (a full repaint) as it grows."""
@@ -249,13 +257,57 @@ class TablePanel(Panel):
         room = table.room(len(built.rows))
         if room:
             pad = 2 * table.cell_padding
-            args = (built.squeeze, built.tail, built.squeeze_min)
             natural = list(built.natural)
             for column, width in built.min_widths:
                 natural[column] = max(natural[column], width)
-            table.fit(column_widths(natural, room, pad, *args), room)
+            table.fit(column_widths(natural, room, pad, built.flexible), room)
         table.apply(built.rows)
         self.rows_shown(built)
 
     def rows_shown(self, built: TableRows) -> None:
         """After the table shows `built` (empty-list words, first selection)."""
+
+
+# For a plain DataTable outside the overview panels (e.g. the incidents screen).
+
+
+def refill(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Text]]]) -> None:
+    """Replace the rows, keeping the cursor on the same row key when it survives
+    (a poll must not yank the selection away from the alert being looked at)."""
+    key = selected_key(table)
+    index = table.cursor_row
+    table.clear()
+    for row_key, cells in rows:
+        table.add_row(*cells, key=row_key)
+    if not rows:
+        return
+    keys = [k for k, _ in rows]
+    target = keys.index(key) if key in keys else min(index, len(rows) - 1)
+    table.move_cursor(row=max(0, target), animate=False, scroll=True)
+
+
+def fit_columns(
+    table: DataTable[Any],
+    rows: Sequence[tuple[str, Sequence[Text]]],
+    flexible: Mapping[int, int],
+) -> None:
+    """Size the columns to the table's width before `refill` (see `column_widths`);
+    a cell wider than its column is cut with "…"."""
+    columns = table.ordered_columns
+    height = table.size.height
+    if not columns or table.size.width <= 0:
+        return  # not laid out yet (a hidden compact-layout panel): fitted when shown
+    scrollbar = table.styles.scrollbar_size_vertical if len(rows) + 1 > height else 0
+    room = table.size.width - scrollbar
+    natural = [
+        max([col.label.cell_len] + [cells[i].cell_len for _, cells in rows if i < len(cells)])
+        for i, col in enumerate(columns)
+    ]
+    widths = column_widths(natural, room, 2 * table.cell_padding, flexible)
+    for col, width in zip(columns, widths, strict=True):
+        col.width = width
+        col.auto_width = False
+    for _, cells in rows:
+        for cell in cells:
+            cell.no_wrap = True
+            cell.overflow = "ellipsis"

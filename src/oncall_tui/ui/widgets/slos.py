@@ -97,6 +97,8 @@ def met_line(slos: Slos) -> str:
     met, known = slos.met_count
     if not slos.items:
         return "no SLOs"
+    if not known:
+        return f"{len(slos.items)} unknown"
     text = f"{met} of {known} met"
     if len(slos.items) > known:
         text += f", {len(slos.items) - known} unknown"
@@ -112,6 +114,7 @@ class SloPanel(TablePanel):
     def __init__(self, clock, *, id: str | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(clock, id=id)
         self._windows: tuple[str, ...] = NARROW_WINDOWS
+        self._drawn: object = None
 
     def title_text(self) -> str:
         if self.snapshot is None:
@@ -119,7 +122,12 @@ class SloPanel(TablePanel):
         return f"{self.TITLE} · {met_line(self.snapshot.slos)}"
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        windows = windows_for(self.content_size.width or 0)
+        width = self.content_size.width or 0
+        key = (snapshot.slos.items, width, self.app.theme)
+        if key == self._drawn:
+            return  # unchanged: no repaint (SLO numbers move slowly)
+        self._drawn = key
+        windows = windows_for(width)
         if windows != self._windows:
             self._windows = windows
             self.table.clear(columns=True)
@@ -130,7 +138,7 @@ class SloPanel(TablePanel):
         rows = slo_rows(snapshot.slos, palette, self._windows)
         columns = (*HEAD, *self._windows)
         # Long SLO names are cut, not the state.
-        return TableRows(rows, natural_widths(columns, rows), squeeze=0)
+        return TableRows(rows, natural_widths(columns, rows), flexible={0: 14})
 
     def detail_subject(self) -> Slo | None:
         return self.selected()

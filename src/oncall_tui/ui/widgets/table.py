@@ -15,7 +15,7 @@ a cursor event each). Textual is pinned to 8.2 (pyproject) for it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -27,32 +27,30 @@ Rows = Sequence[tuple[str, Sequence[Text]]]
 """(row key, cells) per row, in display order."""
 
 
+USEFUL_WIDTH = 8
+"""A free-text column given less than this shows nothing readable: it keeps its full
+width instead, off to the right (the table scrolls sideways to it)."""
+
+
 def column_widths(
-    natural: Sequence[int],
-    room: int,
-    pad: int,
-    squeeze: int,
-    tail: int | None = None,
-    squeeze_min: int = 14,
-    tail_min: int = 10,
+    natural: Sequence[int], room: int, pad: int, flexible: Mapping[int, int]
 ) -> list[int]:
-    """The width of each column, from the widest cell of each (`natural`) and the room
-    the table has (`pad`: the padding around each cell). Outside text can be any
-    length: the `squeeze` column is cut with "…" so the columns after it stay on
-    screen, and the `tail` column (a free-text last one) gets the room left once the
-    squeezed column has its width, or stays off to the right (cut by the panel) when
-    less than `tail_min` is left."""
-    widths = list(natural)
-    flexible = {squeeze} if tail is None else {squeeze, tail}
-    left = room - sum(w + pad for i, w in enumerate(widths) if i not in flexible) - pad
-    if tail is not None:
-        # The squeezed column (what identifies the row) before the free text after it.
-        tail_need = min(tail_min, natural[tail])
-        share = left - pad - min(natural[squeeze], max(squeeze_min, left - pad - tail_need))
-        if share >= tail_need:
-            widths[tail] = min(natural[tail], share)
-            left -= widths[tail] + pad
-    widths[squeeze] = max(min(squeeze_min, natural[squeeze]), min(natural[squeeze], left))
+    """Each column's width, pure. Every column but the `flexible` ones gets what its
+    widest cell needs (names, states, times, who acked: never cut); the flexible ones
+    (label sets, summaries) start at the width they need at least (`flexible[i]`) and
+    share what is left, the narrowest need filled first, each up to its widest cell.
+    `pad` is the padding around each cell."""
+    widths = [min(flexible[i], n) if i in flexible else n for i, n in enumerate(natural)]
+    left = room - sum(w + pad for w in widths)
+    pending = sorted(flexible, key=lambda i: natural[i] - widths[i])
+    for k, i in enumerate(pending):
+        share = max(0, left) // (len(pending) - k)
+        give = min(natural[i] - widths[i], share)
+        widths[i] += give
+        left -= give
+    for i in flexible:
+        if widths[i] < min(USEFUL_WIDTH, natural[i]):
+            widths[i] = natural[i]
     return widths
 
 
