@@ -8,7 +8,7 @@ from benchmarks import synthetic
 from benchmarks.stats import Budget, Result, Section, profile_top, time_calls
 from oncall_tui.model.alerts import parse_alerts, parse_silences
 from oncall_tui.model.breakers import breakers_from
-from oncall_tui.model.incidents import incidents_from
+from oncall_tui.model.incident_record import MergeRules, Observation, history_from, merge
 from oncall_tui.model.quantiles import latency_from_buckets
 
 SIZES = (100, 1_000, 10_000)
@@ -45,11 +45,18 @@ def _cases(size: int) -> list[tuple[str, str, Callable[[], object]]]:
             lambda: breakers_from(cb.states, cb.failures, cb.failure_rate, "name", "state"),
         ),
         (
-            "incidents.incidents_from",
+            "incident_record.merge",
             f"{len(inc.series):,} ALERTS series over 7 d ({inc_points:,} points), "
-            f"{len(inc_alerts):,} firing in Alertmanager",
-            lambda: incidents_from(
-                inc.series, inc.step, inc.now, inc_alerts, inc.acks, synthetic.LOOKBACK_S
+            f"{len(inc_alerts):,} firing in Alertmanager, into an empty record (a first poll)",
+            lambda: merge(
+                (),
+                Observation(
+                    inc.now,
+                    inc_alerts,
+                    history_from(inc.series, inc.step, inc.now),
+                    inc.acks,
+                ),
+                MergeRules(grace_s=60.0, history_settle_s=60.0 + 2 * inc.step),
             ),
         ),
         (

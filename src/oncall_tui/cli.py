@@ -3,6 +3,9 @@
     oncall-tui [flags]             the TUI
     oncall-tui demo [flags]        real Prometheus + Alertmanager + a demo service, then the TUI
     oncall-tui snapshot [flags]    one poll printed as JSON or text, no TUI
+    oncall-tui record [flags]      poll with no screen and keep the journal
+    oncall-tui incidents export    the incident record as CSV, JSON or Markdown
+    oncall-tui report              the on-call handover (Markdown or HTML)
 
 Exit codes: 0 fine; 1 `snapshot` printed state but a source did not answer; 2 usage or
 config error (one line on stderr, no traceback); 130 interrupted by Ctrl+C.
@@ -148,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_duration,
         help="time window for stats and history (default: ui.window in the config)",
     )
+    from oncall_tui.cli_journal import add_parsers
+
+    add_parsers(sub, common)
     return parser
 
 
@@ -242,6 +248,15 @@ def _run(argv: Sequence[str] | None) -> int:
 def _command(args: argparse.Namespace, config: Config) -> int:
     if args.command == "snapshot":
         return _snapshot(args, config)
+    if args.command in ("record", "incidents", "report"):
+        from oncall_tui import cli_journal
+
+        run = {
+            "record": cli_journal.run_record,
+            "incidents": cli_journal.run_export,
+            "report": cli_journal.run_report,
+        }[args.command]
+        return run(args, config)
     if args.command == "demo":
         from oncall_tui.demo.run import run_demo
 

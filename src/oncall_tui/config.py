@@ -329,6 +329,7 @@ def _incidents(t: Table) -> IncidentsConfig:
     return IncidentsConfig(
         lookback_s=t.duration("lookback", IncidentsConfig.lookback_s),
         refresh_s=t.duration("refresh", IncidentsConfig.refresh_s),
+        grace_s=t.duration("grace", 0.0) if "grace" in t.data else None,
     )
 
 

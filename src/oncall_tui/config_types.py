@@ -137,6 +137,9 @@ class IncidentsConfig:
     lookback_s: float = 7 * 86400.0
     refresh_s: float = 60.0
     """History changes slowly: the ALERTS range query runs at most this often."""
+    grace_s: float | None = None
+    """An incident that resolves and fires again within this long is one incident;
+    None: max(2 x refresh, 60 s)."""
 
 
 @dataclass(frozen=True)

@@ -150,9 +150,10 @@ class Poller:
                     return _nothing()
                 text: str = promql
                 return timed(lambda: prom.instant(text, at=now))
-            case Range(promql=promql, back_s=back, step_s=step):
-                start = now - (window if back is None else back)
-                return timed(lambda: prom.range(promql, start, now, step))
+            case Range(promql=promql, back_s=back, step_s=step, end=end):
+                until = now if end is None else end
+                start = until - (window if back is None else back)
+                return timed(lambda: prom.range(promql, start, until, step))
             case AlertmanagerGet(what="alerts"):
                 return timed(am.alerts)
             case AlertmanagerGet(what="silences"):

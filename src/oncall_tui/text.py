@@ -17,6 +17,7 @@ is shown exactly, one character at a time.
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 from collections.abc import Collection, Mapping
@@ -150,3 +151,31 @@ def link_target(url: str) -> str | None:
     if parts.scheme.lower() not in _LINK_SCHEMES or not parts.netloc:
         return None
     return quote(s, safe=_LINK_SAFE)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~!#])")
+
+
+def markdown_text(s: str) -> str:
+    """`s` as literal Markdown text (one line): cleaned, `& < >` as entities (no raw
+    HTML, no autolinks) and every character that could start emphasis, code, a link,
+    an image or a table cell backslash-escaped. Safe in a table cell or a list item."""
+    s = clean(s, one_line=True)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", s)
+
+
+def html_text(s: str) -> str:
+    """`s` as literal HTML text (also safe in a quoted attribute): cleaned, then
+    `& < > " '` as entities."""
+    return html.escape(clean(s), quote=True)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(s: str) -> str:
+    """`s` for a CSV cell a spreadsheet opens: cleaned to one line, and a leading
+    `= + - @` (a formula to Excel / LibreOffice) defused with a `'`, as OWASP advises."""
+    s = clean(s, one_line=True)
+    return "'" + s if s.startswith(_FORMULA_START) else s

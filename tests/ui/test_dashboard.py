@@ -246,3 +246,27 @@ async def test_enter_on_latency_opens_its_chart(config: Config) -> None:
         app.overview.errors.focus()
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, ErrorChartScreen), pilot, 5, "the chart")
+
+
+async def test_a_new_poll_redraws_only_what_changed(config: Config) -> None:
+    first = dashboard_snapshot()
+    healed = replace(
+        first,
+        slos=replace(
+            first.slos,
+            items=(from_ratios("checkout availability", 0.99, 30 * 86400.0, {}),),
+        ),
+    )
+    cfg = replace(config, panels=PANELS)
+    app = make_app(cfg, FakePoller([first, healed]), clock=FakeClock(NOW))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_dashboard(pilot)
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        assert screen.page.slos.table.row_count == 4
+        cost = screen.page.custom[0]
+        drawn = cost._drawn
+        await pilot.press("R")
+        await until(lambda: screen.page.slos.table.row_count == 1, pilot, 5, "the healed SLOs")
+        assert str(screen.page.slos.border_title) == "SLOs · 1 unknown"
+        assert cost._drawn is drawn  # its data did not change: not drawn again

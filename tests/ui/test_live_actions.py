@@ -252,7 +252,7 @@ async def test_shift_a_dialog_sets_duration_and_comment_and_esc_cancels(
 async def test_u_expires_the_ack_and_asks_which_when_several_cover_it(
     shared_am: Peer, tmp_path: Path
 ) -> None:
-    from oncall_tui.ui.screens.dialogs import ChooseSilenceScreen
+    from oncall_tui.ui.screens.dialogs import ChooseSilenceScreen, ConfirmScreen
 
     labels = unique_labels()
     post_alert(shared_am.url, labels)
@@ -282,6 +282,10 @@ async def test_u_expires_the_ack_and_asks_which_when_several_cover_it(
         for _ in range(ids.index(theirs)):
             await pilot.press("down")
         await pilot.press("enter")
+        # Bob's is not our ack: it is confirmed first, with what it is and mutes.
+        await until(lambda: isinstance(app.screen, ConfirmScreen), pilot, 3, "confirmation")
+        assert "not an ack" in screen_text(app) and "maintenance window" in screen_text(app)
+        await pilot.press("y")
         await until(
             lambda: (
                 [s["id"] for s in silences_of(shared_am.url, labels["alertname"])] == [ours["id"]]
@@ -494,6 +498,9 @@ async def test_u_refused_by_the_alertmanager_is_shown_in_words(
         own_am.stop()
         own_am.restart(tmp_path / "am-fresh")
         await pilot.press("u")
+        # Bob's maintenance silence is not an ack: `u` asks first.
+        await until(lambda: "bob@elsewhere" in screen_text(app), pilot, 3, "confirmation")
+        await pilot.press("y")
         await until(lambda: any("Un-ack failed" in m for m in messages(app)), pilot, 5, "error")
         (words,) = [m for m in messages(app) if "Un-ack failed" in m]
         assert "silence not found" in words and silence_id in words, words

@@ -212,6 +212,22 @@ def test_sparkline_on_a_time_axis() -> None:
     assert chart[0] == " " * 10 + "██"
 
 
+def test_column_widths_keep_names_whole_and_share_the_rest() -> None:
+    from oncall_tui.ui.widgets.panel import column_widths
+
+    # Alert (names 20, label sets 60), Sev, State, Since, Acked by, Summary (40).
+    natural = [60, 8, 13, 6, 22, 40]
+    assert column_widths(natural, 170, 2, {0: 20, 5: 0}) == natural  # room for all
+    mid = column_widths(natural, 120, 2, {0: 20, 5: 0})
+    assert mid[1:5] == natural[1:5] and sum(mid) + 12 == 120  # whole; the room used
+    assert abs((mid[0] - 20) - mid[5]) <= 1  # labels and summary share the rest
+    narrow = column_widths(natural, 80, 2, {0: 20, 5: 0})
+    assert narrow[:5] == [20, 8, 13, 6, 22]  # names and who acked whole
+    assert narrow[5] == 40  # no useful room left: off to the right, not a sliver
+    # Everything fits: natural widths.
+    assert column_widths([5, 7, 8, 7], 60, 2, {0: 14, 3: 0}) == [5, 7, 8, 7]
+
+
 async def test_columns_fit_the_table_width() -> None:
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable
@@ -231,16 +247,16 @@ async def test_columns_fit_the_table_width() -> None:
         table = app.query_one(DataTable)
         table.add_columns("Alert", "Sev", "Acked by", "Summary")
         await pilot.pause()
-        fit_columns(table, rows, squeeze=0, tail=3, squeeze_min=14)
+        fit_columns(table, rows, flexible={0: 14, 3: 0})
         widths = [c.get_render_width(table) for c in table.ordered_columns]
-        # The long first column is cut so Sev and Acked by stay on screen; the summary
-        # gets what is left (at least its minimum), never pushing them off.
-        assert sum(widths[:3]) <= 60 and widths[0] - 2 >= 14
-        assert widths[3] - 2 >= 10 and sum(widths) <= 60
+        # The long first column is cut so Sev and Acked by stay on screen whole; the
+        # summary shares what is left with it.
+        assert widths[1] - 2 == len("critical") and widths[2] - 2 == len("who@where")
+        assert sum(widths) <= 60 and widths[0] - 2 >= 14 and widths[3] - 2 >= 8
         assert rows[0][1][0].overflow == "ellipsis" and rows[0][1][0].no_wrap
         # Everything fits: natural widths are kept.
         small = [("c", [Text("ab"), Text("warning"), Text("me"), Text("s")])]
-        fit_columns(table, small, squeeze=0, tail=3)
+        fit_columns(table, small, flexible={0: 14, 3: 0})
         assert [c.width for c in table.ordered_columns] == [5, 7, 8, 7]
 
 
@@ -252,3 +268,29 @@ def test_coarse_age_keeps_the_largest_unit() -> None:
     assert coarse_age(NOW, NOW - 3 * 3600 - 600) == "3h"
     assert coarse_age(NOW, NOW - 2 * 86400 - 7200) == "2d"
     assert coarse_age(NOW, None) == "—"
+
+
+def test_status_line_keeps_every_source_latency_at_80_columns() -> None:
+    from dataclasses import replace
+
+    from oncall_tui.model.snapshot import SourceStatus
+
+    sources = {
+        "alertmanager": SourceStatus("alertmanager", True, latency_s=0.004, checked_at=NOW),
+        "prometheus": SourceStatus("prometheus", True, latency_s=0.0123, checked_at=NOW),
+    }
+    snap = replace(snapshot(NOW), sources=sources)
+    poll = PollState(window_s=3600, refresh_s=2)
+    wide = status_line(snap, poll, Palette({}), NOW + 3, width=160).plain
+    assert "every 2s" in wide and "prometheus ✔ 12ms" in wide
+    for width in (80, 60):
+        narrow = status_line(snap, poll, Palette({}), NOW + 3, width=width).plain
+        assert len(narrow) <= width, narrow
+        assert narrow.endswith("12ms") and "4.0ms" in narrow
+
+
+def test_the_active_tab_is_marked_without_colour() -> None:
+    from oncall_tui.ui.widgets.status import tabs_line
+
+    line = tabs_line(["Health", "Latency", "Alerts"], 1).plain
+    assert "[Latency]" in line and "[Health]" not in line and " Health " in line

@@ -10,10 +10,10 @@ from typing import get_type_hints
 import pytest
 
 from oncall_tui.config_types import Config
-from oncall_tui.model.snapshot import Alert, Section, Snapshot
+from oncall_tui.model.snapshot import Section, Snapshot
 from oncall_tui.poll import build_order
 from oncall_tui.sections import HEALTH, SECTIONS
-from oncall_tui.sections.memory import IncidentHistory, LastOk, PollMemory, ResolvedAlerts
+from oncall_tui.sections.memory import IncidentHistory, LastOk, PollMemory
 from oncall_tui.sections.spec import (
     BuildContext,
     Outcome,
@@ -89,33 +89,17 @@ def test_results_name_the_first_error_in_query_order() -> None:
     assert (fine.ok, fine.error, fine.fetched_at) == (True, None, 10.0)
 
 
-def test_incident_history_is_due_after_refresh_or_invalidation_and_keeps_old_data() -> None:
+def test_incident_history_is_due_after_refresh_or_invalidation() -> None:
     h = IncidentHistory()
     assert h.due(100.0, 60.0)  # never read
-    h.store([], None, 100.0, 15.0)
+    fresh = h.store([], None, 100.0, 15.0, 90.0)
+    assert fresh is not None and (fresh.step, fresh.until, fresh.runs) == (15.0, 90.0, ())
     assert not h.due(159.0, 60.0) and h.due(160.0, 60.0)
     h.invalidate()
     assert h.due(101.0, 60.0)
     assert h.fetched_at == 100.0  # what is shown is still from then
-    h.store(None, Unreachable("down"), 101.0, 15.0)
+    assert h.store(None, Unreachable("down"), 101.0, 15.0, 90.0) is None
     assert h.due(102.0, 60.0) and h.fetched_at == 100.0 and h.error is not None
-
-
-def alert(fp: str) -> Alert:
-    return Alert(fp, {"alertname": fp}, {}, "active", starts_at=0.0)
-
-
-def test_resolved_alerts_keep_their_last_seen_time_until_the_horizon() -> None:
-    r = ResolvedAlerts()
-    assert not r.note([alert("a"), alert("b")], 10.0, horizon=0.0)
-    assert r.note([alert("b")], 20.0, horizon=0.0)  # a resolved
-    assert [(a.fingerprint, a.ends_at) for a in r.recent()] == [("a", 10.0)]
-    assert not r.note([alert("a"), alert("b")], 30.0, horizon=0.0)  # a fires again
-    assert r.recent() == ()
-    r.note([], 40.0, horizon=0.0)
-    assert sorted(a.fingerprint for a in r.recent()) == ["a", "b"]
-    r.note([], 50.0, horizon=31.0)  # both last seen at 30: past the lookback
-    assert r.recent() == ()
 
 
 def test_last_ok_remembers_the_last_answer_per_source() -> None:
@@ -132,7 +116,7 @@ def test_each_section_plans_named_queries_for_the_default_config() -> None:
     assert set(planned["latency"]) == {"buckets", "history", "rps"}
     assert set(planned["alerts"]) == {"alerts", "silences"}
     assert set(planned["incidents"]) == {"history"}  # never read yet
-    ctx.memory.history.store([], None, 1000.0, 15.0)
+    ctx.memory.history.store([], None, 1000.0, 15.0, 990.0)
     assert INCIDENTS_QUERIES(ctx) == {}  # fresh: nothing asked
 
 

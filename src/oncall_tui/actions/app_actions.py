@@ -120,9 +120,11 @@ class LiveActions:
 
 def open_journal(config: Config) -> Journal | None:
     """The journal of `config` (created when missing). Read-only mode never creates one
-    and runs without it when it cannot be read. Raises JournalError otherwise: acks
-    without a journal could be lost, so the caller says so instead of going on."""
+    and runs without it when it cannot be read. A damaged or newer journal is set aside
+    and a fresh one started (`journal.notice` says so). Raises JournalError otherwise:
+    acks without a journal could be lost, so the caller says so instead of going on."""
     from oncall_tui.journal import JournalError, default_journal_path
+    from oncall_tui.journal.recover import open_or_set_aside
 
     path = Path(config.journal_path) if config.journal_path else default_journal_path()
     if config.read_only:
@@ -132,7 +134,7 @@ def open_journal(config: Config) -> Journal | None:
             return Journal(path)
         except JournalError:
             return None
-    return Journal(path)
+    return open_or_set_aside(path)[0]
 
 
 def live_backend(config: Config) -> tuple[Poller, LiveActions | None, Journal | None]:

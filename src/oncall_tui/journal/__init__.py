@@ -13,6 +13,8 @@ mode, a busy timeout, short transactions, and claims that lease a row (queue.py)
     triggers.py  undelivered runbook runs  -> journal.triggers
     acks.py      delivered acks            -> journal.acks
     runs.py      runbook runs              -> journal.runs
+    incidents.py the incident record       -> journal.incidents
+    recover.py   a damaged / newer file set aside, a fresh one started
     rows.py      the records they return
 
 A new repository: a class over `Database` in its own module, its table as a new
@@ -33,6 +35,7 @@ import platformdirs
 
 from oncall_tui.journal.acks import Acks
 from oncall_tui.journal.db import Database, JournalError
+from oncall_tui.journal.incidents import IncidentRepository
 from oncall_tui.journal.outbox import AckOutbox
 from oncall_tui.journal.rows import (
     AckRecord,
@@ -89,6 +92,10 @@ class Journal:
     ":memory:" -> a private in-memory journal (tests). Safe to use from several threads.
     """
 
+    notice: str | None = None
+    """Set when opening had to set an unusable journal aside (recover.py): the words
+    to show the user."""
+
     def __init__(self, path: Path | str | None = None, *, busy_timeout_s: float = 10.0) -> None:
         self.path = str(default_journal_path() if path is None else path)
         self.db = Database(self.path, busy_timeout_s=busy_timeout_s, migrations=MIGRATIONS)
@@ -96,6 +103,7 @@ class Journal:
         self.triggers = TriggerQueue(self.db)
         self.acks = Acks(self.db)
         self.runs = Runs(self.db)
+        self.incidents = IncidentRepository(self.db)
         try:
             self.prune(time.time() - DONE_RETENTION_S)
         except Exception as e:

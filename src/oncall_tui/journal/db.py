@@ -19,7 +19,14 @@ from oncall_tui.private_files import make_private
 
 
 class JournalError(RuntimeError):
-    """The journal cannot be opened or is newer than this tool understands."""
+    """The journal cannot be opened or is newer than this tool understands. `kind`:
+    "corrupt" (not an SQLite database, or a damaged one), "newer" (a schema this
+    version does not know) or "other" (e.g. no permission): the first two can be set
+    aside and a fresh journal started (journal/recover.py)."""
+
+    def __init__(self, message: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def prepare_file(path: Path) -> None:
@@ -51,7 +58,13 @@ class Database:
             self._writer.close()
             if isinstance(e, JournalError):
                 raise
-            raise JournalError(f"cannot use the journal {path}: {e}") from None
+            # OperationalError: locked, read-only, no permission (not the file's fault).
+            damaged = isinstance(e, sqlite3.DatabaseError) and not isinstance(
+                e, sqlite3.OperationalError
+            )
+            raise JournalError(
+                f"cannot use the journal {path}: {e}", kind="corrupt" if damaged else "other"
+            ) from None
 
     def _connect(self, busy_timeout_s: float) -> sqlite3.Connection:
         try:
@@ -92,7 +105,8 @@ class Database:
             if current > latest:
                 raise JournalError(
                     f"the journal {self.path} has schema version {current}, newer than "
-                    f"this oncall-tui understands ({latest}); upgrade oncall-tui"
+                    f"this oncall-tui understands ({latest}); upgrade oncall-tui",
+                    kind="newer",
                 )
             for version in range(current + 1, latest + 1):
                 # executescript would COMMIT our transaction; run statement by statement.

@@ -74,5 +74,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX triggers_due ON triggers (state, next_try_at);
     """,
+    # 3: the incident record (journal/incidents.py), and when it began.
+    """
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        alertname TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        last_seen_at REAL NOT NULL,
+        seen TEXT NOT NULL CHECK (seen IN ('live', 'history', 'pre-journal')),
+        acked_at REAL,
+        acked_by TEXT,
+        run_ids TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX incidents_started ON incidents (started_at);
+    CREATE INDEX incidents_ended ON incidents (ended_at);
+    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT OR IGNORE INTO meta (name, value)
+        VALUES ('incidents_since', CAST((julianday('now') - 2440587.5) * 86400.0 AS TEXT));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

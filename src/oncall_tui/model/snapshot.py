@@ -190,6 +190,18 @@ class RunbookStats:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentRun:
+    """A runbook run made for an incident (from the journal)."""
+
+    runbook: str
+    by: str
+    started_at: float
+    ended_at: float | None  # None while it runs (or when its outcome was lost)
+    ok: bool | None
+    exit_code: int | None = None  # exec: the exit status; http: the HTTP status
+
+
+@dataclass(frozen=True, slots=True)
 class Incident:
     alertname: str
     severity: str
@@ -199,6 +211,9 @@ class Incident:
     labels: dict[str, str] = field(default_factory=dict)
     acked_at: float | None = None
     acked_by: str | None = None
+    seen: str = "live"  # "live" | "history" | "pre-journal" (model.incident_record.Seen)
+    runbooks: tuple[IncidentRun, ...] = ()
+    id: int | None = None  # the journal's incident row, when there is one
 
     @property
     def tta_s(self) -> float | None:

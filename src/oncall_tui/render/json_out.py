@@ -23,6 +23,7 @@ from oncall_tui.model.snapshot import (
     Alert,
     CircuitBreaker,
     Incident,
+    IncidentRun,
     PanelData,
     PanelValue,
     Section,
@@ -89,8 +90,21 @@ def _breaker(b: CircuitBreaker) -> JSON:
     }
 
 
-def _incident(i: Incident) -> JSON:
+def incident_run_to_json(r: IncidentRun) -> JSON:
     return {
+        "runbook": r.runbook,
+        "by": r.by,
+        "started_at": rfc3339(r.started_at),
+        "ended_at": rfc3339(r.ended_at),
+        "ok": r.ok,
+        "exit_code": r.exit_code,
+    }
+
+
+def incident_to_json(i: Incident) -> JSON:
+    """One incident as `snapshot` and `incidents export` print it."""
+    return {
+        "id": i.id,
         "alertname": i.alertname,
         "severity": i.severity,
         "status": i.status,
@@ -101,6 +115,8 @@ def _incident(i: Incident) -> JSON:
         "tta_s": num(i.tta_s),
         "ttr_s": num(i.ttr_s),
         "labels": dict(i.labels),
+        "seen": i.seen,
+        "runbooks": [incident_run_to_json(r) for r in i.runbooks],
     }
 
 
@@ -273,7 +289,7 @@ def snapshot_to_json(snap: Snapshot) -> JSON:
                 for r in rb.top
             ],
         },
-        "incidents": [_incident(i) for i in inc.items],
+        "incidents": [incident_to_json(i) for i in inc.items],
         "incident_stats": {
             "count": len(inc.items),
             "firing": sum(1 for i in inc.items if i.status == "firing"),

@@ -1,14 +1,17 @@
-"""Incidents: the ALERTS history over the lookback (cached, see memory.IncidentHistory)
-split into incidents, with acks from the journal and from silences made elsewhere."""
+"""Incidents: each poll is merged into the incident record (incident_log), and the
+record's rows over the lookback are the section. The ALERTS history is read at step
+boundaries fixed to the epoch, at most every `incidents.refresh_s` (memory.IncidentHistory),
+for what happened while no copy of the tool was watching."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from dataclasses import replace
 
-from oncall_tui.model.incidents import history_note, incidents_from
+from oncall_tui.incident_log import IncidentLog, IncidentStore, MemoryIncidentStore, history_bounds
+from oncall_tui.model.incident_record import History, history_note
 from oncall_tui.model.snapshot import Alerts, Incidents, Section
-from oncall_tui.queries import alerts_history, incidents_step
+from oncall_tui.queries import alerts_history
 from oncall_tui.sections.alerts import ALERTS
 from oncall_tui.sections.spec import (
     BuildContext,
@@ -24,52 +27,41 @@ def queries(ctx: QueryContext) -> Mapping[str, Query]:
     cfg = ctx.config.incidents
     if not ctx.memory.history.due(ctx.now, cfg.refresh_s):
         return {}
-    step = incidents_step(cfg.lookback_s)
-    # Points fall on start + k*step: start a whole number of steps back so the last
-    # one is `now` (else the newest incidents could sit after the last point).
-    back = math.ceil(cfg.lookback_s / step) * step
-    return {"history": Range(alerts_history(step), back_s=back, step_s=step)}
+    start, end, step = history_bounds(ctx.now, cfg.lookback_s)
+    return {"history": Range(alerts_history(step), back_s=end - start, step_s=step, end=end)}
+
+
+def _store(ctx: BuildContext) -> IncidentStore:
+    if ctx.journal is not None:
+        return ctx.journal.incidents
+    if ctx.memory.incidents is None:
+        ctx.memory.incidents = MemoryIncidentStore(since=ctx.now)
+    return ctx.memory.incidents
 
 
 def build(ctx: BuildContext, r: Results) -> Incidents:
     history, now = ctx.memory.history, ctx.now
     lookback = ctx.config.incidents.lookback_s
+    fresh: History | None = None
     if "history" in r:
         o = r.outcome("history")
-        history.store(o.value, o.error, now, incidents_step(lookback))
+        _, end, step = history_bounds(now, lookback)
+        fresh = history.store(o.value, o.error, now, step, end)
     alerts = ctx.part(ALERTS)
-    if alerts.section.ok and ctx.memory.resolved.note(alerts.items, now, now - lookback):
-        # The incident just handled moves from "firing" to "resolved" at the next poll,
-        # without waiting for the refresh.
-        history.invalidate()
     acks: Mapping[str, list[tuple[float, str]]] = {}
     if ctx.journal is not None:
         acks = ctx.journal.acks_by_fingerprint(now - lookback)
-    incidents = incidents_from(
-        history.series,
-        history.step,
-        now,
-        alerts.items if alerts.section.ok else (),
-        merge_silence_acks(acks, alerts),
-        lookback,
-        alerts_known=alerts.section.ok,
-        recent=ctx.memory.resolved.recent(),
-    )
     err = str(history.error) if history.error else None
-    return Incidents(
-        items=incidents.items,
-        mtta_s=incidents.mtta_s,
-        mttr_s=incidents.mttr_s,
-        lookback_s=lookback,
-        section=Section(
-            "prometheus", ok=err is None, error=err, fetched_at=history.fetched_at or None
-        ),
-        note=(
-            history_note(len(history.series), lookback, alerts.section.ok, len(alerts.items))
-            if history.fetched_at
-            else None
-        ),
+    section = Section(
+        "prometheus", ok=err is None, error=err, fetched_at=history.fetched_at or None
     )
+    log = IncidentLog(ctx.config, _store(ctx))
+    incidents = log.observe(now, alerts, fresh, merge_silence_acks(acks, alerts), section)
+    current = len(alerts.items) if alerts.section.ok else 0
+    if not history.fetched_at or (incidents.items and not current):
+        return incidents  # not read yet, or the record has incidents to show: no note
+    note = history_note(history.series_count, lookback, alerts.section.ok, len(alerts.items))
+    return replace(incidents, note=note)
 
 
 def merge_silence_acks(

@@ -24,6 +24,7 @@ from oncall_tui.model.snapshot import Section
 from oncall_tui.sources.errors import SourceError
 
 if TYPE_CHECKING:
+    from oncall_tui.incident_log import IncidentStore
     from oncall_tui.sections.memory import PollMemory
 
 
@@ -45,6 +46,8 @@ class JournalView(Protocol):
     def acks_by_fingerprint(self, since: float) -> dict[str, list[tuple[float, str]]]: ...
     def local_run_counts(self, since: float) -> dict[str, tuple[int, int]]: ...
     def pending_fingerprints(self) -> set[str]: ...
+    @property
+    def incidents(self) -> IncidentStore: ...
 
 
 # -- queries -------------------------------------------------------------------------
@@ -62,11 +65,13 @@ class Instant:
 @dataclass(frozen=True, slots=True)
 class Range:
     """PromQL over `back_s` seconds ending at the poll's instant (None: the window), at
-    `step_s` (None: the client's choice, ~250 points)."""
+    `step_s` (None: the client's choice, ~250 points). `end` ends it at that instant
+    instead (e.g. a step boundary that does not move with the clock)."""
 
     promql: str
     back_s: float | None = None
     step_s: float | None = None
+    end: float | None = None
     source: Literal["prometheus"] = "prometheus"
 
 

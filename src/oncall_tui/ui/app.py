@@ -66,6 +66,7 @@ class OncallApp(App[int]):
         self.owns_poller = False  # make_app sets it when it created the poller
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
+        self.startup_warnings: list[str] = []  # e.g. the journal was set aside (run_app)
         self._theme_defaults = dict(FALLBACK_COLORS)
         self._themes = self._load_themes(theme_dir)
         super().__init__()
@@ -139,6 +140,8 @@ class OncallApp(App[int]):
             self.theme_errors.append(f"theme {wanted!r} not found; using {self.theme!r}")
         for error in self.theme_errors:
             self.notify(error, title="Theme", severity="warning", markup=False, timeout=8)
+        for warning in self.startup_warnings:
+            self.notify(warning, title="Journal", severity="warning", markup=False, timeout=30)
         self.theme_changed_signal.subscribe(self, lambda _: self.overview.rerender())
         self.push_screen(self.overview)
         if self.poll_on_start:
@@ -260,6 +263,11 @@ class OncallApp(App[int]):
     def action_refresh(self) -> None:
         self.polls.refresh()
 
+    def action_incidents(self) -> None:
+        from oncall_tui.ui.screens.incidents import IncidentsScreen
+
+        self.push_screen(IncidentsScreen(self.store.view, self.view_signal, self.clock))
+
     def action_pause(self) -> None:
         self.polls.toggle_pause()
 
@@ -337,6 +345,8 @@ def run_app(config: Config, actions: AppActions | None = None) -> int:
     try:
         app = make_app(config, poller, actions=actions or live)
         app.owns_poller = True
+        if journal is not None and journal.notice:
+            app.startup_warnings.append(journal.notice)
         result = app.run()
         return int(result or app.return_code or 0)
     finally:

@@ -94,6 +94,15 @@ _GLOBAL_KEYS = (
         "Active and pending silences: open, expire",
         show=False,
     ),
+    # Out of the footer (no room at 80 columns); the incident panel's title says "I".
+    Key(
+        "incidents",
+        "I",
+        "incidents",
+        "Incidents",
+        "Every incident: filter, sort, timeline, export",
+        show=False,
+    ),
     Key("pause", "p", "pause", "Pause", "Pause / resume polling"),
     Key("refresh", "R", "refresh", "Refresh", "Poll now"),
     Key("theme", "t", "cycle_theme", "Theme", "Next theme"),
@@ -122,6 +131,21 @@ _OVERVIEW_KEYS = (
         scope="health", show=False),
     Key("clear_filter", "escape", "clear_filter", "Clear filter", "Clear the alert filter",
         scope="alerts", show=False, key_display="esc"),
+)  # fmt: skip
+
+_INCIDENTS_KEYS = (
+    Key("incidents_back", "escape", "back", "Back", "Clear the filter, or back to the overview",
+        scope="incidents", key_display="esc"),
+    Key("incidents_close", "q", "close", "Close", "Back to the overview", scope="incidents",
+        show=False),
+    Key("incidents_filter", "slash", "filter", "Filter", "Filter by alert, label=value, who acked",
+        scope="incidents", key_display="/"),
+    Key("incidents_sort", "s", "sort", "Sort", "Sort by start, severity or TTR",
+        scope="incidents"),
+    Key("incidents_timeline", "enter", "timeline", "Timeline",
+        "Fired, acked, runbooks, resolved", scope="incidents"),
+    Key("incidents_export", "e", "export", "Export CSV", "Write the rows shown as CSV",
+        scope="incidents"),
 )  # fmt: skip
 
 _SILENCES_KEYS = (
@@ -165,6 +189,7 @@ KEYS: tuple[Key, ...] = (
     + _ALERT_DETAIL_KEYS
     + _DASHBOARD_KEYS
     + _SILENCES_KEYS
+    + _INCIDENTS_KEYS
 )
 """Every remappable key; ids are unique (checked by the tests)."""
 

@@ -105,7 +105,9 @@ class OverviewScreen(Screen[None]):
             return
         palette = Palette(self.app.theme_variables)
         poll = self.poll_state()
-        status = status_line(self.snapshot, poll, palette, self.clock())
+        status = status_line(
+            self.snapshot, poll, palette, self.clock(), width=self.size.width or None
+        )
         if self.size.width >= 120:  # wide layout: no tab strip to name the second page
             status.append("  ] SLOs/panels", "dim")
         self.query_one("#status", TextLine).show(status)

@@ -16,8 +16,8 @@ from textual.widget import Widget
 
 from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker
+from oncall_tui.render.text_out import BELOW_MIN_CALLS, first_seen
 from oncall_tui.text import clean
-from oncall_tui.ui.widgets.breakers import first_seen
 from oncall_tui.ui.widgets.format import num
 
 from .detail import DetailScreen, app_now, kv_grid, local_time
@@ -143,7 +143,14 @@ class BreakerHistoryScreen(DetailScreen):
         state.stylize(Style(bold=True))
         grid.add_row(Text("state", key), state)
         seen = first_seen(b, now - self._window_s)
-        if b.last_change_at is not None:
+        outage = b.state in (BreakerState.OPEN, BreakerState.HALF_OPEN)
+        if b.since is not None:
+            since = f"{local_time(b.since)} ({format_age(now - b.since)})"
+            if outage:
+                since += ", not closed since (half-open retries included)"
+        elif b.since_over_s is not None:
+            since = f"more than {format_duration(b.since_over_s)} (the whole window)"
+        elif b.last_change_at is not None:
             since = f"{local_time(b.last_change_at)} ({format_age(now - b.last_change_at)})"
         elif seen is not None:
             # The series began inside the window: known since then, not "no change".
@@ -151,14 +158,17 @@ class BreakerHistoryScreen(DetailScreen):
         else:
             since = f"no change within the last {format_duration(self._window_s)}"
         grid.add_row(Text("since", key), Text(since))
-        # A counter increase: Prometheus extrapolates it to fractions of a call.
         failures = "n/a" if b.failures is None else num(b.failures)
         grid.add_row(Text("failures", key), Text(f"{failures} failed calls in the window"))
-        rate = (
-            "n/a (not enough calls to compute it)"
-            if b.failure_rate is None
-            else f"{b.failure_rate:.1f} %"
-        )
+        if b.failure_rate is None:
+            rate = "n/a (not enough calls to compute it)"
+        elif b.rate_below_min_calls:
+            rate = (
+                f"{b.failure_rate:.1f} %, its last real rate: {BELOW_MIN_CALLS} "
+                "since (the breaker reports -1 until it has its minimum number of calls)"
+            )
+        else:
+            rate = f"{b.failure_rate:.1f} %"
         grid.add_row(Text("failure rate", key), Text(rate))
         return grid
 

@@ -151,10 +151,11 @@ class AlertsPanel(TablePanel):
         was_empty = self.table.row_count == 0
         shown = self.visible_alerts()
         rows = alert_rows(shown, self.palette, self.clock())
-        # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
+        # Alert names (the group rows) stay whole, as do severity, state, since and who
+        # acked; the label sets under the names and the summaries share the rest.
         names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
-        name_w = min(32, max(names, default=14))
-        fit_columns(self.table, rows, squeeze=0, tail=len(COLUMNS) - 1, squeeze_min=name_w)
+        name_w = max(names, default=14)
+        fit_columns(self.table, rows, flexible={0: name_w, len(COLUMNS) - 1: 0})
         refill(self.table, rows)
         empty = self.query_one("#alerts-empty", Static)
         empty.display = not shown

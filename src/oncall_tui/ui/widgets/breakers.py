@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from rich.style import Style
 from rich.text import Text
 
-from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import BreakerState, CircuitBreaker, Snapshot
-from oncall_tui.ui.widgets.format import NA, Palette, age, finite, num, txt
+from oncall_tui.render.text_out import BELOW_MIN_CALLS, breaker_since
+from oncall_tui.ui.widgets.format import NA, Palette, finite, num, txt
 from oncall_tui.ui.widgets.panel import TablePanel, refill, selected_key
 
 COLUMNS = ("Breaker", "State", "Failures", "Fail %", "Since")
@@ -34,41 +34,34 @@ def state_style(state: BreakerState, palette: Palette) -> Style | str:
     return "dim"
 
 
-FIRST_SEEN_SLACK_S = 60.0
-"""A first sample later than this after the window's start: the series began inside
-the window (a new breaker, a fresh Prometheus), so its state is known only since then."""
-
-
-def first_seen(breaker: CircuitBreaker, window_start: float) -> float | None:
-    """When the breaker was first seen, if that was inside the window and it has not
-    changed state since (else None)."""
-    if breaker.last_change_at is None and breaker.history:
-        at = breaker.history[0].at
-        if at > window_start + FIRST_SEEN_SLACK_S:
-            return at
-    return None
-
-
 def since_text(breaker: CircuitBreaker, now: float, window_s: float) -> str:
-    """Time in the current state: "12m"; "≥3m" when first seen 3 minutes ago; "> 1h"
-    when it did not change in the whole window."""
-    if breaker.last_change_at is not None:
-        return age(now, breaker.last_change_at)
-    seen = first_seen(breaker, now - window_s)
-    if seen is not None:
-        # Seen only in the last sample or two (a coarse 7d step on a new series):
-        # that says nothing about how long it has been so.
-        return "≥" + age(now, seen) if now - seen >= FIRST_SEEN_SLACK_S else NA
-    return f"> {format_duration(window_s)}" if breaker.history else NA
+    """Time in the current state (OPEN with its HALF_OPEN retries as one outage): the
+    same words as `snapshot --format text` (render.text_out.breaker_since)."""
+    return breaker_since(breaker, now, window_s)
+
+
+def rate_text(breaker: CircuitBreaker, wide: bool) -> Text:
+    """Fail %: the rate now, or its last real value and why it is not current
+    (resilience4j reports -1 below its minimum number of calls)."""
+    rate = finite(breaker.failure_rate)
+    if rate is None:
+        return Text(NA, justify="right")
+    out = Text(f"{rate:.1f}", justify="right")
+    if breaker.rate_below_min_calls:
+        out.append(f" {BELOW_MIN_CALLS}" if wide else " <min", style="dim")
+    return out
 
 
 def breaker_rows(
-    breakers: Sequence[CircuitBreaker], palette: Palette, now: float, window_s: float = 3600.0
+    breakers: Sequence[CircuitBreaker],
+    palette: Palette,
+    now: float,
+    window_s: float = 3600.0,
+    wide: bool = True,
 ) -> list[tuple[str, list[Text]]]:
     """Open ones first: they are what the reader is looking for."""
     rows = []
     for b in sorted(breakers, key=lambda b: (_ORDER.get(b.state, 9), b.name)):
-        rate = finite(b.failure_rate)
         rows.append(
             (
                 b.name,
@@ -76,7 +69,7 @@ def breaker_rows(
                     txt(b.name),
                     Text(b.state.value, style=state_style(b.state, palette)),
                     Text(num(b.failures), justify="right"),
-                    Text(NA if rate is None else f"{rate:.1f}", justify="right"),
+                    rate_text(b, wide),
                     Text(since_text(b, now, window_s), justify="right"),
                 ],
             )
@@ -101,8 +94,14 @@ class BreakersPanel(TablePanel):
         return f"{self.TITLE} · {opened} open" if opened else self.TITLE
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
+        # "below min calls" in words where the panel has room (not at 80 columns).
+        wide = self.size.width >= 60
         rows = breaker_rows(
-            snapshot.circuit_breakers.breakers, self.palette, self.clock(), snapshot.window_s
+            snapshot.circuit_breakers.breakers,
+            self.palette,
+            self.clock(),
+            snapshot.window_s,
+            wide=wide,
         )
         refill(self.table, rows)
 

@@ -50,6 +50,10 @@ class CoveragePanel(Panel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         width = max(20, self.content_size.width or 38)
+        key = (snapshot.coverage, width, snapshot.window_s, self.app.theme)
+        if key == getattr(self, "_drawn", None):
+            return  # unchanged: no repaint
+        self._drawn = key
         self.query_one("#coverage-body", Static).update(
             coverage_text(snapshot.coverage, self.palette, width, snapshot.window_s)
         )

@@ -125,6 +125,7 @@ class CustomPanel(Panel):
         self.add_class(f"-kind-{kind}")
         self.body = Static(Text(""), classes="custom-body")
         self.chart: TimeChart | None = TimeChart() if kind == "chart" else None
+        self._drawn: object = None
 
     def compose(self) -> ComposeResult:
         yield self.body
@@ -138,6 +139,11 @@ class CustomPanel(Panel):
     def render_snapshot(self, snapshot: Snapshot) -> None:
         data = self.data(snapshot)
         width = max(10, self.content_size.width or 38)
+        # Unchanged data at the same size (most polls of a slow metric): no repaint.
+        key = (data, width, window_span(snapshot), self.app.theme)
+        if key == self._drawn:
+            return
+        self._drawn = key
         palette = self.palette
         if data is None:
             self.body.update(Text("waiting for data", "dim"))

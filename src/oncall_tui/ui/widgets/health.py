@@ -7,10 +7,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Digits, Static
+from textual.widgets import Static
 
 from oncall_tui.model.snapshot import Health, SloCheck, Snapshot
 from oncall_tui.ui.bindings import bindings
+from oncall_tui.ui.widgets.bignumber import BigNumber
 from oncall_tui.ui.widgets.format import (
     NA,
     Palette,
@@ -80,7 +81,7 @@ class HealthPanel(Panel):
         return f"{self.TITLE} · ⏎ explain"
 
     def compose(self) -> ComposeResult:
-        yield Digits(NA, id="health-score", classes="-unknown")
+        yield BigNumber(NA, id="health-score", classes="-unknown")
         yield Static(Text(""), id="health-lines")
 
     def detail_subject(self) -> Health | None:
@@ -88,8 +89,8 @@ class HealthPanel(Panel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         health = snapshot.health
-        digits = self.query_one("#health-score", Digits)
-        digits.update(NA if health.score is None else f"{health.score:.1f}%")
+        digits = self.query_one("#health-score", BigNumber)
+        digits.show(NA if health.score is None else f"{health.score:.1f}%")
         # A partial score (a term unknown: no series) is never shown as ok.
         level = score_level(health.score, partial=bool(health.unknown))
         for name in LEVELS:

@@ -60,8 +60,9 @@ class IncidentsPanel(TablePanel):
             return self.TITLE
         inc = self.snapshot.incidents
         firing = sum(1 for i in inc.items if i.status == "firing")
+        # "I" opens them all (the key is not in the footer: no room at 80 columns).
         title = (
-            f"{self.TITLE} · {format_duration(inc.lookback_s)} · {len(inc.items)}"
+            f"{self.TITLE} (I) · {format_duration(inc.lookback_s)} · {len(inc.items)}"
             f" ({firing} firing) · MTTA {dur(inc.mtta_s)} · MTTR {dur(inc.mttr_s)}"
         )
         if inc.note:
@@ -71,5 +72,7 @@ class IncidentsPanel(TablePanel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         rows = incident_rows(snapshot.incidents.items, self.palette, self.clock())
-        fit_columns(self.table, rows, squeeze=2, tail=len(COLUMNS) - 1)
+        # Everything whole when it fits; on a narrow screen the alert name gives way
+        # first (to 14 cells), so who acked stays on screen.
+        fit_columns(self.table, rows, flexible={2: 14})
         refill(self.table, rows)

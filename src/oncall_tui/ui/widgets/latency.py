@@ -1,5 +1,6 @@
 """Latency panel: p50..max per service in ms, coloured against the p95 SLO, with a
-sparkline of p95 over the window."""
+sparkline of p95 over the window. `max` is what a histogram can tell: the upper bound
+of the highest non-empty bucket ("≤2500"), or ">5000" past the last finite bound."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from textual.widgets import Static
 
 from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import QUANTILES, Latency, Snapshot
+from oncall_tui.render.text_out import max_bound
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, txt
 from oncall_tui.ui.widgets.panel import Panel
 from oncall_tui.ui.widgets.sparkline import sparkline, window_span
 
 QUANTILE_NAMES = [name for name, _ in QUANTILES]
+SPARK_GAP = "  "
 
 
 def latency_table(
@@ -28,25 +31,30 @@ def latency_table(
         return Text("no latency series", style="dim")
     slo = latency.slo_p95
     name_w = min(max(len(s.service) for s in latency.services), max(8, width // 4))
-    fixed = name_w + 6 * len(QUANTILE_NAMES) + 2
+    fixed = name_w + 6 * len(QUANTILE_NAMES) + 2 + len(SPARK_GAP)
     spark_w = width - fixed - 1
     table = Table(box=None, padding=(0, 1, 0, 0), expand=False, show_edge=False)
     table.add_column("service", no_wrap=True, max_width=name_w, overflow="ellipsis")
     for name in QUANTILE_NAMES:
         table.add_column(name, justify="right", no_wrap=True, min_width=5)
     if spark_w >= 6:
-        table.add_column("p95 trend", no_wrap=True)
+        # Set apart from "max" so the two headers do not read as one ("max p95 trend").
+        table.add_column(SPARK_GAP + "p95 trend", no_wrap=True)
     for svc in latency.services:
         cells: list[Text] = [txt(svc.service)]
         for name in QUANTILE_NAMES:
             value = svc.quantiles.get(name)
             # The SLO is on p95; lower quantiles over it are just as alarming.
-            level = level_vs_target(value, slo) if name != "max" else "ok"
+            if name == "max":
+                cells.append(Text(max_bound(value, svc.max_unbounded)))
+                continue
+            level = level_vs_target(value, slo)
             style = palette.level(level) if level != "ok" or name == "p95" else ""
             cells.append(Text(ms(value), style=style))
         if spark_w >= 6:
             cells.append(
-                sparkline(
+                Text(SPARK_GAP)
+                + sparkline(
                     svc.history.get("p95", ()),
                     spark_w,
                     slo,
@@ -72,7 +80,8 @@ def latency_bars(latency: Latency, palette: Palette, width: int) -> Text:
     bar_w = max(0, width - 14)  # after "├─ p99: 1236 "
     for i, (name, value) in enumerate(zip(QUANTILE_NAMES, values, strict=True)):
         branch = "└─" if i == len(values) - 1 else "├─"
-        out.append(f"\n{branch} {name}:{ms(value):>5} ", style="dim")
+        shown = max_bound(value, svc.max_unbounded) if name == "max" else ms(value)
+        out.append(f"\n{branch} {name}:{shown:>5} ", style="dim")
         level = level_vs_target(value, latency.slo_p95) if name != "max" else "ok"
         cells = 0 if value is None or top <= 0 else max(1, round(value / top * bar_w))
         out.append("▓" * cells, style=palette.level(level))

@@ -6,7 +6,7 @@ calls `update_snapshot` after each poll and `refresh_age` every second.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
@@ -146,41 +146,51 @@ def refill(table: DataTable[Any], rows: Sequence[tuple[str, Sequence[Text]]]) ->
     table.move_cursor(row=max(0, target), animate=False, scroll=True)
 
 
+USEFUL_WIDTH = 8
+"""A free-text column given less than this shows nothing readable: it keeps its full
+width instead, off to the right (the table scrolls sideways to it)."""
+
+
+def column_widths(
+    natural: Sequence[int], room: int, pad: int, flexible: Mapping[int, int]
+) -> list[int]:
+    """Each column's width, pure. Every column but the `flexible` ones gets what its
+    widest cell needs (names, states, times, who acked: never cut); the flexible ones
+    (label sets, summaries) start at the width they need at least (`flexible[i]`) and
+    share what is left, the narrowest need filled first, each up to its widest cell.
+    `pad` is the padding around each cell."""
+    widths = [min(flexible[i], n) if i in flexible else n for i, n in enumerate(natural)]
+    left = room - sum(w + pad for w in widths)
+    pending = sorted(flexible, key=lambda i: natural[i] - widths[i])
+    for k, i in enumerate(pending):
+        share = max(0, left) // (len(pending) - k)
+        give = min(natural[i] - widths[i], share)
+        widths[i] += give
+        left -= give
+    for i in flexible:
+        if widths[i] < min(USEFUL_WIDTH, natural[i]):
+            widths[i] = natural[i]
+    return widths
+
+
 def fit_columns(
     table: DataTable[Any],
     rows: Sequence[tuple[str, Sequence[Text]]],
-    squeeze: int,
-    tail: int | None = None,
-    squeeze_min: int = 14,
-    tail_min: int = 10,
+    flexible: Mapping[int, int],
 ) -> None:
-    """Size the columns to the table's width before `refill`. Outside text (label sets,
-    summaries) can be any length: the `squeeze` column is cut with "…" so the columns
-    after it stay on screen, and the `tail` column (a free-text last one) gets the room
-    left once the squeezed column has its width, or stays off to the right (cut by the
-    panel) when less than `tail_min` is left."""
+    """Size the columns to the table's width before `refill` (see `column_widths`);
+    a cell wider than its column is cut with "…"."""
     columns = table.ordered_columns
     height = table.size.height
     if not columns or table.size.width <= 0:
         return  # not laid out yet (a hidden compact-layout panel): fitted when shown
     scrollbar = table.styles.scrollbar_size_vertical if len(rows) + 1 > height else 0
     room = table.size.width - scrollbar
-    pad = 2 * table.cell_padding
     natural = [
         max([col.label.cell_len] + [cells[i].cell_len for _, cells in rows if i < len(cells)])
         for i, col in enumerate(columns)
     ]
-    widths = list(natural)
-    flexible = {squeeze} if tail is None else {squeeze, tail}
-    left = room - sum(w + pad for i, w in enumerate(widths) if i not in flexible) - pad
-    if tail is not None:
-        # The squeezed column (what identifies the row) before the free text after it.
-        tail_need = min(tail_min, natural[tail])
-        share = left - pad - min(natural[squeeze], max(squeeze_min, left - pad - tail_need))
-        if share >= tail_need:
-            widths[tail] = min(natural[tail], share)
-            left -= widths[tail] + pad
-    widths[squeeze] = max(min(squeeze_min, natural[squeeze]), min(natural[squeeze], left))
+    widths = column_widths(natural, room, 2 * table.cell_padding, flexible)
     for col, width in zip(columns, widths, strict=True):
         col.width = width
         col.auto_width = False

@@ -96,6 +96,8 @@ def met_line(slos: Slos) -> str:
     met, known = slos.met_count
     if not slos.items:
         return "no SLOs"
+    if not known:
+        return f"{len(slos.items)} unknown"
     text = f"{met} of {known} met"
     if len(slos.items) > known:
         text += f", {len(slos.items) - known} unknown"
@@ -111,6 +113,7 @@ class SloPanel(TablePanel):
     def __init__(self, clock, *, id: str | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(clock, id=id)
         self._windows: tuple[str, ...] = NARROW_WINDOWS
+        self._drawn: object = None
 
     def title_text(self) -> str:
         if self.snapshot is None:
@@ -118,7 +121,12 @@ class SloPanel(TablePanel):
         return f"{self.TITLE} · {met_line(self.snapshot.slos)}"
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        windows = windows_for(self.content_size.width or 0)
+        width = self.content_size.width or 0
+        key = (snapshot.slos.items, width, self.app.theme)
+        if key == self._drawn:
+            return  # unchanged: no repaint (SLO numbers move slowly)
+        self._drawn = key
+        windows = windows_for(width)
         if windows != self._windows:
             self._windows = windows
             self.table.clear(columns=True)
@@ -127,7 +135,7 @@ class SloPanel(TablePanel):
         if not rows:
             self.table.clear()
             return
-        fit_columns(self.table, rows, squeeze=0)  # long SLO names are cut, not the state
+        fit_columns(self.table, rows, flexible={0: 14})  # long SLO names are cut, not the state
         refill(self.table, rows)
 
     def detail_subject(self) -> Slo | None:

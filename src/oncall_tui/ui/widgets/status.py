@@ -17,7 +17,25 @@ from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, pct, scor
 __all__ = ["PollState", "status_line", "summary_line", "tabs_line"]
 
 
-def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: float) -> Text:
+SHORT_SOURCE = {"alertmanager": "AM", "prometheus": "Prom"}
+
+
+def status_line(
+    snap: Snapshot | None, poll: PollState, palette: Palette, now: float, width: int | None = None
+) -> Text:
+    """The top line; on a narrow terminal it drops words (the refresh interval, then
+    "polled", then long source names) before it would cut a source's latency off."""
+    line = Text()
+    for tier in range(3):
+        line = _status_line(snap, poll, palette, now, tier)
+        if width is None or line.cell_len <= width:
+            break
+    return line
+
+
+def _status_line(
+    snap: Snapshot | None, poll: PollState, palette: Palette, now: float, tier: int
+) -> Text:
     out = Text()
     if poll.paused:
         out.append(" ⏸ PAUSED ", style="reverse bold")
@@ -30,17 +48,20 @@ def status_line(snap: Snapshot | None, poll: PollState, palette: Palette, now: f
     else:
         out.append(" ● ", style=palette.level("ok"))
     out.append(f" window {format_duration(poll.window_s)}", style="bold")
-    out.append(f" · every {format_duration(poll.refresh_s)}", style="dim")
+    if tier == 0:
+        out.append(f" · every {format_duration(poll.refresh_s)}", style="dim")
     if snap is not None:
-        out.append(f" · polled {age_text(now - snap.taken_at)} ago", style="dim")
+        polled = "polled " if tier < 2 else ""
+        out.append(f" · {polled}{age_text(now - snap.taken_at)} ago", style="dim")
         for name, src in sorted(snap.sources.items()):
             out.append(" · ")
+            shown = SHORT_SOURCE.get(name, name) if tier >= 2 else name
             if src.ok:
-                out.append(f"{name} ✔", style=palette.level("ok"))
+                out.append(f"{shown} ✔", style=palette.level("ok"))
                 if src.latency_s is not None:
                     out.append(f" {ms(src.latency_s)}ms", style="dim")
             else:
-                out.append(f"{name} ✖ ", style=palette.level("bad"))
+                out.append(f"{shown} ✖ ", style=palette.level("bad"))
                 out.append_text(txt(src.error or "no answer", palette.level("bad")))
     if poll.error:
         out.append(" · poll failed: ", style=palette.level("bad"))
@@ -83,8 +104,13 @@ def summary_line(snap: Snapshot | None, palette: Palette) -> Text:
 
 
 def tabs_line(names: Sequence[str], active: int) -> Text:
+    """The compact layout's tabs; the active one in brackets as well as in reverse, so
+    it reads without colour (monochrome, 256-colour themes alike)."""
     out = Text(" ")
     for i, name in enumerate(names):
-        out.append(f" {name} ", style="reverse bold" if i == active else "dim")
-    out.append("(Tab)", style="dim italic")
+        if i == active:
+            out.append(f"[{name}]", style="reverse bold")
+        else:
+            out.append(f" {name} ", style="dim")
+    out.append(" (Tab)", style="dim italic")
     return out

@@ -1,0 +1,135 @@
+"""The incident log of a poll: merge what it saw into the record, read the window back.
+
+The Poller hands each poll's Alertmanager alerts, freshly read ALERTS history and
+acks to `IncidentLog.observe`, which merges them into the record (the journal's
+`incidents` table, or an in-memory one when there is no journal) and returns the
+Snapshot's `Incidents`: the rows over the lookback, MTTA / MTTR from the same rows.
+So the TUI, `snapshot`, `incidents export` and `report` read one record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from oncall_tui.config_types import Config
+from oncall_tui.model.incident_record import (
+    Ack,
+    History,
+    IncidentRecord,
+    MergeRules,
+    Observation,
+    RunSeen,
+    grace_default,
+    in_window,
+    mean_times,
+    merge,
+    to_incident,
+)
+from oncall_tui.model.snapshot import Alerts, Incident, IncidentRun, Incidents, Section
+from oncall_tui.queries import incidents_step
+
+
+class IncidentStore(Protocol):
+    """Where the record is kept: `journal.incidents.IncidentRepository` or memory."""
+
+    def since(self) -> float: ...
+    def merge(
+        self, obs: Observation, rules: MergeRules, reach_s: float
+    ) -> list[IncidentRecord]: ...
+    def window(self, start: float, end: float) -> list[IncidentRecord]: ...
+    def runs_seen(self, since: float) -> list[RunSeen]: ...
+    def runs(self, ids: Iterable[int]) -> dict[int, IncidentRun]: ...
+
+
+class MemoryIncidentStore:
+    """The record of one process, for when there is no journal (read-only without
+    one, `snapshot` before any journal exists). Recording begins at `since`."""
+
+    def __init__(self, since: float) -> None:
+        self._since = since
+        self._rows: dict[int, IncidentRecord] = {}
+
+    def since(self) -> float:
+        return self._since
+
+    def merge(self, obs: Observation, rules: MergeRules, reach_s: float) -> list[IncidentRecord]:
+        horizon = obs.now - rules.grace_s - rules.history_settle_s
+        if obs.history is not None:
+            horizon -= reach_s
+        rows = [r for r in self._rows.values() if r.ended_at is None or r.ended_at >= horizon]
+        changed = merge(rows, obs, rules)
+        stored = []
+        for r in changed:
+            row_id = len(self._rows) + 1 if r.id is None else r.id
+            r = replace(r, id=row_id)
+            self._rows[row_id] = r
+            stored.append(r)
+        return stored
+
+    def window(self, start: float, end: float) -> list[IncidentRecord]:
+        return in_window(self._rows.values(), start, end)
+
+    def runs_seen(self, since: float) -> list[RunSeen]:
+        return []
+
+    def runs(self, ids: Iterable[int]) -> dict[int, IncidentRun]:
+        return {}
+
+
+def history_bounds(now: float, lookback_s: float) -> tuple[float, float, float]:
+    """(start, end, step) of the ALERTS history read at `now`: on multiples of the step
+    since the epoch, so every read sees the same boundaries and an incident's history
+    start and end do not move with the clock."""
+    step = incidents_step(lookback_s)
+    end = math.floor(now / step) * step
+    return end - math.ceil(lookback_s / step) * step, end, step
+
+
+def merge_rules(config: Config, since: float) -> MergeRules:
+    inc = config.incidents
+    grace = inc.grace_s if inc.grace_s is not None else grace_default(config.refresh_s)
+    step = incidents_step(inc.lookback_s)
+    # A row made from history waits for the next read (refresh) and the lag of one
+    # step on either side before it is final.
+    return MergeRules(grace_s=grace, history_settle_s=inc.refresh_s + 2 * step, since=since)
+
+
+def incidents_of(store: IncidentStore, start: float, end: float) -> list[Incident]:
+    """The rows overlapping [start, end] as the Snapshot shows them, newest first."""
+    rows = store.window(start, end)
+    runs = store.runs({i for r in rows for i in r.run_ids})
+    return [to_incident(r, runs) for r in rows]
+
+
+class IncidentLog:
+    def __init__(self, config: Config, store: IncidentStore) -> None:
+        self.config = config
+        self.store = store
+        self.rules = merge_rules(config, store.since())
+
+    def observe(
+        self,
+        now: float,
+        alerts: Alerts,
+        history: History | None,
+        acks: Mapping[str, Sequence[Ack]],
+        section: Section,
+    ) -> Incidents:
+        """Merge this poll into the record; the incidents over the lookback."""
+        lookback = self.config.incidents.lookback_s
+        obs = Observation(
+            now=now,
+            alerts=alerts.items if alerts.section.ok else None,
+            history=history,
+            acks=acks,
+            runs=self.store.runs_seen(now - lookback),
+        )
+        self.store.merge(obs, self.rules, lookback)
+        items = incidents_of(self.store, now - lookback, now)
+        mtta, mttr = mean_times(items)
+        return Incidents(
+            items=tuple(items), mtta_s=mtta, mttr_s=mttr, lookback_s=lookback, section=section
+        )

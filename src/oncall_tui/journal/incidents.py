@@ -1,0 +1,141 @@
+"""The journal's `incidents` table: the incident record a postmortem relies on.
+
+One row per incident (model.incident_record holds the rules of how rows change). Each
+poll's merge runs inside one write transaction, reading the rows it may touch and
+writing the ones that changed, so two copies sharing a journal (a TUI and `oncall-tui
+record`) merge into the same rows instead of each keeping its own version.
+`meta.incidents_since` says when recording began: history from before it is marked
+"pre-journal".
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import cast
+
+from oncall_tui.journal.db import Database
+from oncall_tui.model.incident_record import (
+    IncidentRecord,
+    MergeRules,
+    Observation,
+    RunSeen,
+    Seen,
+    merge,
+)
+from oncall_tui.model.snapshot import IncidentRun
+
+_COLUMNS = (
+    "key, alertname, severity, labels, started_at, ended_at, last_seen_at, seen, "
+    "acked_at, acked_by, run_ids"
+)
+
+
+def _record(row: sqlite3.Row) -> IncidentRecord:
+    seen = row["seen"]
+    return IncidentRecord(
+        key=row["key"],
+        labels=json.loads(row["labels"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        last_seen_at=row["last_seen_at"],
+        seen=cast(Seen, seen),
+        acked_at=row["acked_at"],
+        acked_by=row["acked_by"],
+        run_ids=tuple(json.loads(row["run_ids"])),
+        id=row["id"],
+    )
+
+
+def _values(r: IncidentRecord) -> tuple[object, ...]:
+    return (
+        r.key,
+        r.alertname,
+        r.severity,
+        json.dumps(dict(r.labels), sort_keys=True),
+        r.started_at,
+        r.ended_at,
+        r.last_seen_at,
+        r.seen,
+        r.acked_at,
+        r.acked_by,
+        json.dumps(list(r.run_ids)),
+    )
+
+
+class IncidentRepository:
+    """The incidents table (migration 3 in schema.py) -> `journal.incidents`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def since(self) -> float:
+        """When this journal began keeping the incident record."""
+        rows = self.db.read("SELECT value FROM meta WHERE name = 'incidents_since'", ())
+        return float(rows[0]["value"]) if rows else 0.0
+
+    def merge(self, obs: Observation, rules: MergeRules, reach_s: float) -> list[IncidentRecord]:
+        """Merge one poll's observation; the changed rows. Rows that ended within
+        `reach_s` before now (how far back the history goes) are checked against its
+        history; without history only rows that may still change are read."""
+        settle = rules.grace_s + rules.history_settle_s
+        horizon = obs.now - settle - (reach_s if obs.history is not None else 0.0)
+        with self.db.write() as db:
+            rows = db.execute(
+                "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
+            ).fetchall()
+            changed = merge([_record(r) for r in rows], obs, rules)
+            stored = []
+            for r in changed:
+                if r.id is None:
+                    cursor = db.execute(
+                        f"INSERT INTO incidents ({_COLUMNS}) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _values(r),
+                    )
+                    stored.append(replace(r, id=int(cursor.lastrowid or 0)))
+                else:
+                    sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
+                    db.execute(f"UPDATE incidents SET {sets} WHERE id = ?", (*_values(r), r.id))
+                    stored.append(r)
+        return stored
+
+    def window(self, start: float, end: float) -> list[IncidentRecord]:
+        """Rows that overlap [start, end], newest start first."""
+        rows = self.db.read(
+            "SELECT * FROM incidents WHERE started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) "
+            "ORDER BY started_at DESC, alertname, key",
+            (end, start),
+        )
+        return [_record(r) for r in rows]
+
+    def runs_seen(self, since: float) -> list[RunSeen]:
+        """Runbook runs started at or after `since`, to attach to their incidents."""
+        rows = self.db.read(
+            "SELECT id, fingerprint, started_at FROM runs WHERE started_at >= ?", (since,)
+        )
+        return [RunSeen(r["id"], r["fingerprint"], r["started_at"]) for r in rows]
+
+    def runs(self, ids: Iterable[int]) -> dict[int, IncidentRun]:
+        """Runs by id, with their outcome as the journal has it now."""
+        wanted = sorted(set(ids))
+        out: dict[int, IncidentRun] = {}
+        for chunk in _chunks(wanted, 500):
+            marks = ", ".join("?" * len(chunk))
+            for r in self.db.read(f"SELECT * FROM runs WHERE id IN ({marks})", chunk):
+                out[r["id"]] = IncidentRun(
+                    runbook=r["runbook"],
+                    by=r["by"],
+                    started_at=r["started_at"],
+                    ended_at=r["ended_at"],
+                    ok=None if r["ok"] is None else bool(r["ok"]),
+                    exit_code=r["exit_code"],
+                )
+        return out
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])

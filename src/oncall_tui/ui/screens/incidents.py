@@ -1,0 +1,331 @@
+"""The incidents screen (`I`): every incident of the record over the lookback, filtered
+(`/`), sorted (`s`: start, severity, TTR), Enter for one incident's timeline, `e` to
+write the rows shown as CSV. Reads the Snapshot's `incidents` (the record's rows), so
+its TTA / TTR are the panel's and `snapshot`'s."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Input, Static
+
+from oncall_tui.model.incident_record import mean_times
+from oncall_tui.model.severity import severity_rank
+from oncall_tui.model.snapshot import Incident, Incidents, Snapshot
+from oncall_tui.render.incidents_out import run_words, to_csv
+from oncall_tui.text import clean
+from oncall_tui.ui.bindings import bindings
+from oncall_tui.ui.widgets.format import Palette, dur, txt
+from oncall_tui.ui.widgets.ordered_input import OrderedInput
+from oncall_tui.ui.widgets.panel import fit_columns, refill
+
+from .detail import DetailScreen, kv_grid, literal_table, local_time
+
+COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by", "Runbooks", "Seen")
+SORTS = ("start", "severity", "TTR")
+
+
+def matches(i: Incident, needle: str) -> bool:
+    """Case-insensitive: the alert, severity, status, who acked, how it was seen, a
+    runbook's name, or any `label=value`."""
+    if not needle:
+        return True
+    hay = [i.alertname, i.severity, i.status, i.acked_by or "", i.seen]
+    hay += [r.runbook for r in i.runbooks]
+    hay += [f"{k}={v}" for k, v in i.labels.items()]
+    n = needle.lower()
+    return any(n in h.lower() for h in hay)
+
+
+def sort_incidents(items: Sequence[Incident], by: str, now: float) -> list[Incident]:
+    """start: newest first; severity: most urgent first, then newest; TTR: longest
+    first (a firing incident counts as lasting until now)."""
+    if by == "severity":
+        return sorted(items, key=lambda i: (severity_rank(i.severity), -i.started_at))
+    if by == "TTR":
+        return sorted(
+            items,
+            key=lambda i: (
+                -(i.ttr_s if i.ttr_s is not None else now - i.started_at),
+                -i.started_at,
+            ),
+        )
+    return sorted(items, key=lambda i: (-i.started_at, i.alertname))
+
+
+def started_text(at: float, now: float) -> str:
+    if now - at < 86400:
+        return time.strftime("%H:%M:%S", time.localtime(at))
+    return time.strftime("%m-%d %H:%M", time.localtime(at))
+
+
+def row_key(i: Incident, n: int) -> str:
+    return f"id-{i.id}" if i.id is not None else f"n-{n}"
+
+
+def incident_row(i: Incident, palette: Palette, now: float) -> list[Text]:
+    firing = i.status == "firing"
+    sev = palette.severity(i.severity)
+    runs = ", ".join(run_words(r) for r in i.runbooks)
+    return [
+        Text(started_text(i.started_at, now)),
+        txt(i.severity, style=sev),
+        txt(i.alertname),
+        Text(i.status, style=sev if firing else "dim"),
+        Text(dur(i.tta_s), justify="right"),
+        Text(dur(i.ttr_s), justify="right"),
+        txt(i.acked_by or ""),
+        txt(runs),
+        Text(i.seen, style="" if i.seen == "live" else "dim"),
+    ]
+
+
+def export_path(now: float, directory: Path | None = None) -> Path:
+    """Where `e` writes: the working directory, or the temp dir when that is not
+    writable (the TUI may run from anywhere)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    name = f"oncall-incidents-{stamp}.csv"
+    for d in ([directory] if directory else []) + [Path.cwd(), Path(tempfile.gettempdir())]:
+        try:
+            probe = d / name
+            with probe.open("a", encoding="utf-8"):
+                pass
+            return probe
+        except OSError:
+            continue
+    raise OSError("no writable directory for the export (working directory, temp dir)")
+
+
+class IncidentsScreen(Screen[None]):
+    """Full screen. `incidents` is the latest Snapshot's; `show()` takes newer ones."""
+
+    DEFAULT_CSS = """
+    IncidentsScreen #incidents-head { height: 1; padding: 0 1; background: $panel; }
+    IncidentsScreen #incidents-filter { display: none; }
+    IncidentsScreen #incidents-filter.active { display: block; }
+    IncidentsScreen #incidents-list { height: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = bindings("incidents")
+
+    def __init__(
+        self,
+        view: Snapshot | None,
+        updates: Signal[Snapshot] | None,
+        clock: Callable[[], float],
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.incidents = view.incidents if view is not None else Incidents()
+        self.updates = updates
+        self.clock = clock
+        self.export_dir = export_dir
+        self.sort_by = SORTS[0]
+        self.needle = ""
+        self.shown: list[Incident] = []
+        self._rendered: tuple[object, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="incidents-head")
+        yield OrderedInput(
+            placeholder="filter: alert, label=value, who acked…", id="incidents-filter"
+        )
+        table: DataTable[Text] = DataTable(
+            id="incidents-list", cursor_type="row", zebra_stripes=True
+        )
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#incidents-list", DataTable)
+        table.add_columns(*COLUMNS)
+        self.render_rows()
+        table.focus()
+        if self.updates is not None:
+            self.updates.subscribe(self, self.on_view)
+
+    def on_view(self, view: Snapshot) -> None:
+        self.show(view.incidents)
+
+    def on_resize(self) -> None:
+        self._rendered = None
+        self.render_rows()
+
+    # -- data ----------------------------------------------------------------------
+
+    def show(self, incidents: Incidents) -> None:
+        """A newer Snapshot's incidents; re-rendered only if they changed."""
+        self.incidents = incidents
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        now = self.clock()
+        items = [i for i in self.incidents.items if matches(i, self.needle)]
+        self.shown = sort_incidents(items, self.sort_by, now)
+        # Firing rows show no ticking time, so the same rows, sort and filter render the same.
+        state = (tuple(self.shown), self.sort_by, self.needle, self.app.theme)
+        if state == self._rendered:
+            return
+        self._rendered = state
+        palette = Palette(self.app.theme_variables)
+        rows = [(row_key(i, n), incident_row(i, palette, now)) for n, i in enumerate(self.shown)]
+        table = self.query_one("#incidents-list", DataTable)
+        fit_columns(table, rows, flexible={2: 14, 7: 0})  # alert, runbooks (free text)
+        refill(table, rows)
+        self.query_one("#incidents-head", Static).update(self.head_text())
+
+    def head_text(self) -> Text:
+        mtta, mttr = mean_times(self.shown)
+        total = len(self.incidents.items)
+        firing = sum(1 for i in self.shown if i.status == "firing")
+        parts = [
+            f"Incidents · {dur(self.incidents.lookback_s)}",
+            f"{len(self.shown)} of {total}" if self.needle else f"{total}",
+            f"{firing} firing",
+            f"MTTA {dur(mtta)}",
+            f"MTTR {dur(mttr)}",
+            f"sort: {self.sort_by}",
+            "Enter: timeline",
+        ]
+        head = Text(" · ".join(parts))
+        if self.needle:
+            head.append(" · filter: ")
+            head.append(clean(self.needle, one_line=True), style="bold")
+        return head
+
+    def selected(self) -> Incident | None:
+        table = self.query_one("#incidents-list", DataTable)
+        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    # -- keys ----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#incidents-filter", Input)
+        box.add_class("active")
+        box.value = self.needle
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.needle = event.value.strip()
+        self.render_rows()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._close_filter()
+
+    def _close_filter(self) -> None:
+        box = self.query_one("#incidents-filter", Input)
+        box.remove_class("active")
+        self.query_one("#incidents-list", DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#incidents-filter", Input)
+        if box.has_class("active") or self.needle:
+            box.value = ""
+            self.needle = ""
+            self._close_filter()
+            self.render_rows()
+            return
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_sort(self) -> None:
+        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self.render_rows()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_timeline()
+
+    def action_timeline(self) -> None:
+        inc = self.selected()
+        if inc is not None:
+            self.app.push_screen(IncidentTimelineScreen(inc, self.clock()))
+
+    def action_export(self) -> None:
+        now = self.clock()
+        try:
+            path = export_path(now, self.export_dir)
+            path.write_text(to_csv(self.shown), encoding="utf-8")
+        except OSError as e:
+            self.notify(f"export failed: {e}", title="Export", severity="error", markup=False)
+            return
+        self.notify(
+            f"{len(self.shown)} incidents written to {path}",
+            title="Export",
+            markup=False,
+            timeout=10,
+        )
+
+
+def timeline(inc: Incident, now: float) -> list[tuple[float, str]]:
+    """(when, what happened) oldest first: fired, acked, each runbook and its result,
+    resolved (or still firing)."""
+    seen = {
+        "live": "seen live in Alertmanager",
+        "history": "from Prometheus' ALERTS history (no copy of oncall-tui was watching)",
+        "pre-journal": "from Prometheus' ALERTS history, before the journal began",
+    }.get(inc.seen, inc.seen)
+    events = [(inc.started_at, f"fired ({seen})")]
+    if inc.acked_at is not None:
+        events.append(
+            (inc.acked_at, f"acked by {inc.acked_by or 'someone'} (TTA {dur(inc.tta_s)})")
+        )
+    for r in inc.runbooks:
+        events.append((r.started_at, f"runbook {r.runbook} started by {r.by}"))
+        if r.ended_at is not None:
+            took = dur(r.ended_at - r.started_at)
+            events.append((r.ended_at, f"runbook {run_words(r)}, after {took}"))
+    if inc.resolved_at is not None:
+        events.append((inc.resolved_at, f"resolved (TTR {dur(inc.ttr_s)})"))
+    else:
+        events.append((now, f"still firing ({dur(now - inc.started_at)} so far)"))
+    events.sort(key=lambda e: e[0])
+    return events
+
+
+class IncidentTimelineScreen(DetailScreen):
+    """One incident, from firing to resolution, with its labels."""
+
+    def __init__(self, incident: Incident, now: float) -> None:
+        super().__init__()
+        self.incident = incident
+        self.now = now
+        self._panel_title = Text(
+            f"Incident · {clean(incident.alertname, one_line=True)} · {incident.status}"
+        )
+
+    def parts(self) -> list[RenderableType | Widget]:
+        inc = self.incident
+        facts = kv_grid()
+        facts.add_row("Severity", txt(inc.severity))
+        facts.add_row("Started", Text(local_time(inc.started_at)))
+        facts.add_row("Resolved", Text(local_time(inc.resolved_at) if inc.resolved_at else "—"))
+        facts.add_row("TTA / TTR", Text(f"{dur(inc.tta_s)} / {dur(inc.ttr_s)}"))
+        steps = Table.grid(padding=(0, 2))
+        steps.add_column(no_wrap=True)
+        steps.add_column(overflow="fold")
+        for at, what in timeline(inc, self.now):
+            steps.add_row(Text(local_time(at)), txt(what))
+        return [
+            facts,
+            self.heading("Timeline"),
+            steps,
+            self.heading("Labels"),
+            literal_table(inc.labels, "label"),
+        ]

@@ -1,0 +1,109 @@
+"""The journal's incidents table: rows survive a restart, two copies merge into one row."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from oncall_tui.config_types import Config
+from oncall_tui.incident_log import IncidentLog, MemoryIncidentStore, history_bounds
+from oncall_tui.journal import Journal
+from oncall_tui.model.fingerprint import fingerprint
+from oncall_tui.model.incident_record import History, HistoryRun
+from oncall_tui.model.snapshot import Alert, Alerts, Section
+
+A = {"alertname": "HighLatency", "severity": "critical", "service": "api"}
+SECTION = Section("prometheus")
+
+
+def alerts(*items: tuple[dict[str, str], float]) -> Alerts:
+    return Alerts(
+        items=tuple(Alert(fingerprint(lbl), dict(lbl), {}, "active", at) for lbl, at in items)
+    )
+
+
+def test_migration_records_when_the_record_began(tmp_path: Path) -> None:
+    before = time.time()
+    with Journal(tmp_path / "j.sqlite3") as j:
+        assert before - 1 <= j.incidents.since() <= time.time() + 1
+
+
+def test_rows_survive_a_restart_and_two_copies_share_them(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    config = Config(refresh_s=5.0)
+    now = time.time()
+    with Journal(path) as one, Journal(path) as two:
+        log1, log2 = IncidentLog(config, one.incidents), IncidentLog(config, two.incidents)
+        log1.observe(now, alerts((A, now - 30)), None, {}, SECTION)
+        log2.observe(now + 2, alerts((A, now - 30)), None, {}, SECTION)
+        ack = {fingerprint(A): [(now + 3, "bob")]}
+        log1.observe(now + 5, alerts((A, now - 30)), None, ack, SECTION)
+        inc = log2.observe(now + 10, alerts(), None, {}, SECTION)
+        (item,) = inc.items
+        assert (item.status, item.tta_s, item.ttr_s, item.acked_by) == (
+            "resolved",
+            33.0,
+            35.0,
+            "bob",
+        )
+        assert (inc.mtta_s, inc.mttr_s) == (33.0, 35.0)
+    with Journal(path) as again:
+        inc = IncidentLog(config, again.incidents).observe(now + 500, alerts(), None, {}, SECTION)
+        (same,) = inc.items
+        assert same == item
+
+
+def test_runs_are_attached_with_their_outcome(tmp_path: Path) -> None:
+    now = time.time()
+    with Journal(tmp_path / "j.sqlite3") as j:
+        log = IncidentLog(Config(), j.incidents)
+        run = j.runs.started("restart", "argv", "alice", now + 1, fingerprint(A))
+        log.observe(now + 2, alerts((A, now)), None, {}, SECTION)
+        j.runs.finished(run, now + 4, True, 0, "ok")
+        (item,) = log.observe(now + 5, alerts(), None, {}, SECTION).items
+        (r,) = item.runbooks
+        assert (r.runbook, r.by, r.ok, r.exit_code, r.ended_at) == (
+            "restart",
+            "alice",
+            True,
+            0,
+            now + 4,
+        )
+
+
+def test_history_rows_are_marked_and_never_duplicated(tmp_path: Path) -> None:
+    now = 1_000_000.0
+    store = MemoryIncidentStore(since=now - 3600)
+    log = IncidentLog(Config(), store)
+    history = History(
+        (HistoryRun(A, now - 7200, now - 6000), HistoryRun(A, now - 1800, now - 1200)),
+        151.0,
+        now,
+    )
+    for t in (now, now + 60):
+        items = log.observe(t, alerts(), history, {}, SECTION).items
+        assert [(i.seen, i.started_at) for i in items] == [
+            ("history", now - 1800),
+            ("pre-journal", now - 7200),
+        ]
+
+
+def test_history_boundaries_do_not_move_with_the_clock() -> None:
+    week = 7 * 86400.0
+    a = history_bounds(1_000_000.0, week)
+    b = history_bounds(1_000_000.0 + 37.0, week)
+    start, end, step = a
+    assert a == b
+    assert end % step == 0 and start % step == 0 and end <= 1_000_000.0
+    assert end - start >= week
+
+
+def test_newer_rows_written_by_sql_are_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as j:
+        IncidentLog(Config(), j.incidents).observe(100.0, alerts((A, 90.0)), None, {}, SECTION)
+    db = sqlite3.connect(path)
+    (n,) = db.execute("SELECT COUNT(*) FROM incidents WHERE ended_at IS NULL").fetchone()
+    db.close()
+    assert n == 1
