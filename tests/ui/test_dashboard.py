@@ -30,7 +30,6 @@ from oncall_tui.ui.screens.charts import ErrorChartScreen, LatencyChartScreen
 from oncall_tui.ui.screens.coverage import CoverageScreen
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.slo import SloDetailScreen
-from waiting import until
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, series, snapshot
@@ -141,23 +140,19 @@ def app_with_dashboard(config: Config) -> OncallApp:
     return make_app(cfg, FakePoller([dashboard_snapshot()]), clock=FakeClock(NOW))
 
 
-async def polled(app: OncallApp, pilot: Pilot[Any]) -> None:
-    await until(lambda: app.view is not None and not app.polling, pilot, 5, "the first poll")
-
-
 async def on_dashboard(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, OncallApp)
-    await polled(app, pilot)
+    for _ in range(200):
+        if app.view is not None and not app.polling:
+            break
+        await pilot.pause(0.02)
     await pilot.press("right_square_bracket")
-
-    def filled() -> bool:
-        screen = app.screen
-        return isinstance(screen, DashboardScreen) and bool(screen.page.slos.table.row_count)
-
-    await until(filled, pilot, 5, "the dashboard's SLO table")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(100):
+        if isinstance(app.screen, DashboardScreen) and app.screen.page.slos.table.row_count:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause(0.2)
 
 
 def test_dashboard_80x24(snap_compare: SnapCompare, config: Config) -> None:
@@ -174,9 +169,7 @@ def test_slo_explained_80x24(snap_compare: SnapCompare, config: Config) -> None:
     async def explain(pilot: Pilot[Any]) -> None:
         await on_dashboard(pilot)
         await pilot.press("enter")  # the SLO table has the focus: the worst SLO first
-        app = pilot.app
-        await until(lambda: isinstance(app.screen, SloDetailScreen), pilot, 5, "the SLO detail")
-        await pilot.pause()
+        await pilot.pause(0.3)
 
     app = app_with_dashboard(config)
     assert snap_compare(app, terminal_size=(80, 24), run_before=explain)
@@ -217,35 +210,45 @@ async def test_pages_keys_and_details(config: Config) -> None:
         assert "unclosed left parenthesis" in str(broken.body.render())
         # Global keys work here too: a window key polls with the new window.
         await pilot.press("3")
-        windows = app.poller.windows  # type: ignore[attr-defined]
-        await until(lambda: 21600.0 in windows, pilot, 5, "a poll over 6h")
+        for _ in range(100):
+            if 21600.0 in app.poller.windows:  # type: ignore[attr-defined]
+                break
+            await pilot.pause(0.02)
+        assert 21600.0 in app.poller.windows  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await until(lambda: isinstance(app.screen, SloDetailScreen), pilot, 5, "the SLO detail")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SloDetailScreen)
         assert app.screen.slo.name == "search latency 300ms"
         await pilot.press("escape")
-        await until(lambda: app.screen is screen, pilot, 5, "back to the dashboard")
+        await pilot.pause(0.1)
         await pilot.press("tab")  # the coverage panel
         await pilot.press("enter")
-        await until(lambda: isinstance(app.screen, CoverageScreen), pilot, 5, "the coverage")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, CoverageScreen)
         assert app.screen.coverage.uncovered == ("NoBook",)
         await pilot.press("escape")
-        await until(lambda: app.screen is screen, pilot, 5, "back to the dashboard")
+        await pilot.pause(0.1)
         await pilot.press("left_square_bracket")
-        await until(lambda: app.screen is app.overview, pilot, 5, "back to the overview")
+        await pilot.pause(0.1)
+        assert app.screen is app.overview
 
 
 async def test_enter_on_latency_opens_its_chart(config: Config) -> None:
     app = make_app(config, FakePoller([snapshot()]), clock=FakeClock(NOW))
     async with app.run_test(size=(160, 48)) as pilot:
-        await polled(app, pilot)
+        for _ in range(200):
+            if app.view is not None and not app.polling:
+                break
+            await pilot.pause(0.02)
         app.overview.latency.focus()
         await pilot.press("enter")
-        await until(lambda: isinstance(app.screen, LatencyChartScreen), pilot, 5, "the chart")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, LatencyChartScreen)
         await pilot.press("escape")
-        await until(lambda: app.screen is app.overview, pilot, 5, "back to the overview")
         app.overview.errors.focus()
         await pilot.press("enter")
-        await until(lambda: isinstance(app.screen, ErrorChartScreen), pilot, 5, "the chart")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ErrorChartScreen)
 
 
 async def test_a_new_poll_redraws_only_what_changed(config: Config) -> None:
@@ -267,6 +270,10 @@ async def test_a_new_poll_redraws_only_what_changed(config: Config) -> None:
         cost = screen.page.custom[0]
         drawn = cost._drawn
         await pilot.press("R")
-        await until(lambda: screen.page.slos.table.row_count == 1, pilot, 5, "the healed SLOs")
+        for _ in range(200):
+            if screen.page.slos.table.row_count == 1:
+                break
+            await pilot.pause(0.02)
+        assert screen.page.slos.table.row_count == 1
         assert str(screen.page.slos.border_title) == "SLOs · 1 unknown"
         assert cost._drawn is drawn  # its data did not change: not drawn again
