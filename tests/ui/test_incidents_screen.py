@@ -62,7 +62,7 @@ def test_sort_and_timeline_are_pure() -> None:
     assert [i.id for i in sort_incidents(items, "severity", NOW)] == [1, 2, 3]
     assert [i.id for i in sort_incidents(items, "TTR", NOW)] == [1, 3, 2]
     steps = [what for _, what in timeline(items[0], NOW)]
-    assert steps[0].startswith("fired") and steps[-1] == "resolved (TTR 20m)"
+    assert steps[0].startswith("fired") and steps[-1] == "resolved: last seen firing (TTR 20m)"
     assert "acked by alice@ops (TTA 1m 40s)" in steps
     assert "runbook restart-api failed (exit 1), after 10s" in steps
     assert "runbook restart-api ok (exit 0), after 10s" in steps

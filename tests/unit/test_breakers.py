@@ -215,3 +215,17 @@ def test_below_min_calls_shows_the_last_real_rate() -> None:
         state_series("a", [(0.0, "open")]), [], [Sample({"name": "a"}, -1.0)], "name", "state"
     )
     assert (none.failure_rate, none.rate_below_min_calls) == (None, False)
+
+
+def test_a_breaker_first_seen_inside_the_window_is_not_older_than_it() -> None:
+    (b,) = breakers_from(
+        state_series("pay", [(1000.0, "open"), (1010.0, "open")]),
+        [],
+        [],
+        "name",
+        "state",
+        last_seen=seen("pay", open=1010.0),
+        seen_span_s=3600.0,
+        span_start=1010.0 - 3600.0,
+    )
+    assert (b.since, b.since_over_s) == (None, None)  # "first seen", never "> 1h"

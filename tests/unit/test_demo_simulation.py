@@ -131,3 +131,13 @@ def test_after_a_heal_nothing_degrades_for_several_minutes() -> None:
     while not any(b.degraded for b in sim.backends.values()):
         sim.step()
     assert sim.now - healed_at >= sim.timing.healthy_after_heal_s
+
+
+def test_an_open_breaker_reports_the_rate_that_opened_it() -> None:
+    from oncall_tui.demo.simulation import Breaker
+
+    b = Breaker(wait_s=5.0)
+    for i in range(Breaker.min_calls):
+        b.record(failed=i % 4 != 0, now=float(i))  # 7 of 10 failed
+    assert b.state == "open" and b.failure_rate() == 70.0
+    assert b.permits(20.0) and b.state == "half_open" and b.failure_rate() == -1.0

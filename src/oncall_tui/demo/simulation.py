@@ -26,7 +26,7 @@ AUTOMATION = ("autoscale-gateway", "rotate-logs", "warm-search-index")
 """Runbooks an automation system runs on its own; they show in the stats."""
 TICK_S = 0.25
 MAX_DEGRADED = 2
-DEGRADED_FAILURE = 0.75
+DEGRADED_FAILURE = 0.8
 """A degraded backend fails most calls (most of its instances crash-loop), so its
 breaker's half-open trials fail too and it stays open, as a real one would."""
 DEGRADED_SLOWDOWN = 3.0
@@ -87,6 +87,7 @@ class Breaker:
         self.window: deque[bool] = deque(maxlen=self.window_size)
         self.opened_at = 0.0
         self.trials = 0
+        self.open_rate = -1.0  # the rate that opened it, reported while open
 
     def permits(self, now: float) -> bool:
         if self.state == "open" and now - self.opened_at >= self.wait_s:
@@ -104,17 +105,20 @@ class Breaker:
         self.window.append(failed)
         rate = self.failure_rate()
         if self.state == "closed" and rate >= self.threshold:
-            self.state, self.opened_at = "open", now
+            self.state, self.opened_at, self.open_rate = "open", now, rate
             self.window.clear()
         elif self.state == "half_open" and len(self.window) >= self.trial_calls:
             if rate >= self.threshold:
-                self.state, self.opened_at = "open", now
+                self.state, self.opened_at, self.open_rate = "open", now, rate
             else:
                 self.state = "closed"
             self.window.clear()
 
     def failure_rate(self) -> float:
-        """Percent of failed calls in the window; -1 until enough calls (resilience4j)."""
+        """Percent of failed calls in the window; -1 until enough calls (resilience4j).
+        An open breaker keeps the metrics that opened it, as resilience4j's does."""
+        if self.state == "open":
+            return self.open_rate
         needed = self.trial_calls if self.state == "half_open" else self.min_calls
         if len(self.window) < needed:
             return -1.0

@@ -78,18 +78,32 @@ def _episode(state: BreakerState) -> frozenset[BreakerState]:
     return _OUTAGE if state in _OUTAGE else frozenset({state})
 
 
+FIRST_SEEN_SLACK_S = 60.0
+"""A first state sample this long after the span's start: the series began inside it."""
+
+
 def _since(
-    state: BreakerState, seen: dict[BreakerState, float], span_s: float | None
+    state: BreakerState,
+    seen: dict[BreakerState, float],
+    span_s: float | None,
+    first_at: float | None,
+    span_start: float | None,
 ) -> tuple[float | None, float | None]:
     """(since, since_over_s): the newest time it was in a state outside the current
-    one's episode; none seen within the span -> (None, span)."""
+    one's episode; none seen within the span -> (None, span), unless the breaker's
+    series began inside the span (then not known: the renderer says "first seen")."""
     if not seen or state is BreakerState.UNKNOWN:
         return None, None
     episode = _episode(state)
     before = [at for s, at in seen.items() if s not in episode]
     if before:
         return max(before), None
-    return None, span_s
+    began_inside = (
+        first_at is not None
+        and span_start is not None
+        and first_at > span_start + FIRST_SEEN_SLACK_S
+    )
+    return None, None if began_inside else span_s
 
 
 def _last_seen(
@@ -114,6 +128,7 @@ def breakers_from(
     last_seen: Iterable[Sample] = (),
     seen_span_s: float | None = None,
     last_rates: Iterable[Sample] = (),
+    span_start: float | None = None,
 ) -> tuple[CircuitBreaker, ...]:
     """One CircuitBreaker per name: OPEN, FORCED_OPEN, HALF_OPEN first, then by name.
 
@@ -147,7 +162,8 @@ def breakers_from(
         if rate is None and any(v < 0 for v in rates.get(name, [])):
             rate = _failure_rate(previous_rates.get(name, []))
             below = rate is not None
-        since, over = _since(state, seen.get(name, {}), seen_span_s)
+        first_at = history[0].at if history else None
+        since, over = _since(state, seen.get(name, {}), seen_span_s, first_at, span_start)
         out.append(
             CircuitBreaker(
                 name=name,

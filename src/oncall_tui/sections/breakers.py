@@ -55,6 +55,7 @@ def build(ctx: BuildContext, r: Results) -> CircuitBreakers:
         last_seen=seen,
         seen_span_s=ctx.window_s,
         last_rates=r.samples("last_rate"),
+        span_start=ctx.now - ctx.window_s,
     )
     return CircuitBreakers(breakers=breakers, section=section)
 

@@ -292,7 +292,9 @@ def timeline(inc: Incident, now: float) -> list[tuple[float, str]]:
             took = dur(r.ended_at - r.started_at)
             events.append((r.ended_at, f"runbook {run_words(r)}, after {took}"))
     if inc.resolved_at is not None:
-        events.append((inc.resolved_at, f"resolved (TTR {dur(inc.ttr_s)})"))
+        # The record's end is the last time it was seen firing (the true end lies
+        # before the next poll): said so, since a run started just after can list first.
+        events.append((inc.resolved_at, f"resolved: last seen firing (TTR {dur(inc.ttr_s)})"))
     else:
         events.append((now, f"still firing ({dur(now - inc.started_at)} so far)"))
     events.sort(key=lambda e: e[0])
