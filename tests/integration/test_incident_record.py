@@ -15,16 +15,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-from integration import async_wait_until, wait_until
+from integration import wait_until
 from oncall_tui.config import load_config
 from oncall_tui.config_types import Config
 from oncall_tui.demo import servers
@@ -37,6 +36,7 @@ from oncall_tui.model.snapshot import Incident, Snapshot
 from oncall_tui.poll import Poller
 from oncall_tui.render.json_out import rfc3339
 from oncall_tui.ui.app import make_app
+from waiting import until
 
 pytestmark = pytest.mark.servers
 
@@ -352,9 +352,14 @@ async def test_record_keeps_the_journal_and_the_tui_shows_what_snapshot_says(
         app = make_app(config, Poller(config, journal=journal))
         app.owns_poller = True
         async with app.run_test(size=(160, 40)) as pilot:
-            await async_wait_until(_ready(app, pilot), 20, "the first poll")
+            await until(lambda: app.view is not None, pilot, 20, "the first poll")
             await pilot.press("I")
-            await async_wait_until(_on_incidents(app, pilot), 10, "the incidents screen")
+            await until(
+                lambda: type(app.screen).__name__ == "IncidentsScreen",
+                pilot,
+                10,
+                "the incidents screen",
+            )
             shown = app.screen.shown  # type: ignore[attr-defined]
             rec = [i for i in shown if i.labels.get("name") == "rec"]
             assert len(rec) == 1 and rec[0].id in printed
@@ -367,19 +372,3 @@ async def test_record_keeps_the_journal_and_the_tui_shows_what_snapshot_says(
                 )
                 if i.status == "resolved":
                     assert p["ttr_s"] == i.ttr_s
-
-
-def _ready(app: Any, pilot: Any) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        await pilot.pause(0.05)
-        return app.view is not None
-
-    return probe
-
-
-def _on_incidents(app: Any, pilot: Any) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        await pilot.pause(0.05)
-        return type(app.screen).__name__ == "IncidentsScreen"
-
-    return probe

@@ -4,8 +4,6 @@ numbers are the Snapshot's (the record's rows), and it follows new polls."""
 from __future__ import annotations
 
 import csv
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from oncall_tui.ui.screens.incidents import (
     sort_incidents,
     timeline,
 )
+from waiting import until
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, snapshot
@@ -51,14 +50,6 @@ def record(now: float = NOW) -> Incidents:
         Incident(EVIL, "info", "resolved", now - 90000, now - 89000, {}, id=3, seen="pre-journal"),
     )
     return Incidents(items=items, mtta_s=100.0, mttr_s=1100.0, lookback_s=7 * 86400)
-
-
-async def until(cond: Callable[[], object], pilot: Any, timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
 
 
 def rows(screen: IncidentsScreen) -> list[str]:

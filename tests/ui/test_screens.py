@@ -407,10 +407,12 @@ async def test_run_output_from_another_thread_keeps_order() -> None:
         thread = threading.Thread(target=produce)
         thread.start()
         thread.join()
-        for _ in range(50):
-            await pilot.pause()
-            if screen.finished and len(screen.query_one(Log).lines) >= 500:
-                break
+        await until(
+            lambda: screen.finished and len(screen.query_one(Log).lines) >= 500,
+            pilot,
+            5,
+            "all 500 lines shown",
+        )
         assert list(screen.query_one(Log).lines) == [f"line {i}" for i in range(500)]
         assert "ok" in str(screen.query_one("#status", Static).render())
 

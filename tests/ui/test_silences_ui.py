@@ -16,7 +16,7 @@ from oncall_tui.ui.screens.silences import SilenceDetailScreen, SilencesScreen
 
 from .conftest import FakePoller
 from .factories import NOW, alert, snapshot
-from .test_app_keys import SIZE, FakeActions, app_for, select_row, started, until
+from .test_app_keys import SIZE, FakeActions, app_for, select_row, settled, started, until
 
 
 def _m(name: str, value: str, regex: bool = False) -> dict[str, object]:
@@ -97,7 +97,7 @@ async def test_u_on_a_colleagues_silence_asks_and_enter_says_no(config: Config) 
             assert expected in text, expected
         await pilot.press("enter")  # default No
         await until(lambda: not isinstance(app.screen, ConfirmScreen), pilot)
-        await pilot.pause(0.05)
+        await settled(app, pilot)
         assert actions.calls == []
         await pilot.press("u")
         await until(lambda: isinstance(app.screen, ConfirmScreen), pilot)
@@ -130,7 +130,7 @@ async def test_u_with_an_ack_and_a_maintenance_silence_picks_then_asks_only_for_
         await until(lambda: isinstance(app.screen, ConfirmScreen), pilot)
         assert "bob@ops" in confirm_text(app)
         await pilot.press("n")
-        await pilot.pause(0.05)
+        await settled(app, pilot)
         assert len(actions.calls) == 1
 
 
@@ -183,7 +183,7 @@ async def test_silences_view_read_only_has_no_expire(config: Config) -> None:
         assert screen.check_action("expire", ()) is False
         assert "x expire" not in str(screen.query_one("#panel").border_subtitle)
         await pilot.press("x")
-        await pilot.pause(0.05)
+        await settled(app, pilot)
         assert app.screen is screen and actions.calls == []
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, SilenceDetailScreen), pilot)

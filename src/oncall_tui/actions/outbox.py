@@ -177,6 +177,7 @@ class Deliverer:
             created_by=p["created_by"],
             comment=p["text"],
             until_resolved=until_resolved,
+            step_s=duration if duration > 0 else None,
         )
         raw = await self._raw_silences()
         found = identical_acks(parse_silences(raw), matchers_for(labels), p["created_by"])

@@ -112,9 +112,12 @@ def silence_for(
     created_by: str,
     comment: str,
     until_resolved: bool = False,
+    step_s: float | None = None,
 ) -> dict[str, object]:
     """The POST /api/v2/silences body that acknowledges one alert. `comment` is the
-    user's text; the "ACK! " prefix (and the until-resolved marker) are added here."""
+    user's text; the "ACK! " prefix (and the until-resolved marker) are added here.
+    `step_s`: the duration the user asked for (default: the silence's length, which is
+    shorter when it is sent a moment after the ack was written)."""
     matchers = matchers_for(alert_labels)
     if not matchers:
         raise EmptyMatchers("the alert has no label with a value to silence it by")
@@ -123,7 +126,9 @@ def silence_for(
         "startsAt": rfc3339(starts_at),
         "endsAt": rfc3339(ends_at),
         "createdBy": created_by,
-        "comment": ack_comment(comment, until_resolved, ends_at - starts_at),
+        "comment": ack_comment(
+            comment, until_resolved, ends_at - starts_at if step_s is None else step_s
+        ),
     }
 
 

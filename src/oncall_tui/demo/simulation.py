@@ -26,7 +26,7 @@ AUTOMATION = ("autoscale-gateway", "rotate-logs", "warm-search-index")
 """Runbooks an automation system runs on its own; they show in the stats."""
 TICK_S = 0.25
 MAX_DEGRADED = 2
-DEGRADED_FAILURE = 0.75
+DEGRADED_FAILURE = 0.8
 """A degraded backend fails most calls (most of its instances crash-loop), so its
 breaker's half-open trials fail too and it stays open, as a real one would."""
 DEGRADED_SLOWDOWN = 3.0
