@@ -30,6 +30,7 @@ from oncall_tui.ui.screens.charts import ErrorChartScreen, LatencyChartScreen
 from oncall_tui.ui.screens.coverage import CoverageScreen
 from oncall_tui.ui.screens.dashboard import DashboardScreen
 from oncall_tui.ui.screens.slo import SloDetailScreen
+from waiting import until
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, series, snapshot
@@ -143,16 +144,21 @@ def app_with_dashboard(config: Config) -> OncallApp:
 async def on_dashboard(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, OncallApp)
-    for _ in range(200):
-        if app.view is not None and not app.polling:
-            break
-        await pilot.pause(0.02)
+    await until(lambda: app.view is not None and not app.polling, pilot, 10, "the first poll")
     await pilot.press("right_square_bracket")
-    for _ in range(100):
-        if isinstance(app.screen, DashboardScreen) and app.screen.page.slos.table.row_count:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause(0.2)
+    await until(
+        lambda: isinstance(app.screen, DashboardScreen) and app.screen.page.slos.table.row_count,
+        pilot,
+        10,
+        "the dashboard's SLO rows",
+    )
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Background work done and the messages it posted handled (no fixed pause)."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def test_dashboard_80x24(snap_compare: SnapCompare, config: Config) -> None:
@@ -169,7 +175,8 @@ def test_slo_explained_80x24(snap_compare: SnapCompare, config: Config) -> None:
     async def explain(pilot: Pilot[Any]) -> None:
         await on_dashboard(pilot)
         await pilot.press("enter")  # the SLO table has the focus: the worst SLO first
-        await pilot.pause(0.3)
+        await until(lambda: isinstance(pilot.app.screen, SloDetailScreen), pilot, 10, "detail")
+        await settle(pilot)
 
     app = app_with_dashboard(config)
     assert snap_compare(app, terminal_size=(80, 24), run_before=explain)
@@ -210,45 +217,42 @@ async def test_pages_keys_and_details(config: Config) -> None:
         assert "unclosed left parenthesis" in str(broken.body.render())
         # Global keys work here too: a window key polls with the new window.
         await pilot.press("3")
-        for _ in range(100):
-            if 21600.0 in app.poller.windows:  # type: ignore[attr-defined]
-                break
-            await pilot.pause(0.02)
-        assert 21600.0 in app.poller.windows  # type: ignore[attr-defined]
+        await until(
+            lambda: 21600.0 in app.poller.windows,  # type: ignore[attr-defined]
+            pilot,
+            10,
+            "a poll with the 6h window",
+        )
+        await settle(pilot)
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await until(lambda: isinstance(app.screen, SloDetailScreen), pilot, 10, "SLO detail")
         assert isinstance(app.screen, SloDetailScreen)
         assert app.screen.slo.name == "search latency 300ms"
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await until(lambda: app.screen is screen, pilot, 10, "back on the dashboard")
         await pilot.press("tab")  # the coverage panel
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await until(lambda: isinstance(app.screen, CoverageScreen), pilot, 10, "coverage")
         assert isinstance(app.screen, CoverageScreen)
         assert app.screen.coverage.uncovered == ("NoBook",)
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await until(lambda: app.screen is screen, pilot, 10, "back on the dashboard")
         await pilot.press("left_square_bracket")
-        await pilot.pause(0.1)
-        assert app.screen is app.overview
+        await until(lambda: app.screen is app.overview, pilot, 10, "the overview")
 
 
 async def test_enter_on_latency_opens_its_chart(config: Config) -> None:
     app = make_app(config, FakePoller([snapshot()]), clock=FakeClock(NOW))
     async with app.run_test(size=(160, 48)) as pilot:
-        for _ in range(200):
-            if app.view is not None and not app.polling:
-                break
-            await pilot.pause(0.02)
+        await until(lambda: app.view is not None and not app.polling, pilot, 10, "first poll")
         app.overview.latency.focus()
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, LatencyChartScreen)
+        await until(lambda: isinstance(app.screen, LatencyChartScreen), pilot, 10, "chart")
         await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, 10, "the overview")
         app.overview.errors.focus()
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, ErrorChartScreen)
+        await until(lambda: isinstance(app.screen, ErrorChartScreen), pilot, 10, "error chart")
 
 
 async def test_a_new_poll_redraws_only_what_changed(config: Config) -> None:
@@ -270,10 +274,6 @@ async def test_a_new_poll_redraws_only_what_changed(config: Config) -> None:
         cost = screen.page.custom[0]
         drawn = cost._drawn
         await pilot.press("R")
-        for _ in range(200):
-            if screen.page.slos.table.row_count == 1:
-                break
-            await pilot.pause(0.02)
-        assert screen.page.slos.table.row_count == 1
+        await until(lambda: screen.page.slos.table.row_count == 1, pilot, 10, "the new poll")
         assert str(screen.page.slos.border_title) == "SLOs · 1 unknown"
         assert cost._drawn is drawn  # its data did not change: not drawn again

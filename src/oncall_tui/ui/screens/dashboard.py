@@ -61,6 +61,9 @@ class DashboardScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, lambda _: self.page.rerender())
         if self.store.view is not None:
             self.show(self.store.view)
+        # `is_mounted` is still false here, so the status line waits for the first frame
+        # (it used to stay blank until the first age tick, a second later).
+        self.call_after_refresh(self.refresh_status)
         self.set_interval(1.0, self.refresh_ages)
         self.call_after_refresh(self._focus_active)
 
