@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from oncall_tui.model.snapshot import PanelData, Snapshot
+from oncall_tui.model.snapshot import PanelData, PanelValue, Snapshot
 from oncall_tui.ui.widgets.charts import Line, TimeChart
 from oncall_tui.ui.widgets.format import Palette, txt
 from oncall_tui.ui.widgets.panel import Panel
@@ -46,44 +46,48 @@ def stat_text(data: PanelData, palette: Palette, width: int) -> Text:
     return out
 
 
-def bars_text(data: PanelData, palette: Palette, width: int) -> Text:
-    values = [v.value for v in data.values if v.value is not None]
-    top = max((abs(x) for x in values), default=0.0)
+def _value_rows(
+    data: PanelData, palette: Palette, width: int, middle: Callable[[PanelValue, int], Text]
+) -> Text:
+    """One line per series: its name, `middle` (a bar, a sparkline) in the room left,
+    then its value; the layout the bars and sparkline kinds share."""
     name_w = _name_width(data, width)
     shown = [format_value(v.value, data.unit) for v in data.values]
     value_w = max((len(s) for s in shown), default=1)
-    bar_w = max(1, width - name_w - value_w - 2)
+    middle_w = max(1, width - name_w - value_w - 2)
     out = Text()
     for i, (v, text) in enumerate(zip(data.values, shown, strict=True)):
         if i:
             out.append("\n")
         out.append_text(txt(v.name[:name_w].ljust(name_w) + " "))
+        cell = middle(v, middle_w)
+        out.append_text(cell)
+        out.append(" " * max(0, middle_w - cell.cell_len))
+        out.append(" " + text.rjust(value_w), level_style(v.level, palette))
+    return out
+
+
+def bars_text(data: PanelData, palette: Palette, width: int) -> Text:
+    values = [v.value for v in data.values if v.value is not None]
+    top = max((abs(x) for x in values), default=0.0)
+
+    def bar(v: PanelValue, bar_w: int) -> Text:
         cells = 0
         if v.value and top > 0:  # a non-zero value keeps at least one cell
             cells = max(1, round(abs(v.value) / top * bar_w))
         style = level_style(v.level, palette) or palette.style("severity-info")
-        out.append(("▇" * cells).ljust(bar_w), style)
-        out.append(" " + text.rjust(value_w), level_style(v.level, palette))
-    return out
+        return Text(("▇" * cells).ljust(bar_w), style)
+
+    return _value_rows(data, palette, width, bar)
 
 
 def sparklines_text(
     data: PanelData, palette: Palette, width: int, span: tuple[float, float]
 ) -> Text:
-    name_w = _name_width(data, width)
-    shown = [format_value(v.value, data.unit) for v in data.values]
-    value_w = max((len(s) for s in shown), default=1)
-    spark_w = max(1, width - name_w - value_w - 2)
-    out = Text()
-    for i, (v, text) in enumerate(zip(data.values, shown, strict=True)):
-        if i:
-            out.append("\n")
-        out.append_text(txt(v.name[:name_w].ljust(name_w) + " "))
-        line = sparkline(v.points, spark_w, span=span, ok=palette.style("severity-info"))
-        out.append_text(line)
-        out.append(" " * max(0, spark_w - line.cell_len))
-        out.append(" " + text.rjust(value_w), level_style(v.level, palette))
-    return out
+    def spark(v: PanelValue, spark_w: int) -> Text:
+        return sparkline(v.points, spark_w, span=span, ok=palette.style("severity-info"))
+
+    return _value_rows(data, palette, width, spark)
 
 
 def table_view(data: PanelData, palette: Palette) -> Table:
