@@ -38,7 +38,7 @@ from typing import Literal, Protocol
 from oncall_tui.durations import format_duration
 from oncall_tui.model.fingerprint import fingerprint
 from oncall_tui.model.series import Series
-from oncall_tui.model.snapshot import Alert, Incident, IncidentRun
+from oncall_tui.model.snapshot import Alert, Incident, IncidentRun, elapsed
 
 Seen = Literal["live", "history", "pre-journal"]
 """How an incident was seen: by a running copy in Alertmanager ("live"), only in
@@ -77,11 +77,11 @@ class IncidentRecord:
 
     @property
     def tta_s(self) -> float | None:
-        return None if self.acked_at is None else max(0.0, self.acked_at - self.started_at)
+        return elapsed(self.started_at, self.acked_at)
 
     @property
     def ttr_s(self) -> float | None:
-        return None if self.ended_at is None else max(0.0, self.ended_at - self.started_at)
+        return elapsed(self.started_at, self.ended_at)
 
 
 @dataclass(frozen=True, slots=True)

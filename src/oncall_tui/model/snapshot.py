@@ -201,6 +201,11 @@ class IncidentRun:
     exit_code: int | None = None  # exec: the exit status; http: the HTTP status
 
 
+def elapsed(start: float, end: float | None) -> float | None:
+    """Seconds from `start` to `end` (TTA, TTR), never negative; None while no end."""
+    return None if end is None else max(0.0, end - start)
+
+
 @dataclass(frozen=True, slots=True)
 class Incident:
     alertname: str
@@ -217,11 +222,11 @@ class Incident:
 
     @property
     def tta_s(self) -> float | None:
-        return None if self.acked_at is None else max(0.0, self.acked_at - self.started_at)
+        return elapsed(self.started_at, self.acked_at)
 
     @property
     def ttr_s(self) -> float | None:
-        return None if self.resolved_at is None else max(0.0, self.resolved_at - self.started_at)
+        return elapsed(self.started_at, self.resolved_at)
 
 
 @dataclass(frozen=True, slots=True)
