@@ -18,6 +18,7 @@ import argparse
 import os
 import secrets
 import shlex
+import signal
 import sys
 import time
 
@@ -65,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repost", type=float, metavar="S", help="re-post all every S seconds")
     p.add_argument("--hold", action="store_true", help="keep the world until Ctrl-C")
     args = p.parse_args(argv)
-    _say("starting the demo world (7 d of history: ~30 s)")
+    # Ctrl-C, or a kill from a script (a background job ignores SIGINT): both unwind
+    # through world()'s cleanup, which stops the servers and removes the temp dir.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    _say("starting the demo world (7 d of history: ~10 s)")
     with world("demo") as w:
         env = tui_env(w)
         config_file = write_config(w, env)
