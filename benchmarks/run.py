@@ -1,7 +1,7 @@
 """Run every benchmark and write the Markdown report.
 
     python -m benchmarks.run [--quick] [--out benchmarks/RESULTS.md]
-                             [--only model,poll,tui,process] [--worlds demo,large]
+                             [--only model,poll,tui,process,screen] [--worlds demo,large]
     python -m benchmarks.run --render [--out benchmarks/RESULTS.md]
 
 The server benchmarks start one world at a time (real Prometheus + Alertmanager on
@@ -9,6 +9,8 @@ loopback, in a temp dir) and stop it before the next: the 2 cores are shared.
 `benchmarks/NOTES.md`, when present, is the hand-written reading of the profiles and
 is copied into the report under the verdict. The raw samples go next to the report
 (`<out>.json`), so `--render` can rebuild it after NOTES.md changed, without measuring.
+`screen` (issue #10: the real TUI read through a terminal emulator, beside a minimal
+Textual app) always runs in the demo world, whatever --worlds says, in ~8 minutes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from benchmarks import machine, report
 from benchmarks.stats import Section, load_sections, save_sections
 
-ALL = ("model", "poll", "tui", "process")
+ALL = ("model", "poll", "tui", "process", "screen")
 WORLDS = ("demo", "large")
 NOTES = Path(__file__).with_name("NOTES.md")
 
@@ -113,8 +115,19 @@ def main(argv: list[str] | None = None) -> int:
                     _merge(sections, bench, fn([w], args.quick))
             _say(f"world {name} stopped")
 
+    if "screen" in only:
+        from benchmarks import bench_screen, screen_report
+        from benchmarks.world import world
+
+        _say("starting world demo for the screen benchmark")
+        with world("demo") as w:
+            phases = bench_screen.measure_all(w, args.quick, _say)
+        sections["screen"] = screen_report.section(phases, args.quick, machine.load())
+
     ordered = [sections[k] for k in ALL if k in sections]
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    if args.only != ",".join(ALL):
+        command += f" --only {args.only}"
     load_after = machine.load()
     text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
     args.out.parent.mkdir(parents=True, exist_ok=True)
