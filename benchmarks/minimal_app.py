@@ -1,6 +1,6 @@
 """The reference for the screen benchmark: the smallest Textual app a user would call an
-app (Header + Static + Footer, one key binding that changes the label), on the same
-Textual and interpreter as oncall-tui. `python -m benchmarks.minimal_app`"""
+app (Header + Static + Footer; `x` changes the label, and so does Escape), on the same
+Textual and interpreter as oncall-tui. `python benchmarks/minimal_app.py`"""
 
 from __future__ import annotations
 
@@ -17,12 +17,14 @@ READY = "minimal app ready"
 class MinimalApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "bump", "Bump"),
+        Binding("escape", "escape", "Escape"),
         Binding("q", "quit", "Quit"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.presses = 0
+        self.escapes = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -32,6 +34,10 @@ class MinimalApp(App[None]):
     def action_bump(self) -> None:
         self.presses += 1
         self.query_one("#label", Static).update(f"pressed {self.presses} times")
+
+    def action_escape(self) -> None:
+        self.escapes += 1
+        self.query_one("#label", Static).update(f"escaped {self.escapes} times")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,23 @@ from benchmarks.stats import Section, load_sections, save_sections
 ALL = ("model", "poll", "tui", "process", "screen")
 WORLDS = ("demo", "large")
 NOTES = Path(__file__).with_name("NOTES.md")
+SOAK = Path(__file__).with_name("SOAK.json")
+"""Written by `python -m benchmarks.soak` (30 min, so not part of a run): added to the
+report as its last section, with the soak's own date and load in its text."""
+
+
+def _with_soak(sections: list[Section]) -> list[Section]:
+    if not SOAK.exists():
+        return sections
+    machine_rows, soaked, command, load_after = load_sections(SOAK)
+    when = dict(machine_rows).get("date (UTC)", "?")
+    for s in soaked:
+        s.how += (
+            f" Measured by `{command}` at {when} UTC (load average at start "
+            f"{dict(machine_rows).get('load average at start (1/5/15 min)', '?')}, "
+            f"at end {load_after})."
+        )
+    return [*sections, *soaked]
 
 
 def _merge(into: dict[str, Section], key: str, section: Section) -> None:
@@ -70,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = args.out.with_suffix(".json")
     if args.render:
         machine_rows, ordered, command, load_after = load_sections(raw)
+        ordered = _with_soak([x for x in ordered if not x.title.startswith("Soak")])
         text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
         args.out.write_text(text)
         _say(f"re-rendered {args.out} from {raw}")
@@ -129,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != ",".join(ALL):
         command += f" --only {args.only}"
     load_after = machine.load()
+    save_sections(raw, machine_rows, ordered, command, load_after)
+    ordered = _with_soak(ordered)
     text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-    save_sections(raw, machine_rows, ordered, command, load_after)
     _say(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
     return 0
 

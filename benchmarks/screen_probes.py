@@ -110,8 +110,24 @@ def cursor_row(s: Screen) -> int | None:
     return odd[0] if len(odd) == 1 else None
 
 
-def cursor_at(row: int) -> Predicate:
-    return lambda s: cursor_row(s) == row
+def row_label(s: Screen, row: int) -> str:
+    """The start of a table row (alert and severity columns; the ages that tick every
+    second come later): which alert a row is, for telling a cursor move from a shift."""
+    for y, text in alerts_panel(s):
+        if y == row:
+            return text[:46].rstrip()
+    return ""
+
+
+def cursor_on(label: str) -> Predicate:
+    """The cursor sits on the row that read `label` (wherever a poll moved that row):
+    a new row above it shifts both, so only the key's own move makes this true."""
+
+    def check(s: Screen) -> bool:
+        row = cursor_row(s)
+        return row is not None and row_label(s, row) == label
+
+    return check
 
 
 def focus_signature(s: Screen) -> tuple[tuple[int, int, str], ...]:
