@@ -8,6 +8,7 @@ import base64
 import itertools
 import math
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -390,3 +391,21 @@ async def test_a_burst_of_queries_keeps_its_connections_for_the_next(
     before = accepted()
     await burst()
     assert accepted() - before == 1  # the reading's own connection, none for the burst
+
+
+async def test_a_query_imports_nothing(prom: PrometheusClient) -> None:
+    # httpcore imports sniffio on each request: without it installed, each import
+    # failed after a search of sys.path (several per request, every poll).
+    await prom.instant("vector(1)")
+    looked_up: list[str] = []
+
+    class Spy:
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            looked_up.append(name)
+
+    sys.meta_path.insert(0, Spy())  # type: ignore[arg-type]
+    try:
+        await prom.instant("vector(1)")
+    finally:
+        del sys.meta_path[0]
+    assert looked_up == []
