@@ -463,3 +463,15 @@ def parse_json(response: httpx.Response, base: str) -> object:
             )
             raise BadResponse(words, url=redact(base)) from None
         raise BadResponse(not_json_words(response), url=redact(base)) from None
+
+
+OFF_LOOP_BYTES = 256 * 1024
+"""Bodies larger than this are decoded in a thread: 5,000 alerts are megabytes of JSON,
+and decoding them on the event loop holds every key pressed meanwhile."""
+
+
+async def decode_json(response: httpx.Response, base: str) -> object:
+    """`parse_json`, off the event loop for a large body."""
+    if len(response.content) < OFF_LOOP_BYTES:
+        return parse_json(response, base)
+    return await asyncio.to_thread(parse_json, response, base)
