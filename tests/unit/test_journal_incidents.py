@@ -6,6 +6,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from oncall_tui.config_types import Config
 from oncall_tui.incident_log import IncidentLog, MemoryIncidentStore, history_bounds
 from oncall_tui.journal import Journal
@@ -107,3 +109,29 @@ def test_newer_rows_written_by_sql_are_read_back(tmp_path: Path) -> None:
     (n,) = db.execute("SELECT COUNT(*) FROM incidents WHERE ended_at IS NULL").fetchone()
     db.close()
     assert n == 1
+
+
+def test_a_storm_of_rows_only_seen_again_keeps_each_last_sighting(tmp_path: Path) -> None:
+    # Rows whose only change is "still firing" are written together (one statement):
+    # each must keep its own last sighting, and the rows their other fields.
+    path = tmp_path / "j.sqlite3"
+    config = Config(refresh_s=2.0)
+    now = time.time()
+    storm = [({**A, "instance": f"host-{i}"}, now - 60 - i) for i in range(300)]
+    with Journal(path) as j:
+        log = IncidentLog(config, j.incidents)
+        for t in (0, 2, 4):
+            log.observe(now + t, alerts(*storm), None, {}, SECTION)
+        ack = {fingerprint(storm[7][0]): [(now + 5, "bob")]}
+        log.observe(now + 6, alerts(*storm[:10]), None, ack, SECTION)  # 290 went at +6
+    with Journal(path) as again:
+        inc = IncidentLog(config, again.incidents).observe(now + 500, alerts(), None, {}, SECTION)
+    by_host = {i.labels["instance"]: i for i in inc.items}
+    assert len(by_host) == 300
+    for k, (labels, started) in enumerate(storm):
+        item = by_host[labels["instance"]]
+        assert item.status == "resolved" and item.started_at == started
+        last_seen = now + (6.0 if k < 10 else 4.0)
+        assert item.ttr_s == pytest.approx(last_seen - started)
+    assert by_host["host-7"].acked_by == "bob"
+    assert [i.acked_by for i in inc.items].count(None) == 299

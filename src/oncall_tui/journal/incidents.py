@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import cast
 
@@ -33,20 +33,40 @@ _COLUMNS = (
 )
 
 
-def _record(row: sqlite3.Row) -> IncidentRecord:
-    seen = row["seen"]
-    return IncidentRecord(
-        key=row["key"],
-        labels=json.loads(row["labels"]),
-        started_at=row["started_at"],
-        ended_at=row["ended_at"],
-        last_seen_at=row["last_seen_at"],
-        seen=cast(Seen, seen),
-        acked_at=row["acked_at"],
-        acked_by=row["acked_by"],
-        run_ids=tuple(json.loads(row["run_ids"])),
-        id=row["id"],
-    )
+class _Decoder:
+    """Rows -> records. In an alert storm every poll reads thousands of open rows whose
+    labels are the same JSON text as last poll: each distinct text is decoded once
+    (records never mutate their labels, so they can share the dict)."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, Mapping[str, str]] = {}
+
+    def labels(self, raw: str) -> Mapping[str, str]:
+        got = self._labels.get(raw)
+        if got is None:
+            if len(self._labels) > 100_000:
+                self._labels.clear()  # bound it: labels of long-gone incidents
+            got = self._labels[raw] = json.loads(raw)
+        return got
+
+    def record(self, row: sqlite3.Row) -> IncidentRecord:
+        runs = row["run_ids"]
+        return IncidentRecord(
+            key=row["key"],
+            labels=self.labels(row["labels"]),
+            started_at=row["started_at"],
+            ended_at=row["ended_at"],
+            last_seen_at=row["last_seen_at"],
+            seen=cast(Seen, row["seen"]),
+            acked_at=row["acked_at"],
+            acked_by=row["acked_by"],
+            run_ids=() if runs == "[]" else tuple(json.loads(runs)),
+            id=row["id"],
+        )
+
+
+def _besides_last_seen(r: IncidentRecord) -> tuple[object, ...]:
+    return (r.key, r.labels, r.started_at, r.ended_at, r.seen, r.acked_at, r.acked_by, r.run_ids)
 
 
 def _values(r: IncidentRecord) -> tuple[object, ...]:
@@ -70,6 +90,7 @@ class IncidentRepository:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._decode = _Decoder()
 
     def since(self) -> float:
         """When this journal began keeping the incident record."""
@@ -86,8 +107,12 @@ class IncidentRepository:
             rows = db.execute(
                 "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
             ).fetchall()
-            changed = merge([_record(r) for r in rows], obs, rules)
+            before = [self._decode.record(r) for r in rows]
+            by_id = {r.id: r for r in before}
+            changed = merge(before, obs, rules)
             stored = []
+            seen_again: list[tuple[float, int]] = []
+            sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
             for r in changed:
                 if r.id is None:
                     cursor = db.execute(
@@ -96,10 +121,16 @@ class IncidentRepository:
                         _values(r),
                     )
                     stored.append(replace(r, id=int(cursor.lastrowid or 0)))
+                    continue
+                old = by_id.get(r.id)
+                if old is not None and _besides_last_seen(old) == _besides_last_seen(r):
+                    # Still firing, nothing else changed: the common case, thousands a
+                    # poll in a storm, written in one statement below.
+                    seen_again.append((r.last_seen_at, r.id))
                 else:
-                    sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
                     db.execute(f"UPDATE incidents SET {sets} WHERE id = ?", (*_values(r), r.id))
-                    stored.append(r)
+                stored.append(r)
+            db.executemany("UPDATE incidents SET last_seen_at = ? WHERE id = ?", seen_again)
         return stored
 
     def window(self, start: float, end: float) -> list[IncidentRecord]:
@@ -109,7 +140,7 @@ class IncidentRepository:
             "ORDER BY started_at DESC, alertname, key",
             (end, start),
         )
-        return [_record(r) for r in rows]
+        return [self._decode.record(r) for r in rows]
 
     def runs_seen(self, since: float) -> list[RunSeen]:
         """Runbook runs started at or after `since`, to attach to their incidents."""

@@ -19,8 +19,8 @@ import orjson
 from oncall_tui.sources.errors import BadResponse, Rejected, SourceError, Unreachable
 from oncall_tui.sources.http import (
     AUTH_REFUSALS,
+    decode_json,
     excerpt,
-    parse_json,
     redact,
     refusal_words,
     remember_url_secrets,
@@ -96,7 +96,7 @@ class AlertmanagerClient:
                 self._answered(peer)
                 return None
             try:
-                decoded = parse_json(response, peer)
+                decoded = await decode_json(response, peer)
             except BadResponse as e:
                 self._fail(peer, str(e))
                 continue

@@ -16,8 +16,8 @@ from oncall_tui.model.series import Sample, Series
 from oncall_tui.sources.errors import AuthRefused, BadResponse, QueryError
 from oncall_tui.sources.http import (
     AUTH_REFUSALS,
+    decode_json,
     excerpt,
-    parse_json,
     redact,
     refusal_words,
     remember_url_secrets,
@@ -117,7 +117,7 @@ class PrometheusClient:
                 refusal_words(response, self.http),
                 url=self.shown_url,
             )
-        body = parse_json(response, self.url)
+        body = await decode_json(response, self.url)
         status = body.get("status") if isinstance(body, dict) else None
         if isinstance(body, dict) and status == "error":
             error_type = excerpt(str(body.get("errorType", "")), 40)

@@ -22,7 +22,7 @@ from oncall_tui.ui.widgets.format import Palette, age, txt
 from oncall_tui.ui.widgets.line import TextLine
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
 from oncall_tui.ui.widgets.panel import TablePanel, TableRows, selected_key
-from oncall_tui.ui.widgets.table import natural_widths
+from oncall_tui.ui.widgets.table import CellCache, natural_widths
 
 COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
 GROUP_PREFIX = "group:"
@@ -90,27 +90,38 @@ def _group_row(group: AlertGroup, palette: Palette) -> list[Text]:
     ]
 
 
+def _alert_cells(palette: Palette) -> Callable[[Alert], tuple[Text, ...]]:
+    """The cells of an alert's row that do not change with the clock."""
+
+    def make(a: Alert) -> tuple[Text, ...]:
+        dim = "dim" if a.display_state != "active" else ""
+        return (
+            Text("  ").append_text(txt(label_summary(a), dim)),
+            txt(a.severity, style=palette.severity(a.severity)),
+            _state_text(a, palette),
+            txt(a.annotations.get("summary", ""), dim),
+        )
+
+    return make
+
+
 def alert_rows(
-    alerts: Sequence[Alert], palette: Palette, now: float
+    alerts: Sequence[Alert],
+    palette: Palette,
+    now: float,
+    cache: CellCache[Alert] | None = None,
 ) -> list[tuple[str, list[Text]]]:
+    cache = cache if cache is not None else CellCache()
+    cache.begin(palette.key, len(alerts))
+    make = _alert_cells(palette)
     rows: list[tuple[str, list[Text]]] = []
     for group in group_alerts(alerts):
         rows.append((GROUP_PREFIX + group.name, _group_row(group, palette)))
         for a in group.alerts:
-            dim = "dim" if a.display_state != "active" else ""
-            rows.append(
-                (
-                    a.fingerprint,
-                    [
-                        Text("  ").append_text(txt(label_summary(a), dim)),
-                        txt(a.severity, style=palette.severity(a.severity)),
-                        _state_text(a, palette),
-                        Text(age(now, a.starts_at), justify="right"),
-                        _acked_text(a, palette, now),
-                        txt(a.annotations.get("summary", ""), dim),
-                    ],
-                )
-            )
+            name, severity, state, summary = cache.cells(a.fingerprint, a, make)
+            since = Text(age(now, a.starts_at), justify="right")
+            acked = _acked_text(a, palette, now)
+            rows.append((a.fingerprint, [name, severity, state, since, acked, summary]))
     return rows
 
 
@@ -126,6 +137,7 @@ class AlertsPanel(TablePanel):
         self.filter_text = ""
         self._had_rows = False
         self._visible: tuple[object, str, list[Alert]] | None = None
+        self._cells: CellCache[Alert] = CellCache()
         self.filter_input = OrderedInput(placeholder="filter: text or key=value", id="alert-filter")
 
     def compose(self) -> ComposeResult:
@@ -163,7 +175,7 @@ class AlertsPanel(TablePanel):
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
         shown = filter_alerts(snapshot.alerts.items, self.filter_text)
-        rows = alert_rows(shown, palette, now)
+        rows = alert_rows(shown, palette, now, self._cells)
         # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
         names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
         name_w = min(32, max(names, default=14))

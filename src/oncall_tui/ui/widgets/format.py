@@ -51,6 +51,11 @@ class Palette:
     def __init__(self, variables: Mapping[str, str]) -> None:
         self._vars = variables
 
+    @property
+    def key(self) -> tuple[tuple[str, str], ...]:
+        """Equal for palettes that colour the same (cells made with one fit the other)."""
+        return tuple(sorted(self._vars.items()))
+
     def color(self, name: str) -> str:
         raw = self._vars.get(name) or FALLBACK_COLORS.get(name, "")
         try:

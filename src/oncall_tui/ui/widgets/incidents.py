@@ -15,6 +15,12 @@ from oncall_tui.ui.widgets.table import natural_widths
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
 
+OVERVIEW_ROWS = 200
+"""The overview's panel lists the newest this many (an alert storm makes thousands of
+incidents: a table of them all costs seconds a poll, and nobody scrolls them in a
+ten-line panel); the last row says how many more `I` shows."""
+MORE_KEY = "more"
+
 
 def started_text(at: float, now: float) -> str:
     """Local clock time for today's incidents, the date for older ones."""
@@ -86,10 +92,15 @@ class IncidentsPanel(TablePanel):
         return title
 
     def item_count(self, snapshot: Snapshot) -> int:
-        return len(snapshot.incidents.items)
+        return min(OVERVIEW_ROWS, len(snapshot.incidents.items))
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
-        rows = incident_rows(snapshot.incidents.items, palette, now)
+        items = snapshot.incidents.items
+        rows = incident_rows(items[:OVERVIEW_ROWS], palette, now)
+        if len(items) > OVERVIEW_ROWS:
+            more = f"… {len(items) - OVERVIEW_ROWS:,} more: I"
+            rows.append((MORE_KEY, [Text(""), Text(""), Text(more, style="dim italic")]))
+            rows[-1][1].extend(Text("") for _ in COLUMNS[3:])
         status = COLUMNS.index("Status")
         return TableRows(
             rows,

@@ -1,0 +1,105 @@
+"""KeyedTable and CellCache under an alert storm's shape: many rows, few visible."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
+
+from oncall_tui.config_types import Config
+from oncall_tui.model.snapshot import Incident
+from oncall_tui.ui.app import make_app
+from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
+from oncall_tui.ui.widgets.table import CellCache, KeyedTable
+
+from .conftest import FakeClock, FakePoller
+from .factories import NOW, snapshot
+from .test_app_keys import started, until
+
+
+class CountingTable(KeyedTable):
+    refreshed: list[Coordinate]  # set before the first apply (DataTable refreshes in __init__)
+
+    def refresh_coordinate(self, coordinate: Coordinate) -> Any:
+        getattr(self, "refreshed", []).append(coordinate)
+        return super().refresh_coordinate(coordinate)
+
+
+class TableApp(App[None]):
+    CSS = "KeyedTable { height: 11; }"  # the header and 10 rows
+
+    def compose(self) -> ComposeResult:
+        yield CountingTable(cursor_type="row")
+
+
+def rows(changed: dict[int, str] | None = None) -> list[tuple[str, list[Text]]]:
+    changed = changed or {}
+    return [(f"r{i}", [Text(f"row{i}"), Text(changed.get(i, f"v{i}"))]) for i in range(100)]
+
+
+async def test_only_visible_changed_cells_are_repainted_and_the_rest_show_when_scrolled() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = app.query_one(CountingTable)
+        table.add_columns("name", "value")
+        table.apply(rows())
+        await pilot.pause()
+        table.refreshed = []
+        assert table.apply(rows({3: "NEW3", 80: "NEW80"}))
+        # Row 3 is on screen: its cell alone; row 80 is not: nothing now.
+        assert table.refreshed == [Coordinate(3, 1)]
+        await pilot.pause()
+        assert "NEW3" in app.export_screenshot()
+        table.move_cursor(row=80, animate=False)
+        await until(lambda: table.scroll_offset.y > 60, pilot)
+        assert "NEW80" in app.export_screenshot(), "drawn from the new data when scrolled to"
+
+
+def test_cell_cache_keeps_cells_of_an_unchanged_item_and_remakes_changed_ones() -> None:
+    made: list[str] = []
+
+    def make(item: str) -> tuple[Text, ...]:
+        made.append(item)
+        return (Text(item),)
+
+    cache: CellCache[str] = CellCache()
+    cache.begin("dark", keep=2)
+    first = cache.cells("a", "alpha", make)
+    assert cache.cells("a", "alpha", make) is first  # the same objects: no diff, no work
+    assert cache.cells("a", "ALPHA", make)[0].plain == "ALPHA"  # the item changed
+    cache.begin("dark", keep=2)
+    assert cache.cells("a", "ALPHA", make) is cache.cells("a", "ALPHA", make)
+    cache.begin("light", keep=2)  # other colours: everything is made again
+    cache.cells("a", "ALPHA", make)
+    assert made == ["alpha", "ALPHA", "ALPHA"]
+
+
+@pytest.mark.parametrize("extra", [0, 250])
+async def test_overview_incidents_list_the_newest_and_say_how_many_more(
+    config: Config, extra: int
+) -> None:
+    base = snapshot(NOW)
+    storm = tuple(
+        Incident(f"Storm{i}", "critical", "firing", NOW - 10 - i, None, labels={"i": str(i)})
+        for i in range(OVERVIEW_ROWS + extra)
+    )
+    snap = replace(base, incidents=replace(base.incidents, items=storm))
+    app = make_app(config, FakePoller([snap]), clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        table = app.overview.incidents.table
+        await until(lambda: table.row_count >= OVERVIEW_ROWS, pilot)
+        keys = [row.key.value for row in table.ordered_rows]
+        assert keys[0].split("|")[1] == "Storm0"  # newest first
+        if extra:
+            assert table.row_count == OVERVIEW_ROWS + 1
+            assert keys[-1] == MORE_KEY
+            more = table.get_row_at(OVERVIEW_ROWS)
+            assert any(cell.plain == f"… {extra} more: I" for cell in more)
+            assert f"· {OVERVIEW_ROWS + extra} (" in app.overview.incidents.title_text()
+        else:
+            assert table.row_count == OVERVIEW_ROWS and MORE_KEY not in keys
