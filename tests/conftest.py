@@ -35,15 +35,36 @@ fake_http (function) -> factory
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+import ports
 
-import pytest
+ports.install()  # before anything imports servers.free_port by name
 
-from fakes import FakeServer, Handler, Reply, canned
-from integration import Stack, start_stack
-from integration.exporter import Exporter, start_exporter
-from oncall_tui.demo import servers
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from fakes import FakeServer, Handler, Reply, canned  # noqa: E402
+from integration import Stack, start_stack  # noqa: E402
+from integration.exporter import Exporter, start_exporter  # noqa: E402
+from oncall_tui.demo import servers  # noqa: E402
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's `--dist loadgroup` (scripts/test.sh), the tests that share a
+    module-scoped fixture (a module's own servers) go to one worker, so it starts once;
+    all other tests are spread one by one."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = any(
+            defs[-1].scope in ("module", "package")
+            for defs in info.name2fixturedefs.values()
+            if defs
+        )
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session")

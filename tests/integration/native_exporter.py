@@ -64,8 +64,9 @@ def _double(field: int, x: float) -> bytes:
     return _key(field, 1) + struct.pack("<d", x)
 
 
-def histogram_family(elapsed_s: float) -> bytes:
-    """One delimited MetricFamily: the native histogram after `elapsed_s` seconds."""
+def histogram_family(elapsed_s: float, timestamp_ms: int) -> bytes:
+    """One delimited MetricFamily: the native histogram after `elapsed_s` seconds,
+    stamped `timestamp_ms` (the moment its counts were taken)."""
     counts = [math.floor(r * elapsed_s) for r in RATES]
     upper = [2.0 ** (FIRST_INDEX + i) for i in range(len(RATES))]
     total = sum(counts)
@@ -85,7 +86,7 @@ def histogram_family(elapsed_s: float) -> bytes:
         + b"".join(_sint(13, d) for d in deltas)  # positive_delta
     )
     label = _bytes(1, b"svc") + _bytes(2, SERVICE.encode())
-    metric = _bytes(1, label) + _bytes(7, histogram)
+    metric = _bytes(1, label) + _uint(6, timestamp_ms) + _bytes(7, histogram)
     family = (
         _bytes(1, NATIVE.encode())
         + _bytes(2, b"A native histogram for the tests")
@@ -97,11 +98,14 @@ def histogram_family(elapsed_s: float) -> bytes:
 
 class NativeExporter:
     def __init__(self) -> None:
-        started = time.monotonic()
+        started = time.time()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = histogram_family(time.monotonic() - started)
+                # Stamped with the moment the counts are taken, not the scrape's start:
+                # a busy machine answering a scrape late would otherwise skew the rate.
+                now = time.time()
+                body = histogram_family(now - started, int(now * 1000))
                 self.send_response(200)
                 self.send_header("Content-Type", CONTENT_TYPE)
                 self.send_header("Content-Length", str(len(body)))

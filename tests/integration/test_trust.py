@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,8 +82,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = World(prom, am, dead, httpx.Client(timeout=5.0))
     try:
         wait_until(lambda: len(w.query('up{job="fleet"}')) == 4, 30, "four fleet targets")
+        # The tests read rates over 5s windows ending at a snapshot's `taken_at` (whole
+        # seconds): the series must be older than that, or rate() reads a partial window.
         wait_until(
-            lambda: w.query(f"histogram_count(rate({NATIVE}[3s]))"), 30, "the native histogram"
+            lambda: w.query(f"histogram_count({NATIVE} offset 6s)", at=time.time() - 1),
+            30,
+            "the native histogram to span a whole 5s window",
         )
         yield w
     finally:

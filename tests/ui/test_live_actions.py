@@ -49,8 +49,10 @@ from .live_pilot import (
 pytestmark = pytest.mark.servers
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def _close_http() -> Iterator[None]:
+    # Per test, not per module: a module-scoped fixture would keep all of this module's
+    # tests on one xdist worker (tests/conftest.py groups by them).
     yield
     close_am_http()
 

@@ -274,7 +274,7 @@ def test_coarse_age_keeps_the_largest_unit() -> None:
     assert coarse_age(NOW, None) == "—"
 
 
-def test_status_line_keeps_every_source_latency_at_80_columns() -> None:
+def test_status_line_names_slow_sources_only_and_keeps_them_at_80_columns() -> None:
     from dataclasses import replace
 
     from oncall_tui.model.snapshot import SourceStatus
@@ -286,11 +286,23 @@ def test_status_line_keeps_every_source_latency_at_80_columns() -> None:
     snap = replace(snapshot(NOW), sources=sources)
     poll = PollState(window_s=3600, refresh_s=2)
     wide = status_line(snap, poll, Palette({}), NOW + 3, width=160).plain
-    assert "every 2s" in wide and "prometheus ✔ 12ms" in wide
+    # Fast answers: only the mark (a latency rewritten each poll is bytes for nothing).
+    assert "every 2s" in wide and wide.endswith("prometheus ✔") and "ms" not in wide
+    slow = dict(sources, prometheus=replace(sources["prometheus"], latency_s=16.309))
+    snap = replace(snap, sources=slow)
+    assert "prometheus ✔ slow 16s" in status_line(snap, poll, Palette({}), NOW + 3).plain
     for width in (80, 60):
         narrow = status_line(snap, poll, Palette({}), NOW + 3, width=width).plain
         assert len(narrow) <= width, narrow
-        assert narrow.endswith("12ms") and "4.0ms" in narrow
+        assert narrow.endswith("✔ slow 16s"), narrow
+
+
+def test_slow_text_changes_once_a_second_at_most() -> None:
+    from oncall_tui.ui.widgets.status import slow_text
+
+    assert slow_text(None) == slow_text(0.999) == slow_text(float("nan")) == ""
+    assert slow_text(1.0) == slow_text(1.4) == "slow 1s"
+    assert slow_text(2.6) == "slow 3s"
 
 
 def test_the_active_tab_is_marked_without_colour() -> None:

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer
 from oncall_tui.model.snapshot import Snapshot
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.messages import DetailsRequested, SelectionChanged
+from oncall_tui.ui.partial_update import use_trimmed_updates
 from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.widgets.alerts import AlertsPanel
 from oncall_tui.ui.widgets.breakers import BreakersPanel
@@ -44,6 +45,7 @@ class OverviewScreen(Screen[None]):
 
     def __init__(self, clock: Callable[[], float], poll_state: Callable[[], PollState]) -> None:
         super().__init__()
+        use_trimmed_updates(self)  # repainted for hours: the fewest bytes per repaint
         self.clock = clock
         self.poll_state = poll_state
         self.health = HealthPanel(clock, id="health")

@@ -21,6 +21,7 @@ from oncall_tui.config_types import Config
 from oncall_tui.model.snapshot import Snapshot
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.messages import DetailsRequested
+from oncall_tui.ui.partial_update import use_trimmed_updates
 from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.dashboard import DashboardPage
@@ -42,6 +43,7 @@ class DashboardScreen(Screen[None]):
         clock: Callable[[], float],
     ) -> None:
         super().__init__()
+        use_trimmed_updates(self)  # repainted for hours: the fewest bytes per repaint
         self.store = store
         self.poll_state = poll_state
         self.clock = clock

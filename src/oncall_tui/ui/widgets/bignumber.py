@@ -45,5 +45,10 @@ class BigNumber(Static):
 
     def show(self, value: str) -> None:
         if value != self.value:
+            # Always three lines; only a change of width ("97.2%" -> "100.0%", CSS
+            # width: auto) needs a layout, which re-lays the whole screen.
+            before = big_lines(self.value)[0]
             self.value = value
-            self.update(Text("\n".join(big_lines(value))))
+            lines = big_lines(value)
+            wider = len(lines[0]) != len(before) or not self.size
+            self.update(Text("\n".join(lines)), layout=wider)

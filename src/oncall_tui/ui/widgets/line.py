@@ -20,11 +20,15 @@ class TextLine(Static):
         self._text: Text | None = None
 
     def show(self, text: Text) -> None:
-        if text == self._text and self.size:
+        if text == self._text:
             return
         self._text = text
         # Not laid out yet (first text before the first frame): a layout pass sizes it.
-        self.update(text, layout=not self.size)
+        # A hidden line (the compact layout's summary in the wide one) has no size
+        # either, but needs none: a layout there re-lays the whole screen, and every
+        # scrollbar is repainted with it (bytes each second for nothing). Showing it
+        # again lays it out.
+        self.update(text, layout=not self.size and self.display)
 
 
 def changed_span(old: list[Segment], new: list[Segment]) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rich.style import Style
@@ -14,10 +15,23 @@ from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.state import coarse_age_text
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, pct, score_level, txt
 
-__all__ = ["PollState", "status_line", "summary_line", "tabs_line"]
+__all__ = ["PollState", "slow_text", "status_line", "summary_line", "tabs_line"]
 
 
 SHORT_SOURCE = {"alertmanager": "AM", "prometheus": "Prom"}
+
+
+SLOW_SOURCE_S = 1.0
+"""A source that answers faster than this shows only its mark: "12ms" rewritten on
+every poll is bytes on the link that say nothing to act on. A slower one says so, in
+whole seconds (rewritten only when the second changes)."""
+
+
+def slow_text(latency_s: float | None) -> str:
+    """ "slow 3s" for a source that took `SLOW_SOURCE_S` or more, else ""."""
+    if latency_s is None or not math.isfinite(latency_s) or latency_s < SLOW_SOURCE_S:
+        return ""
+    return f"slow {format_duration(round(latency_s))}"
 
 
 def status_line(
@@ -62,8 +76,9 @@ def _status_line(
             shown = SHORT_SOURCE.get(name, name) if tier >= 2 else name
             if src.ok:
                 out.append(f"{shown} ✔", style=palette.level("ok"))
-                if src.latency_s is not None:
-                    out.append(f" {ms(src.latency_s)}ms", style="dim")
+                slow = slow_text(src.latency_s)
+                if slow:
+                    out.append(f" {slow}", style=palette.level("warn"))
             else:
                 out.append(f"{shown} ✖ ", style=palette.level("bad"))
                 out.append_text(txt(src.error or "no answer", palette.level("bad")))
