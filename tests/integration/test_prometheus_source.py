@@ -3,9 +3,12 @@ loopback fake for the faults Prometheus cannot produce (garbage, hangs, cut bodi
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import math
+import re
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -361,3 +364,48 @@ async def test_bearer_token_never_appears_in_error_strings(
     assert all(token not in e for e in errors), errors
     assert "***" in errors[0] and "***" in errors[1]
     assert redact(f"x {token} y") == "x *** y"
+
+
+async def test_a_burst_of_queries_keeps_its_connections_for_the_next(
+    stack: Stack, prom: PrometheusClient
+) -> None:
+    # A poll sends its queries (~30 on the demo) at once; the next poll, 2 s later,
+    # must find every connection kept: reopening them was a TCP handshake for most
+    # requests of every poll. Counted by Prometheus itself (its /metrics).
+
+    def accepted() -> float:
+        # A connection of its own (counted too: one per reading).
+        text = httpx.get(stack.prom_url + "/metrics", timeout=5).text
+        found = re.search(
+            r'^net_conntrack_listener_conn_accepted_total\{listener_name="http"\} (\S+)$',
+            text,
+            re.MULTILINE,
+        )
+        assert found, "Prometheus counts accepted connections"
+        return float(found.group(1))
+
+    async def burst() -> None:
+        await asyncio.gather(*(prom.instant("vector(1)") for _ in range(30)))
+
+    await burst()
+    before = accepted()
+    await burst()
+    assert accepted() - before == 1  # the reading's own connection, none for the burst
+
+
+async def test_a_query_imports_nothing(prom: PrometheusClient) -> None:
+    # httpcore imports sniffio on each request: without it installed, each import
+    # failed after a search of sys.path (several per request, every poll).
+    await prom.instant("vector(1)")
+    looked_up: list[str] = []
+
+    class Spy:
+        def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+            looked_up.append(name)
+
+    sys.meta_path.insert(0, Spy())  # type: ignore[arg-type]
+    try:
+        await prom.instant("vector(1)")
+    finally:
+        del sys.meta_path[0]
+    assert looked_up == []

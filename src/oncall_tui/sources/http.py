@@ -32,6 +32,7 @@ import orjson
 
 from oncall_tui import __version__
 from oncall_tui.config_types import HttpAuth
+from oncall_tui.cpu_lane import in_lane
 from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
 from oncall_tui.text import clean_excerpt
 
@@ -182,8 +183,10 @@ def make_http_client(auth: HttpAuth) -> SourceClient:
         auth=_basic_auth(auth),
         verify=_verify(auth),
         timeout=httpx.Timeout(auth.timeout_s),
-        # A poll makes a handful of concurrent queries; more connections only cost CPU.
-        limits=httpx.Limits(max_connections=8, max_keepalive_connections=4, keepalive_expiry=30),
+        # A poll sends its queries (~30 on the demo) at once over at most 8 connections;
+        # every one of them is kept for the next poll: keeping fewer closed and opened
+        # again a connection for most requests, each poll (the CPU of a TCP handshake).
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=8, keepalive_expiry=30),
         http1=True,
         http2=False,
         follow_redirects=False,
@@ -474,4 +477,4 @@ async def decode_json(response: httpx.Response, base: str) -> object:
     """`parse_json`, off the event loop for a large body."""
     if len(response.content) < OFF_LOOP_BYTES:
         return parse_json(response, base)
-    return await asyncio.to_thread(parse_json, response, base)
+    return await asyncio.to_thread(in_lane, parse_json, response, base)
