@@ -113,7 +113,9 @@ class OverviewScreen(Screen[None]):
         if self.size.width >= 120:  # wide layout: no tab strip to name the second page
             status.append("  ] SLOs/panels", "dim")
         self.query_one("#status", TextLine).show(status)
-        self.query_one("#summary", TextLine).show(summary_line(self.snapshot, palette))
+        summary = self.query_one("#summary", TextLine)
+        if summary.display:  # the compact layout's; it counts every alert, each second
+            summary.show(summary_line(self.snapshot, palette))
 
     def on_resize(self) -> None:
         # Sparklines and bars are sized to the panel: draw them again at the new width.
