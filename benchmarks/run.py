@@ -1,7 +1,7 @@
 """Run every benchmark and write the Markdown report.
 
     python -m benchmarks.run [--quick] [--out benchmarks/RESULTS.md]
-                             [--only model,poll,tui,process] [--worlds demo,large]
+                             [--only model,poll,tui,process,screen] [--worlds demo,large]
     python -m benchmarks.run --render [--out benchmarks/RESULTS.md]
 
 The server benchmarks start one world at a time (real Prometheus + Alertmanager on
@@ -9,6 +9,8 @@ loopback, in a temp dir) and stop it before the next: the 2 cores are shared.
 `benchmarks/NOTES.md`, when present, is the hand-written reading of the profiles and
 is copied into the report under the verdict. The raw samples go next to the report
 (`<out>.json`), so `--render` can rebuild it after NOTES.md changed, without measuring.
+`screen` (issue #10: the real TUI read through a terminal emulator, beside a minimal
+Textual app) always runs in the demo world, whatever --worlds says, in ~8 minutes.
 """
 
 from __future__ import annotations
@@ -22,9 +24,26 @@ from pathlib import Path
 from benchmarks import machine, report
 from benchmarks.stats import Section, load_sections, save_sections
 
-ALL = ("model", "poll", "tui", "process")
+ALL = ("model", "poll", "tui", "process", "screen")
 WORLDS = ("demo", "large")
 NOTES = Path(__file__).with_name("NOTES.md")
+SOAK = Path(__file__).with_name("SOAK.json")
+"""Written by `python -m benchmarks.soak` (30 min, so not part of a run): added to the
+report as its last section, with the soak's own date and load in its text."""
+
+
+def _with_soak(sections: list[Section]) -> list[Section]:
+    if not SOAK.exists():
+        return sections
+    machine_rows, soaked, command, load_after = load_sections(SOAK)
+    when = dict(machine_rows).get("date (UTC)", "?")
+    for s in soaked:
+        s.how += (
+            f" Measured by `{command}` at {when} UTC (load average at start "
+            f"{dict(machine_rows).get('load average at start (1/5/15 min)', '?')}, "
+            f"at end {load_after})."
+        )
+    return [*sections, *soaked]
 
 
 def _merge(into: dict[str, Section], key: str, section: Section) -> None:
@@ -68,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = args.out.with_suffix(".json")
     if args.render:
         machine_rows, ordered, command, load_after = load_sections(raw)
+        ordered = _with_soak([x for x in ordered if not x.title.startswith("Soak")])
         text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
         args.out.write_text(text)
         _say(f"re-rendered {args.out} from {raw}")
@@ -113,13 +133,25 @@ def main(argv: list[str] | None = None) -> int:
                     _merge(sections, bench, fn([w], args.quick))
             _say(f"world {name} stopped")
 
+    if "screen" in only:
+        from benchmarks import bench_screen, screen_report
+        from benchmarks.world import world
+
+        _say("starting world demo for the screen benchmark")
+        with world("demo") as w:
+            phases = bench_screen.measure_all(w, args.quick, _say)
+        sections["screen"] = screen_report.section(phases, args.quick, machine.load())
+
     ordered = [sections[k] for k in ALL if k in sections]
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    if args.only != ",".join(ALL):
+        command += f" --only {args.only}"
     load_after = machine.load()
+    save_sections(raw, machine_rows, ordered, command, load_after)
+    ordered = _with_soak(ordered)
     text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
-    save_sections(raw, machine_rows, ordered, command, load_after)
     _say(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
     return 0
 

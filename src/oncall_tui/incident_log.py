@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from oncall_tui.config_types import Config
@@ -42,6 +42,50 @@ class IncidentStore(Protocol):
     def window(self, start: float, end: float) -> list[IncidentRecord]: ...
     def runs_seen(self, since: float) -> list[RunSeen]: ...
     def runs(self, ids: Iterable[int]) -> dict[int, IncidentRun]: ...
+    def seen_again(self, now: float) -> bool:
+        """Every open row seen firing at `now` (what a merge of the same alerts does),
+        unless the record changed since this store's last merge (another copy wrote):
+        then False, and nothing was written."""
+        ...
+
+
+FULL_MERGE_EVERY_S = 30.0
+"""At least this often a poll merges in full even when it saw what the last one saw
+(rows leave the lookback window with time)."""
+
+
+@dataclass
+class LastMerge:
+    """What the last full merge saw and gave, kept between polls. In an alert storm
+    thousands of alerts fire on, unchanged, poll after poll: such a poll only moves the
+    rows' last sighting, and its incidents are the last ones (an Incident does not show
+    the last sighting)."""
+
+    seen: object = None
+    incidents: Incidents | None = None
+    at: float = -math.inf
+
+    def same(self, seen: object, now: float) -> Incidents | None:
+        if seen is None or seen != self.seen or now - self.at >= FULL_MERGE_EVERY_S:
+            return None
+        return self.incidents
+
+
+def _seen(
+    alerts: Alerts,
+    history: History | None,
+    acks: Mapping[str, Sequence[Ack]],
+    runs: Sequence[RunSeen],
+) -> object:
+    """All a merge reads of a poll but the clock, or None when it read history or the
+    Alertmanager did not answer (nothing may be taken as unchanged then)."""
+    if history is not None or not alerts.section.ok:
+        return None
+    return (
+        tuple((a.fingerprint, a.starts_at) for a in alerts.items),
+        tuple(sorted((k, tuple(v)) for k, v in acks.items())),
+        tuple(runs),
+    )
 
 
 class MemoryIncidentStore:
@@ -75,6 +119,12 @@ class MemoryIncidentStore:
     def runs_seen(self, since: float) -> list[RunSeen]:
         return []
 
+    def seen_again(self, now: float) -> bool:
+        for row_id, r in self._rows.items():
+            if r.ended_at is None and r.last_seen_at < now:
+                self._rows[row_id] = replace(r, last_seen_at=now)
+        return True  # nobody else writes to this record
+
     def runs(self, ids: Iterable[int]) -> dict[int, IncidentRun]:
         return {}
 
@@ -105,10 +155,11 @@ def incidents_of(store: IncidentStore, start: float, end: float) -> list[Inciden
 
 
 class IncidentLog:
-    def __init__(self, config: Config, store: IncidentStore) -> None:
+    def __init__(self, config: Config, store: IncidentStore, last: LastMerge | None = None) -> None:
         self.config = config
         self.store = store
         self.rules = merge_rules(config, store.since())
+        self.last = last
 
     def observe(
         self,
@@ -120,16 +171,25 @@ class IncidentLog:
     ) -> Incidents:
         """Merge this poll into the record; the incidents over the lookback."""
         lookback = self.config.incidents.lookback_s
+        runs = self.store.runs_seen(now - lookback)
+        seen = _seen(alerts, history, acks, runs) if self.last is not None else None
+        if self.last is not None:
+            kept = self.last.same(seen, now)
+            if kept is not None and self.store.seen_again(now):
+                return replace(kept, section=section)
         obs = Observation(
             now=now,
             alerts=alerts.items if alerts.section.ok else None,
             history=history,
             acks=acks,
-            runs=self.store.runs_seen(now - lookback),
+            runs=runs,
         )
         self.store.merge(obs, self.rules, lookback)
         items = incidents_of(self.store, now - lookback, now)
         mtta, mttr = mean_times(items)
-        return Incidents(
+        incidents = Incidents(
             items=tuple(items), mtta_s=mtta, mttr_s=mttr, lookback_s=lookback, section=section
         )
+        if self.last is not None:
+            self.last.seen, self.last.incidents, self.last.at = seen, incidents, now
+        return incidents

@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from oncall_tui.config_types import Config, HttpAuth
+from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Alerts, Snapshot, SourceStatus
 from oncall_tui.sections import ALERTS, SECTIONS
 from oncall_tui.sections.memory import PollMemory
@@ -112,7 +113,9 @@ class Poller:
         fetched, by_source = await self._fetch(self.sections, now, window)
         # The model (and the journal reads) in a thread: at 10,000 series it takes long
         # enough to stall the TUI's event loop, which must keep answering keys.
-        return await asyncio.to_thread(self._snapshot, fetched, by_source, now, window, started)
+        return await asyncio.to_thread(
+            in_lane, self._snapshot, fetched, by_source, now, window, started
+        )
 
     async def poll_section(self, spec: SectionSpec[P], window_s: float | None = None) -> P:
         """One section alone (and the sections it needs); sources' status untouched."""
@@ -120,7 +123,7 @@ class Poller:
         now = self.clock()
         specs = build_order([spec])
         fetched, _ = await self._fetch(specs, now, window)
-        parts = await asyncio.to_thread(self._build, specs, fetched, now, window)
+        parts = await asyncio.to_thread(in_lane, self._build, specs, fetched, now, window)
         return cast(P, parts[spec.name])
 
     async def poll_alerts(self) -> Alerts:

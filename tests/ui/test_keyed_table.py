@@ -1,7 +1,10 @@
-"""KeyedTable and CellCache under an alert storm's shape: many rows, few visible."""
+"""What keeps an alert storm cheap: many rows, few visible, most unchanged."""
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -11,8 +14,10 @@ from textual.app import App, ComposeResult
 from textual.coordinate import Coordinate
 
 from oncall_tui.config_types import Config
+from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Incident
 from oncall_tui.ui.app import make_app
+from oncall_tui.ui.widgets.alerts import SinceCells
 from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
 from oncall_tui.ui.widgets.table import CellCache, KeyedTable
 
@@ -103,3 +108,31 @@ async def test_overview_incidents_list_the_newest_and_say_how_many_more(
             assert f"· {OVERVIEW_ROWS + extra} (" in app.overview.incidents.title_text()
         else:
             assert table.row_count == OVERVIEW_ROWS and MORE_KEY not in keys
+
+
+def test_since_cells_are_shared_by_equal_ages_and_say_unknown_for_no_start() -> None:
+    since = SinceCells()
+    a = since.cell(NOW, NOW - 125)
+    assert a.plain == "2m 5s" and a.justify == "right"
+    assert since.cell(NOW + 2, NOW - 123) is a  # another alert, another poll, same text
+    assert since.cell(NOW, NOW - 126).plain == "2m 6s"
+    assert since.cell(NOW, math.inf).plain == "—"
+
+
+def test_heavy_jobs_take_the_lane_one_at_a_time() -> None:
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def job() -> None:
+        inside.append(1)
+        if len(inside) > 1:
+            overlaps.append(len(inside))
+        time.sleep(0.01)  # the work itself: long enough for the other thread to try
+        inside.pop()
+
+    threads = [threading.Thread(target=in_lane, args=(job,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []

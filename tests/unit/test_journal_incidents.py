@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from oncall_tui.config_types import Config
-from oncall_tui.incident_log import IncidentLog, MemoryIncidentStore, history_bounds
+from oncall_tui.incident_log import (
+    FULL_MERGE_EVERY_S,
+    IncidentLog,
+    LastMerge,
+    MemoryIncidentStore,
+    history_bounds,
+)
 from oncall_tui.journal import Journal
 from oncall_tui.model.fingerprint import fingerprint
 from oncall_tui.model.incident_record import History, HistoryRun
@@ -111,7 +117,10 @@ def test_newer_rows_written_by_sql_are_read_back(tmp_path: Path) -> None:
     assert n == 1
 
 
-def test_a_storm_of_rows_only_seen_again_keeps_each_last_sighting(tmp_path: Path) -> None:
+@pytest.mark.parametrize("remember", [False, True])
+def test_a_storm_of_rows_only_seen_again_keeps_each_last_sighting(
+    tmp_path: Path, remember: bool
+) -> None:
     # Rows whose only change is "still firing" are written together (one statement):
     # each must keep its own last sighting, and the rows their other fields.
     path = tmp_path / "j.sqlite3"
@@ -119,7 +128,8 @@ def test_a_storm_of_rows_only_seen_again_keeps_each_last_sighting(tmp_path: Path
     now = time.time()
     storm = [({**A, "instance": f"host-{i}"}, now - 60 - i) for i in range(300)]
     with Journal(path) as j:
-        log = IncidentLog(config, j.incidents)
+        # remember: polls that saw what the last one saw only move the last sighting.
+        log = IncidentLog(config, j.incidents, LastMerge() if remember else None)
         for t in (0, 2, 4):
             log.observe(now + t, alerts(*storm), None, {}, SECTION)
         ack = {fingerprint(storm[7][0]): [(now + 5, "bob")]}
@@ -135,3 +145,33 @@ def test_a_storm_of_rows_only_seen_again_keeps_each_last_sighting(tmp_path: Path
         assert item.ttr_s == pytest.approx(last_seen - started)
     assert by_host["host-7"].acked_by == "bob"
     assert [i.acked_by for i in inc.items].count(None) == 299
+
+
+def test_an_unchanged_poll_merges_in_full_when_another_copy_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    config = Config(refresh_s=2.0)
+    now = time.time()
+    firing = alerts((A, now - 30))
+    with Journal(path) as one, Journal(path) as two:
+        last = LastMerge()
+        tui = IncidentLog(config, one.incidents, last)
+        tui.observe(now, firing, None, {}, SECTION)
+        assert last.same(last.seen, now + 2) is not None  # the next poll may take it as seen
+        # `oncall-tui record` beside it records an ack into the same row.
+        ack = {fingerprint(A): [(now + 1, "bob")]}
+        IncidentLog(config, two.incidents).observe(now + 1, firing, None, ack, SECTION)
+        (item,) = tui.observe(now + 2, firing, None, {}, SECTION).items
+        assert item.acked_by == "bob", "the other copy's write is read, not the kept rows"
+
+
+def test_unchanged_polls_still_merge_in_full_now_and_then(tmp_path: Path) -> None:
+    now = time.time()
+    firing = alerts((A, now - 30))
+    with Journal(tmp_path / "j.sqlite3") as j:
+        last = LastMerge()
+        log = IncidentLog(Config(refresh_s=2.0), j.incidents, last)
+        log.observe(now, firing, None, {}, SECTION)
+        log.observe(now + 2, firing, None, {}, SECTION)
+        assert last.at == now  # kept
+        log.observe(now + FULL_MERGE_EVERY_S, firing, None, {}, SECTION)
+        assert last.at == now + FULL_MERGE_EVERY_S

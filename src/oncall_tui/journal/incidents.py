@@ -65,6 +65,10 @@ class _Decoder:
         )
 
 
+def _data_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
 def _besides_last_seen(r: IncidentRecord) -> tuple[object, ...]:
     return (r.key, r.labels, r.started_at, r.ended_at, r.seen, r.acked_at, r.acked_by, r.run_ids)
 
@@ -91,6 +95,9 @@ class IncidentRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._decode = _Decoder()
+        self._version: int | None = None
+        """SQLite's data_version after this repository's last merge: it moves when
+        another connection (another copy of the tool) commits."""
 
     def since(self) -> float:
         """When this journal began keeping the incident record."""
@@ -131,7 +138,18 @@ class IncidentRepository:
                     db.execute(f"UPDATE incidents SET {sets} WHERE id = ?", (*_values(r), r.id))
                 stored.append(r)
             db.executemany("UPDATE incidents SET last_seen_at = ? WHERE id = ?", seen_again)
+            self._version = _data_version(db)
         return stored
+
+    def seen_again(self, now: float) -> bool:
+        with self.db.write() as db:
+            if self._version is None or _data_version(db) != self._version:
+                return False
+            db.execute(
+                "UPDATE incidents SET last_seen_at = ? WHERE ended_at IS NULL AND last_seen_at < ?",
+                (now, now),
+            )
+        return True
 
     def window(self, start: float, end: float) -> list[IncidentRecord]:
         """Rows that overlap [start, end], newest start first."""

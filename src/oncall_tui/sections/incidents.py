@@ -55,7 +55,7 @@ def build(ctx: BuildContext, r: Results) -> Incidents:
     section = Section(
         "prometheus", ok=err is None, error=err, fetched_at=history.fetched_at or None
     )
-    log = IncidentLog(ctx.config, _store(ctx))
+    log = IncidentLog(ctx.config, _store(ctx), ctx.memory.last_merge)
     incidents = log.observe(now, alerts, fresh, merge_silence_acks(acks, alerts), section)
     current = len(alerts.items) if alerts.section.ok else 0
     if not history.fetched_at or (incidents.items and not current):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oncall_tui.incident_log import MemoryIncidentStore
+from oncall_tui.incident_log import LastMerge, MemoryIncidentStore
 from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
 from oncall_tui.sources.errors import SourceError
@@ -68,3 +68,4 @@ class PollMemory:
     last_ok: LastOk = field(default_factory=LastOk)
     incidents: MemoryIncidentStore | None = None
     """The incident record when there is no journal (made at the first poll)."""
+    last_merge: LastMerge = field(default_factory=LastMerge)

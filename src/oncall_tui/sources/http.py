@@ -33,6 +33,7 @@ import orjson
 
 from oncall_tui import __version__
 from oncall_tui.config_types import HttpAuth
+from oncall_tui.cpu_lane import in_lane
 from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
 from oncall_tui.text import clean_excerpt
 
@@ -497,4 +498,4 @@ async def decode_json(response: httpx.Response, base: str) -> object:
     """`parse_json`, off the event loop for a large body."""
     if len(response.content) < OFF_LOOP_BYTES:
         return parse_json(response, base)
-    return await asyncio.to_thread(parse_json, response, base)
+    return await asyncio.to_thread(in_lane, parse_json, response, base)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -48,6 +49,7 @@ class OverviewScreen(Screen[None]):
         use_trimmed_updates(self)  # repainted for hours: the fewest bytes per repaint
         self.clock = clock
         self.poll_state = poll_state
+        self._summary: tuple[Snapshot | None, str, Text] | None = None
         self.health = HealthPanel(clock, id="health")
         self.latency = LatencyPanel(clock, id="latency")
         self.errors = ErrorsPanel(clock, id="errors")
@@ -114,8 +116,14 @@ class OverviewScreen(Screen[None]):
             status.append("  ] SLOs/panels", "dim")
         self.query_one("#status", TextLine).show(status)
         summary = self.query_one("#summary", TextLine)
-        if summary.display:  # the compact layout's; it counts every alert, each second
-            summary.show(summary_line(self.snapshot, palette))
+        if not summary.display:
+            return  # the compact layout's: made when shown (on_resize draws it then)
+        # Once per snapshot and theme, not every second: it counts every alert.
+        kept = self._summary
+        if kept is None or kept[0] is not self.snapshot or kept[1] != self.app.theme:
+            line = summary_line(self.snapshot, palette)
+            kept = self._summary = (self.snapshot, self.app.theme, line)
+        summary.show(kept[2])
 
     def on_resize(self) -> None:
         # Sparklines and bars are sized to the panel: draw them again at the new width.

@@ -5,6 +5,7 @@ Row keys: an alert's fingerprint, or "group:<alertname>" for a group's header ro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -57,7 +58,13 @@ def group_state(group: AlertGroup) -> str:
     return " · ".join(f"{n} {STATE_SHORT[s]}" for s, n in counts)
 
 
+NOT_ACKED = Text("")
+"""The Acked-by cell of most alerts in a storm: one object, so the diff skips it at once."""
+
+
 def _acked_text(alert: Alert, palette: Palette, now: float) -> Text:
+    if alert.acked_by is None and not alert.muted_by:
+        return NOT_ACKED
     if alert.acked_by is None:
         # Muted by someone's silence (maintenance, amtool) is not acked: say whose, dim.
         others = alert.other_silences
@@ -105,13 +112,35 @@ def _alert_cells(palette: Palette) -> Callable[[Alert], tuple[Text, ...]]:
     return make
 
 
+class SinceCells:
+    """The Since cell of an age: one Text per distinct text, kept (an alert storm asks
+    for thousands a poll, most of them the text of another alert or of the last poll;
+    the same object lets the table's diff skip the cell at once)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, Text] = {}
+
+    def cell(self, now: float, starts_at: float) -> Text:
+        if not math.isfinite(starts_at):
+            return Text(age(now, starts_at), justify="right")
+        seconds = max(0, round(now - starts_at))
+        got = self._texts.get(seconds)
+        if got is None:
+            if len(self._texts) > 50_000:
+                self._texts.clear()  # ages of a week ago and more: made again when asked
+            got = self._texts[seconds] = Text(age(now, starts_at), justify="right")
+        return got
+
+
 def alert_rows(
     alerts: Sequence[Alert],
     palette: Palette,
     now: float,
     cache: CellCache[Alert] | None = None,
+    since: SinceCells | None = None,
 ) -> list[tuple[str, list[Text]]]:
     cache = cache if cache is not None else CellCache()
+    since = since if since is not None else SinceCells()
     cache.begin(palette.key, len(alerts))
     make = _alert_cells(palette)
     rows: list[tuple[str, list[Text]]] = []
@@ -119,9 +148,9 @@ def alert_rows(
         rows.append((GROUP_PREFIX + group.name, _group_row(group, palette)))
         for a in group.alerts:
             name, severity, state, summary = cache.cells(a.fingerprint, a, make)
-            since = Text(age(now, a.starts_at), justify="right")
+            started = since.cell(now, a.starts_at)
             acked = _acked_text(a, palette, now)
-            rows.append((a.fingerprint, [name, severity, state, since, acked, summary]))
+            rows.append((a.fingerprint, [name, severity, state, started, acked, summary]))
     return rows
 
 
@@ -138,6 +167,7 @@ class AlertsPanel(TablePanel):
         self._had_rows = False
         self._visible: tuple[object, str, list[Alert]] | None = None
         self._cells: CellCache[Alert] = CellCache()
+        self._since = SinceCells()
         self.filter_input = OrderedInput(placeholder="filter: text or key=value", id="alert-filter")
 
     def compose(self) -> ComposeResult:
@@ -175,7 +205,7 @@ class AlertsPanel(TablePanel):
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
         shown = filter_alerts(snapshot.alerts.items, self.filter_text)
-        rows = alert_rows(shown, palette, now, self._cells)
+        rows = alert_rows(shown, palette, now, self._cells, self._since)
         # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
         names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
         name_w = min(32, max(names, default=14))

@@ -25,6 +25,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable
 
+from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Section, Snapshot
 from oncall_tui.ui.state import freshness
 from oncall_tui.ui.widgets.format import Palette
@@ -243,7 +244,7 @@ class TablePanel(Panel):
         generation = self._built
 
         def build() -> None:
-            built = self.table_rows(snapshot, palette, now)
+            built = in_lane(self.table_rows, snapshot, palette, now)
             self.app.call_from_thread(self._show_built, generation, built)
 
         self.run_worker(build, thread=True, group=f"rows-{self.id}", exit_on_error=False)

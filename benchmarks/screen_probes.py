@@ -1,0 +1,151 @@
+"""What the oncall-tui screen shows, read off the emulated terminal: the predicates the
+screen benchmark waits for (a modal open or closed, the filter text, the cursor row,
+which panel has focus). They read text and colours, never timing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from benchmarks.screen_term import Screen
+
+Predicate = Callable[[Screen], bool]
+
+ALERTS_TITLE = "╭─ Alerts"
+HELP_TITLE = "╭─ Keys "
+SILENCES_TITLE = "Silences · active and pending"
+INCIDENTS_PAGE = " Incidents · "
+"""The incidents screen's first line (the overview's panel reads "╭─ Incidents (I)")."""
+FILTER_BOX = "▔▔▔▔▔▔"
+SEVERITIES = ("critical", "warning", "info")
+
+
+def alerts_panel(s: Screen) -> list[tuple[int, str]]:
+    """(row, text) of the lines inside the Alerts panel's box, [] when not shown."""
+    lines = s.lines()
+    for y, line in enumerate(lines):
+        x = line.find(ALERTS_TITLE)
+        if x < 0:
+            continue
+        end = line.find("╮", x)
+        out = []
+        for yy in range(y + 1, len(lines)):
+            if lines[yy][x : x + 1] == "╰":
+                break
+            out.append((yy, lines[yy][x + 1 : end if end > 0 else None]))
+        return out
+    return []
+
+
+def _overview(s: Screen) -> bool:
+    return s.has(ALERTS_TITLE)
+
+
+def latency_row(s: Screen) -> bool:
+    """A latency row: the demo's gateway service by name."""
+    return s.has("api-gateway")
+
+
+def alert_row(s: Screen) -> bool:
+    """A row of the Alerts panel with a severity in it (the header has none)."""
+    return any(any(sev in text for sev in SEVERITIES) for _, text in alerts_panel(s))
+
+
+def help_open(s: Screen) -> bool:
+    return s.has(HELP_TITLE)
+
+
+def help_closed(s: Screen) -> bool:
+    return not s.has(HELP_TITLE) and _overview(s)
+
+
+def silences_open(s: Screen) -> bool:
+    return s.has(SILENCES_TITLE)
+
+
+def silences_closed(s: Screen) -> bool:
+    return not s.has(SILENCES_TITLE) and _overview(s)
+
+
+def incidents_open(s: Screen) -> bool:
+    return any(line.startswith(INCIDENTS_PAGE) for line in s.lines())
+
+
+def incidents_closed(s: Screen) -> bool:
+    return not incidents_open(s) and _overview(s)
+
+
+def filter_open(s: Screen) -> bool:
+    return any(FILTER_BOX in text for _, text in alerts_panel(s))
+
+
+def filter_closed(s: Screen) -> bool:
+    return _overview(s) and not filter_open(s)
+
+
+def filter_reads(typed: str) -> Predicate:
+    """The filter input shows exactly `typed` (the block cursor after it is a space)."""
+    pattern = re.compile(r"▊\s+" + re.escape(typed) + r"(\s|$)")
+
+    def check(s: Screen) -> bool:
+        return any(pattern.search(text) for _, text in alerts_panel(s))
+
+    return check
+
+
+def cursor_row(s: Screen) -> int | None:
+    """The screen row of the Alerts table's cursor: the one row whose background (at
+    the table's left edge) differs from the rest, the column header excluded."""
+    rows = [(y, t) for y, t in alerts_panel(s) if t.strip() and "Sev" not in t]
+    if not rows:
+        return None
+    x = s.lines()[rows[0][0]].find("│") + 3
+    colours = {y: s.row_backgrounds_at(y, x) for y, _ in rows}
+    counts: dict[str, int] = {}
+    for c in colours.values():
+        counts[c] = counts.get(c, 0) + 1
+    common = max(counts, key=lambda c: counts[c])
+    odd = [y for y, c in colours.items() if c != common and counts[c] == 1]
+    return odd[0] if len(odd) == 1 else None
+
+
+def row_label(s: Screen, row: int) -> str:
+    """The start of a table row (alert and severity columns; the ages that tick every
+    second come later): which alert a row is, for telling a cursor move from a shift."""
+    for y, text in alerts_panel(s):
+        if y == row:
+            return text[:46].rstrip()
+    return ""
+
+
+def cursor_on(label: str) -> Predicate:
+    """The cursor sits on the row that read `label` (wherever a poll moved that row):
+    a new row above it shifts both, so only the key's own move makes this true."""
+
+    def check(s: Screen) -> bool:
+        row = cursor_row(s)
+        return row is not None and row_label(s, row) == label
+
+    return check
+
+
+def focus_signature(s: Screen) -> tuple[tuple[int, int, str], ...]:
+    """Where every panel's top-left corner is and its colour: the focused panel's
+    border is drawn in the accent colour, so a focus move changes this."""
+    return s.corner_colours("╭")
+
+
+def focus_moved(before: tuple[tuple[int, int, str], ...]) -> Predicate:
+    return lambda s: _overview(s) and focus_signature(s) != before
+
+
+def overview_idle(s: Screen) -> bool:
+    """The overview with nothing open over it (no modal, page or filter input)."""
+    return (
+        _overview(s)
+        and not s.has(HELP_TITLE)
+        and not s.has(SILENCES_TITLE)
+        and not incidents_open(s)
+        and not filter_open(s)
+    )

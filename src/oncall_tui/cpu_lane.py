@@ -1,0 +1,25 @@
+"""One lane for the CPU-heavy work done off the event loop (a poll's build, a large
+body's decoding, thousands of table rows).
+
+Threads share one interpreter lock with the event loop: each runnable thread takes
+its turn, so with three heavy jobs at once the loop (every key pressed) gets a quarter
+of the time, and with one it gets half. Heavy jobs therefore run one at a time; none
+of them waits on the loop while in the lane, so the loop is never blocked by it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_LANE = threading.Lock()
+
+
+def in_lane(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`call(*args, **kwargs)` once no other heavy job is running (call it in a thread)."""
+    with _LANE:
+        return call(*args, **kwargs)
