@@ -25,7 +25,7 @@ from pathlib import Path
 from benchmarks import screen_keys, storm_alerts
 from benchmarks import screen_probes as probe
 from benchmarks.bench_screen import KEY_TIMEOUT_S, _tui, screen_env
-from benchmarks.screen_term import Screen
+from benchmarks.screen_term import Expectation, Screen
 from benchmarks.storm import write_config
 from benchmarks.world import world
 
@@ -48,10 +48,10 @@ class Dumper:
         self._wait = s.wait
         s.wait = self.wait  # type: ignore[method-assign]
 
-    def wait(self, e: object, timeout: float) -> float | None:
-        got = self._wait(e, SLOW_S)  # type: ignore[arg-type]
-        if got is not None:
-            return got
+    def wait(self, e: Expectation, timeout: float) -> float | None:
+        # Peek at the event, not Screen.wait: that would drop the expectation at SLOW_S.
+        if e.done.wait(SLOW_S):
+            return e.at
         dump = subprocess.run(
             [py_spy(), "dump", "--pid", str(self.s.pid)],
             capture_output=True,
@@ -60,7 +60,7 @@ class Dumper:
             check=False,
         )
         self.out.append(f"--- a key waiting > {SLOW_S:g} s ---\n{dump.stdout}{dump.stderr}")
-        return self._wait(e, timeout)  # type: ignore[arg-type]
+        return self._wait(e, timeout)
 
 
 def summarize(stacks: Path, top: int = 25) -> str:
