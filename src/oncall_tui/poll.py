@@ -79,8 +79,9 @@ class Poller:
         names = {s.name for s in sections}
         self.sections = (*sections, *(s for s in self._build_order if s.name not in names))
         self.memory = PollMemory()
-        self._prom_http: httpx.AsyncClient = _client("prometheus", config.prometheus.auth)
-        self._am_http: httpx.AsyncClient = _client("alertmanager", config.alertmanager.auth)
+        prom, am = config.prometheus, config.alertmanager
+        self._prom_http: httpx.AsyncClient = _client("prometheus", prom.auth, (prom.url,))
+        self._am_http: httpx.AsyncClient = _client("alertmanager", am.auth, am.urls)
         self.prometheus = PrometheusClient(config.prometheus.url, self._prom_http)
         self.alertmanager = AlertmanagerClient(config.alertmanager.urls, self._am_http)
         # A poll cancelled by R still finishes its build in its thread: one at a time,
@@ -243,9 +244,9 @@ async def _nothing() -> Outcome[Any]:
     return Outcome(value=[])
 
 
-def _client(source: str, auth: HttpAuth) -> httpx.AsyncClient:
+def _client(source: str, auth: HttpAuth, urls: Sequence[str]) -> httpx.AsyncClient:
     """The source's HTTP client; a missing token or CA file says which source needs it."""
     try:
-        return make_http_client(auth)
+        return make_http_client(auth, urls)
     except AuthSetupError as e:
         raise AuthSetupError(f"{source}: {e}") from None

@@ -680,3 +680,17 @@ async def test_screens_without_now_follow_the_app_clock() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "in 3m 20s" in screen_text(app)
+
+
+def test_the_app_and_the_clock_hosts_tell_the_time_through_the_protocol() -> None:
+    from oncall_tui.config_types import Config
+    from oncall_tui.ui.actions_protocol import HasClock
+    from oncall_tui.ui.app import make_app
+
+    from .conftest import FakeClock, FakePoller
+
+    clock = FakeClock(NOW + 7)
+    app = make_app(Config(), FakePoller(), clock=clock)
+    assert isinstance(app, HasClock) and app.clock() == NOW + 7
+    assert isinstance(ClockHost(Screen()), HasClock)
+    assert not isinstance(Host(Screen()), HasClock)  # the system clock, then

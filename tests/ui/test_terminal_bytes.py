@@ -211,3 +211,29 @@ async def test_an_unchanged_poll_writes_nothing_and_lays_out_nothing(
         # out the screen (which repaints every scrollbar, every second).
         assert layouts == []
         assert wire.bytes == 0, wire.ours
+
+
+async def test_the_compact_summary_is_made_only_when_shown(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It counts every alert: in a storm, twice a second, for a line nobody sees.
+    import oncall_tui.ui.overview as overview
+
+    made: list[object] = []
+    original = overview.summary_line
+
+    def counting(*args: Any) -> Any:
+        made.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(overview, "summary_line", counting)
+    clock = FakeClock()
+    app = make_app(config, FakePoller([snapshot(NOW)]), clock=clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        app.overview.refresh_ages()
+        await settle(pilot)
+        assert made == []
+        await pilot.resize_terminal(80, 24)
+        summary = app.overview.query_one("#summary")
+        await until(lambda: "Health" in str(summary.render()), pilot, 5, "the summary shown")

@@ -8,7 +8,7 @@ implement every method.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from oncall_tui.config_types import Runbook
 from oncall_tui.model.snapshot import Alert, Alerts, Snapshot
@@ -70,3 +70,12 @@ class AppActions(Protocol):
     async def after_poll(self, snapshot: Snapshot) -> list[str]:
         """Work the outbox on what a poll saw; messages for the user."""
         ...
+
+
+@runtime_checkable
+class HasClock(Protocol):
+    """An app that tells the time: `OncallApp.clock` (a fixed one in tests). Screens
+    that show ages ("expires in 3m") follow it; a host app without one (a test that
+    shows a single screen) runs on the system clock."""
+
+    def clock(self) -> float: ...

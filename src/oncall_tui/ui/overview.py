@@ -115,12 +115,15 @@ class OverviewScreen(Screen[None]):
         if self.size.width >= 120:  # wide layout: no tab strip to name the second page
             status.append("  ] SLOs/panels", "dim")
         self.query_one("#status", TextLine).show(status)
+        summary = self.query_one("#summary", TextLine)
+        if not summary.display:
+            return  # the compact layout's: made when shown (on_resize draws it then)
         # Once per snapshot and theme, not every second: it counts every alert.
         kept = self._summary
         if kept is None or kept[0] is not self.snapshot or kept[1] != self.app.theme:
             line = summary_line(self.snapshot, palette)
             kept = self._summary = (self.snapshot, self.app.theme, line)
-        self.query_one("#summary", TextLine).show(kept[2])
+        summary.show(kept[2])
 
     def on_resize(self) -> None:
         # Sparklines and bars are sized to the panel: draw them again at the new width.

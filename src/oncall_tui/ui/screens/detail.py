@@ -32,6 +32,7 @@ from oncall_tui.durations import format_age, format_duration
 from oncall_tui.model.severity import Level, severity_level, severity_text
 from oncall_tui.model.snapshot import Alert, Silence
 from oncall_tui.text import clean, clean_excerpt, link_target
+from oncall_tui.ui.actions_protocol import HasClock
 from oncall_tui.ui.bindings import bindings
 
 EXPIRY_WARNING_S = 300.0
@@ -39,11 +40,10 @@ EXPIRY_WARNING_S = 300.0
 
 
 def app_now(node: MessagePump) -> float:
-    """Now, by the app's `clock` when it has one (tests run the app on a fixed clock),
-    else the system's."""
-    clock = getattr(node.app, "clock", None)
-    value = clock() if callable(clock) else None
-    return value if isinstance(value, float | int) else time.time()
+    """Now, by the app's clock (`HasClock`: tests run the app on a fixed clock), else
+    the system's."""
+    app = node.app
+    return app.clock() if isinstance(app, HasClock) else time.time()
 
 
 def local_time(ts: float) -> str:
