@@ -31,7 +31,7 @@ from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, dur, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS, TableRows
-from oncall_tui.ui.widgets.table import KeyedTable, column_widths, natural_widths
+from oncall_tui.ui.widgets.table import CellCache, KeyedTable, column_widths, natural_widths
 
 from .detail import DetailScreen, kv_grid, literal_table, local_time
 
@@ -95,11 +95,27 @@ def incident_row(i: Incident, palette: Palette, now: float) -> list[Text]:
 
 
 def build_rows(
-    items: Sequence[Incident], by: str, needle: str, palette: Palette, now: float
+    items: Sequence[Incident],
+    by: str,
+    needle: str,
+    palette: Palette,
+    now: float,
+    cache: CellCache[tuple[Incident, bool]] | None = None,
 ) -> tuple[list[Incident], TableRows]:
-    """(the incidents shown, their rows), pure: may run in a thread."""
+    """(the incidents shown, their rows); may run in a thread. `cache` keeps the cells
+    of unchanged incidents between renders (a re-sort, a filter, the next poll)."""
+    cache = cache if cache is not None else CellCache()
+    cache.begin(palette.key, len(items))
     shown = sort_incidents([i for i in items if matches(i, needle)], by, now)
-    rows = [(row_key(i, n), incident_row(i, palette, now)) for n, i in enumerate(shown)]
+
+    def make(item: tuple[Incident, bool]) -> tuple[Text, ...]:
+        return tuple(incident_row(item[0], palette, now))
+
+    rows = []
+    for n, i in enumerate(shown):
+        key = row_key(i, n)
+        # The clock shows in a cell only as "today" (a time) or not (a date).
+        rows.append((key, list(cache.cells(key, (i, now - i.started_at < 86400), make))))
     # The alert and the runbooks (free text) give way on a narrow screen.
     return shown, TableRows(rows, natural_widths(COLUMNS, rows), flexible={2: 14, 7: 0})
 
@@ -148,6 +164,7 @@ class IncidentsScreen(Screen[None]):
         self.shown: list[Incident] = []
         self._rendered: tuple[object, ...] | None = None
         self._generation = 0  # of the rows being built off the loop
+        self._cells: CellCache[tuple[Incident, bool]] = CellCache()
 
     def compose(self) -> ComposeResult:
         yield Static(id="incidents-head")
@@ -191,12 +208,16 @@ class IncidentsScreen(Screen[None]):
         generation, now = self._generation, self.clock()
         palette = Palette(self.app.theme_variables)
         items, by, needle = self.incidents.items, self.sort_by, self.needle
+        cache = self._cells
         if len(items) <= OFF_LOOP_ITEMS:
-            self._show_built(generation, build_rows(items, by, needle, palette, now))
+            self._show_built(generation, build_rows(items, by, needle, palette, now, cache))
             return
+        # Thousands of rows take a moment: say so, rather than an empty screen.
+        words = f"Incidents · {dur(self.incidents.lookback_s)} · {len(items):,} · listing them…"
+        self.query_one("#incidents-head", Static).update(Text(words, style="dim"))
 
         def build() -> None:
-            built = in_lane(build_rows, items, by, needle, palette, now)
+            built = in_lane(build_rows, items, by, needle, palette, now, cache)
             self.app.call_from_thread(self._show_built, generation, built)
 
         self.run_worker(build, thread=True, group="incident-rows", exit_on_error=False)
