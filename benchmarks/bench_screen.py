@@ -68,7 +68,7 @@ class Timings:
     def keys_cap_s(self) -> float:
         """A phase's keys stop after this long even short of `rounds` (a frozen TUI
         would take KEY_TIMEOUT_S per press)."""
-        return 60.0 if self.quick else 140.0
+        return 60.0 if self.quick else 100.0
 
 
 @dataclass
@@ -148,11 +148,7 @@ def _keys(
     s: Screen, t: Timings, keep_going: Callable[[], bool] | None = None
 ) -> screen_keys.KeyTimes:
     deadline = time.monotonic() + t.keys_cap_s
-
-    def more() -> bool:
-        return time.monotonic() < deadline and (keep_going is None or keep_going())
-
-    return screen_keys.measure(s, t.rounds, KEY_TIMEOUT_S, more)
+    return screen_keys.measure(s, t.rounds, KEY_TIMEOUT_S, keep_going, deadline=deadline)
 
 
 def _tui(w: World, config_file: str, env: dict[str, str]) -> Screen:

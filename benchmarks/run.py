@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.only != ",".join(ALL):
         command += f" --only {args.only}"
     load_after = machine.load()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     save_sections(raw, machine_rows, ordered, command, load_after)
     ordered = _with_soak(ordered)
     text = report.render(machine_rows, ordered, _summary(ordered), command, load_after)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     _say(f"wrote {args.out} in {time.monotonic() - started:.0f} s")
     return 0

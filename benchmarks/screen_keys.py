@@ -47,6 +47,9 @@ class KeyTimes:
     ms: dict[str, list[float]] = field(default_factory=dict)
     missed: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    deadline: float = float("inf")
+    """time.monotonic() after which no more keys are pressed (a slow TUI would take
+    the timeout per press: the phase stays bounded)."""
 
     def add(self, name: str, value: float) -> None:
         self.ms.setdefault(name, []).append(value)
@@ -67,6 +70,8 @@ def press(
     timeout_s: float,
 ) -> bool:
     """Press `key` and time it until `shows` holds. False (and a miss) on a timeout."""
+    if time.monotonic() > times.deadline:
+        return False
     if shows(s):
         # The answer is on screen before the press: no honest time. Say so, not 0 ms.
         times.skipped[name] = "expected change was already on screen before the press"
@@ -83,7 +88,7 @@ def press(
 
 def recover(s: Screen, timeout_s: float) -> None:
     """Back to the overview with nothing open, after a press that did not answer."""
-    for _ in range(3):
+    for _ in range(2):
         if probe.overview_idle(s):
             return
         s.press(ESC)
@@ -155,12 +160,14 @@ def measure(
     timeout_s: float,
     keep_going: Callable[[], bool] | None = None,
     seed: int = 3,
+    deadline: float = float("inf"),
 ) -> KeyTimes:
-    """`rounds` rounds; with `keep_going`, rounds until it says stop (at most `rounds`)."""
+    """`rounds` rounds; with `keep_going`, rounds until it says stop (at most `rounds`);
+    no key pressed after `deadline` (time.monotonic())."""
     rng = random.Random(seed)
-    times = KeyTimes()
+    times = KeyTimes(deadline=deadline)
     for _ in range(rounds):
         one_round(s, times, timeout_s, rng)
-        if keep_going is not None and not keep_going():
+        if time.monotonic() > deadline or (keep_going is not None and not keep_going()):
             break
     return times

@@ -50,6 +50,7 @@ from integration.exporter import Exporter, start_exporter  # noqa: E402
 from oncall_tui.demo import servers  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups from the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist's `--dist loadgroup` (scripts/test.sh), the tests that share a
     module-scoped fixture (a module's own servers) go to one worker, so it starts once;

@@ -268,7 +268,7 @@ async def test_until_resolved_extends_while_firing_then_lapses(
     while time.time() < deadline:
         for copy in copies:
             await copy.tick(*await current(copy.am))
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(0.4)  # the copies' poll cadence: time passing is under test
     (still,) = active(am1.url, labels["alertname"])  # one silence, not one per copy
     assert still["id"] == sid
     extended_end = parse_silences([still])[0].ends_at

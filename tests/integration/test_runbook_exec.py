@@ -163,7 +163,7 @@ class Hook(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         Hook.received.append((self.command, self.path, dict(self.headers), body))
         if self.path.startswith("/hang"):
-            time.sleep(5)
+            time.sleep(5)  # a deliberate hang: the trigger's own timeout is under test
         status = 500 if self.path.startswith("/fail") else 201
         payload = b'{"id": 42, "status": "running"}' if status == 201 else b"boom"
         self.send_response(status)

@@ -136,8 +136,19 @@ async def test_refresh_and_pause(config: Config) -> None:
         assert app.paused
         await until(lambda: not app.polling, pilot)
         calls = poller.calls
-        # The behaviour under test is over time: six refresh intervals pass, no poll.
-        await pilot.pause(6 * app.config.refresh_s)
+        # Something NOT happening, proven over six ticks of the app's own refresh-interval
+        # timer (it asks the schedule each tick), not over a guessed sleep: a busy
+        # machine cannot make this pass by running the app less.
+        ticks = 0
+        due = app.schedule.alerts_refresh_due
+
+        def counted() -> bool:
+            nonlocal ticks
+            ticks += 1
+            return due()
+
+        app.schedule.alerts_refresh_due = counted  # type: ignore[method-assign]
+        await until(lambda: ticks >= 6, pilot, what="six refresh ticks while paused")
         assert poller.calls == calls  # paused: no polls
         assert "PAUSED" in str(app.overview.query_one("#status").render())
         await pilot.press("R")  # refresh works while paused

@@ -8,7 +8,6 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.coordinate import Coordinate
@@ -17,12 +16,12 @@ from oncall_tui.config_types import Config
 from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Incident
 from oncall_tui.ui.app import make_app
-from oncall_tui.ui.widgets.alerts import SinceCells
+from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells
 from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
 from oncall_tui.ui.widgets.table import CellCache, KeyedTable
 
 from .conftest import FakeClock, FakePoller
-from .factories import NOW, snapshot
+from .factories import NOW, alert, snapshot
 from .test_app_keys import started, until
 
 
@@ -83,10 +82,8 @@ def test_cell_cache_keeps_cells_of_an_unchanged_item_and_remakes_changed_ones() 
     assert made == ["alpha", "ALPHA", "ALPHA"]
 
 
-@pytest.mark.parametrize("extra", [0, 250])
-async def test_overview_incidents_list_the_newest_and_say_how_many_more(
-    config: Config, extra: int
-) -> None:
+async def test_overview_incidents_list_the_newest_and_say_how_many_more(config: Config) -> None:
+    extra = 250
     base = snapshot(NOW)
     storm = tuple(
         Incident(f"Storm{i}", "critical", "firing", NOW - 10 - i, None, labels={"i": str(i)})
@@ -100,14 +97,11 @@ async def test_overview_incidents_list_the_newest_and_say_how_many_more(
         await until(lambda: table.row_count >= OVERVIEW_ROWS, pilot)
         keys = [row.key.value for row in table.ordered_rows]
         assert keys[0].split("|")[1] == "Storm0"  # newest first
-        if extra:
-            assert table.row_count == OVERVIEW_ROWS + 1
-            assert keys[-1] == MORE_KEY
-            more = table.get_row_at(OVERVIEW_ROWS)
-            assert any(cell.plain == f"… {extra} more: I" for cell in more)
-            assert f"· {OVERVIEW_ROWS + extra} (" in app.overview.incidents.title_text()
-        else:
-            assert table.row_count == OVERVIEW_ROWS and MORE_KEY not in keys
+        assert table.row_count == OVERVIEW_ROWS + 1
+        assert keys[-1] == MORE_KEY
+        more = table.get_row_at(OVERVIEW_ROWS)
+        assert any(cell.plain == f"… {extra} more: I" for cell in more)
+        assert f"· {OVERVIEW_ROWS + extra} (" in app.overview.incidents.title_text()
 
 
 def test_since_cells_are_shared_by_equal_ages_and_say_unknown_for_no_start() -> None:
@@ -136,3 +130,30 @@ def test_heavy_jobs_take_the_lane_one_at_a_time() -> None:
     for t in threads:
         t.join()
     assert overlaps == []
+
+
+async def test_a_storm_group_lists_its_first_alerts_and_enter_on_more_lists_all(
+    config: Config,
+) -> None:
+    storm = tuple(
+        alert("NodeDown", "critical", f"{i:016x}", {"instance": f"h{i}"}, started_ago=60 + i)
+        for i in range(GROUP_ROWS + 30)
+    )
+    app = make_app(config, FakePoller([snapshot(NOW, alerts=storm)]), clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        panel = app.overview.alerts
+        table = panel.table
+        await until(lambda: table.row_count == 1 + GROUP_ROWS + 1, pilot)
+        more = table.get_row_at(GROUP_ROWS + 1)
+        assert more[0].plain == "  … 30 more: Enter lists them"
+        table.move_cursor(row=0)  # the group's header: its a/u act on all 130
+        await pilot.pause()
+        assert len(panel.selected_alerts()) == GROUP_ROWS + 30
+        table.focus()
+        table.move_cursor(row=GROUP_ROWS + 1)  # the "more" row: nothing to act on
+        await pilot.pause()
+        assert panel.selected_alerts() == [] and panel.selected_alert() is None
+        await pilot.press("enter")
+        await until(lambda: table.row_count == 1 + GROUP_ROWS + 30, pilot)
+        assert type(app.screen).__name__ == "OverviewScreen"  # no detail view opened

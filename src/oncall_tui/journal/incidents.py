@@ -40,14 +40,19 @@ class _Decoder:
 
     def __init__(self) -> None:
         self._labels: dict[str, Mapping[str, str]] = {}
+        self._read: dict[str, Mapping[str, str]] = {}
 
     def labels(self, raw: str) -> Mapping[str, str]:
         got = self._labels.get(raw)
         if got is None:
-            if len(self._labels) > 100_000:
-                self._labels.clear()  # bound it: labels of long-gone incidents
-            got = self._labels[raw] = json.loads(raw)
+            got = json.loads(raw)
+        self._read[raw] = got
         return got
+
+    def keep_read(self) -> None:
+        """After a merge: keep only the labels it read (the rows' own dicts, shared with
+        the Snapshot's incidents), not those of rows long out of the window."""
+        self._labels, self._read = self._read, {}
 
     def record(self, row: sqlite3.Row) -> IncidentRecord:
         runs = row["run_ids"]
@@ -139,6 +144,7 @@ class IncidentRepository:
                 stored.append(r)
             db.executemany("UPDATE incidents SET last_seen_at = ? WHERE id = ?", seen_again)
             self._version = _data_version(db)
+        self._decode.keep_read()
         return stored
 
     def seen_again(self, now: float) -> bool:

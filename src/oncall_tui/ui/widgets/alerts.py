@@ -6,14 +6,14 @@ Row keys: an alert's fingerprint, or "group:<alertname>" for a group's header ro
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.text import label_pairs
@@ -27,6 +27,12 @@ from oncall_tui.ui.widgets.table import CellCache, natural_widths
 
 COLUMNS = ("Alert", "Sev", "State", "Since", "Acked by", "Summary")
 GROUP_PREFIX = "group:"
+MORE_PREFIX = "more:"
+GROUP_ROWS = 100
+"""A group lists its most urgent this many alerts, then one row saying how many more
+(Enter on it lists them all; `/` narrows). An alert storm of 20,000 alerts in 40 groups
+is then 4,000 rows, not 20,000: what a person scrolls, at a fifth of the memory and
+work a poll; the group's header still counts, and `a` on it acks, every one."""
 HIDDEN_LABELS = ("alertname", "severity")
 
 
@@ -138,7 +144,9 @@ def alert_rows(
     now: float,
     cache: CellCache[Alert] | None = None,
     since: SinceCells | None = None,
+    expanded: Collection[str] = (),
 ) -> list[tuple[str, list[Text]]]:
+    """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts."""
     cache = cache if cache is not None else CellCache()
     since = since if since is not None else SinceCells()
     cache.begin(palette.key, len(alerts))
@@ -146,12 +154,20 @@ def alert_rows(
     rows: list[tuple[str, list[Text]]] = []
     for group in group_alerts(alerts):
         rows.append((GROUP_PREFIX + group.name, _group_row(group, palette)))
-        for a in group.alerts:
+        listed = group.alerts if group.name in expanded else group.alerts[:GROUP_ROWS]
+        for a in listed:
             name, severity, state, summary = cache.cells(a.fingerprint, a, make)
             started = since.cell(now, a.starts_at)
             acked = _acked_text(a, palette, now)
             rows.append((a.fingerprint, [name, severity, state, started, acked, summary]))
+        if len(listed) < len(group.alerts):
+            rows.append((MORE_PREFIX + group.name, _more_row(len(group.alerts) - len(listed))))
     return rows
+
+
+def _more_row(hidden: int) -> list[Text]:
+    words = Text(f"  … {hidden:,} more: Enter lists them", style="dim italic")
+    return [words, *(Text("") for _ in COLUMNS[1:])]
 
 
 class AlertsPanel(TablePanel):
@@ -168,6 +184,8 @@ class AlertsPanel(TablePanel):
         self._visible: tuple[object, str, list[Alert]] | None = None
         self._cells: CellCache[Alert] = CellCache()
         self._since = SinceCells()
+        self.expanded: set[str] = set()
+        """Groups listed whole (Enter on their "… more" row)."""
         self.filter_input = OrderedInput(placeholder="filter: text or key=value", id="alert-filter")
 
     def compose(self) -> ComposeResult:
@@ -205,7 +223,7 @@ class AlertsPanel(TablePanel):
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
         shown = filter_alerts(snapshot.alerts.items, self.filter_text)
-        rows = alert_rows(shown, palette, now, self._cells, self._since)
+        rows = alert_rows(shown, palette, now, self._cells, self._since, frozenset(self.expanded))
         # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
         names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
         name_w = min(32, max(names, default=14))
@@ -244,14 +262,14 @@ class AlertsPanel(TablePanel):
 
     def selected_alert(self) -> Alert | None:
         key = selected_key(self.table)
-        if key is None or key.startswith(GROUP_PREFIX) or self.snapshot is None:
+        if key is None or key.startswith((GROUP_PREFIX, MORE_PREFIX)) or self.snapshot is None:
             return None
         return next((a for a in self.snapshot.alerts.items if a.fingerprint == key), None)
 
     def selected_alerts(self) -> list[Alert]:
         """The selected alert, or every shown alert of the selected group."""
         key = selected_key(self.table)
-        if key is None:
+        if key is None or key.startswith(MORE_PREFIX):
             return []
         if key.startswith(GROUP_PREFIX):
             name = key[len(GROUP_PREFIX) :]
@@ -261,12 +279,20 @@ class AlertsPanel(TablePanel):
 
     def select_first_alert(self) -> None:
         for i, (key, _) in enumerate(self._keys()):
-            if not key.startswith(GROUP_PREFIX):
+            if not key.startswith((GROUP_PREFIX, MORE_PREFIX)):
                 self.table.move_cursor(row=i)
                 return
 
     def _keys(self) -> list[tuple[str, int]]:
         return [(str(row.key.value), i) for i, row in enumerate(self.table.ordered_rows)]
+
+    @on(DataTable.RowSelected, "#alerts-table")
+    def _more_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key is not None and key.startswith(MORE_PREFIX):
+            event.stop()  # not a details request
+            self.expanded.add(key[len(MORE_PREFIX) :])
+            self.rerender()
 
     # -- filter ----------------------------------------------------------------------
 
