@@ -41,12 +41,23 @@ class _Decoder:
     def __init__(self) -> None:
         self._labels: dict[str, Mapping[str, str]] = {}
         self._read: dict[str, Mapping[str, str]] = {}
+        self._runs: dict[str, tuple[int, ...]] = {}
 
     def labels(self, raw: str) -> Mapping[str, str]:
         got = self._labels.get(raw)
         if got is None:
             got = json.loads(raw)
         self._read[raw] = got
+        return got
+
+    def run_ids(self, raw: str) -> tuple[int, ...]:
+        if raw == "[]":
+            return ()
+        got = self._runs.get(raw)
+        if got is None:
+            if len(self._runs) > 10_000:
+                self._runs.clear()  # bound it: run lists of long-gone incidents
+            got = self._runs[raw] = tuple(json.loads(raw))
         return got
 
     def keep_read(self) -> None:
@@ -65,7 +76,7 @@ class _Decoder:
             seen=cast(Seen, row["seen"]),
             acked_at=row["acked_at"],
             acked_by=row["acked_by"],
-            run_ids=() if runs == "[]" else tuple(json.loads(runs)),
+            run_ids=self.run_ids(runs),
             id=row["id"],
         )
 
