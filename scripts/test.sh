@@ -16,14 +16,14 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 
-echo "== ruff"
+echo "== ruff (at ${SECONDS}s)"
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
-echo "== mypy"
+echo "== mypy (at ${SECONDS}s)"
 .venv/bin/mypy
-echo "== import layering"
+echo "== import layering (at ${SECONDS}s)"
 .venv/bin/lint-imports
-echo "== pytest"
+echo "== pytest (at ${SECONDS}s)"
 # Parallel: most tests wait on real servers, so more workers than cores still pay off;
 # tests sharing a module's servers stay on one worker (tests/conftest.py), and each
 # worker has ports of its own (tests/ports.py). PYTEST_WORKERS=0 runs in-process.

@@ -72,10 +72,14 @@ def port_free(port: int) -> bool:
         return True
 
 
-def launch_demo(*extra: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """Start the demo launcher and read where everything is from its output."""
+def launch_demo(
+    *extra: str, tmpdir: Path | None = None
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start the demo launcher and read where everything is from its output; with
+    `tmpdir`, its temp dir is made there."""
+    env = None if tmpdir is None else {**os.environ, "TMPDIR": str(tmpdir)}
     proc = subprocess.Popen(
-        [*DEMO, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*DEMO, *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     assert proc.stdout is not None
     where: dict[str, str] = {}
@@ -122,8 +126,10 @@ def test_demo_stops_everything_on_sigterm() -> None:
     assert not Path(where["workdir"]).exists()
 
 
-def test_children_die_when_the_launcher_is_killed() -> None:
-    proc, where = launch_demo("--history-days", "0", "--no-auto-degrade")
+def test_children_die_when_the_launcher_is_killed(tmp_path: Path) -> None:
+    # A temp dir of its own: any other demo starting meanwhile (another test, another
+    # worker) removes stale dirs in the shared one, the killed demo's among them.
+    proc, where = launch_demo("--history-days", "0", "--no-auto-degrade", tmpdir=tmp_path)
     kids = children(proc.pid)
     assert len(kids) >= 3
     proc.kill()  # no handler, no atexit: only PDEATHSIG can save us

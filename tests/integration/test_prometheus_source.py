@@ -350,8 +350,10 @@ async def test_bearer_token_never_appears_in_error_strings(
         {"status": "error", "errorType": "bad_data", "error": f"refused token {token}"}
     )
     errors: list[str] = []
+    # 5 s: the fakes answer at once, the dead port refuses at once; 0.3 s timed out
+    # before a fake's answer on a busy machine.
     async with make_http_client(
-        HttpAuth(bearer_token_env="TEST_SECRET_TOKEN", timeout_s=0.3)
+        HttpAuth(bearer_token_env="TEST_SECRET_TOKEN", timeout_s=5.0)
     ) as client:
         for reply in (Reply(502, echo_html, "text/html"), Reply(400, echo_error)):
             with pytest.raises((BadResponse, QueryError)) as err:

@@ -153,3 +153,26 @@ def test_incident_timeline_snapshot(snap_compare: Any) -> None:
         await until(lambda: isinstance(app.screen, IncidentTimelineScreen), pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+async def test_a_storm_of_incidents_is_listed_whole_and_filters() -> None:
+    # More than OFF_LOOP_ITEMS: the rows are made in a thread, keys answer meanwhile.
+    storm = tuple(
+        Incident(f"Storm{i % 7}", "critical", "firing", NOW - 10 - i, None, {"i": str(i)}, id=i)
+        for i in range(1000)
+    )
+    snap = replace(snapshot(NOW), incidents=replace(record(), items=storm))
+    app = make_app(Config(refresh_s=3600), FakePoller([snap]), clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.view is not None, pilot)
+        await pilot.press("I")
+        await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentsScreen)
+        table = screen.query_one("#incidents-list", DataTable)
+        await until(lambda: table.row_count == 1000, pilot, what="every incident listed")
+        assert screen.shown[0].id == 0 and screen.selected() is screen.shown[0]
+        await pilot.press("slash", *"i=42", "enter")
+        await until(lambda: table.row_count < 1000, pilot, what="the filter applied")
+        assert {i.labels["i"] for i in screen.shown} >= {"42", "420", "421"}
+        assert all("42" in i.labels["i"] for i in screen.shown)

@@ -111,6 +111,11 @@ def test_since_cells_are_shared_by_equal_ages_and_say_unknown_for_no_start() -> 
     assert since.cell(NOW + 2, NOW - 123) is a  # another alert, another poll, same text
     assert since.cell(NOW, NOW - 126).plain == "2m 6s"
     assert since.cell(NOW, math.inf).plain == "—"
+    since.begin()  # the next build: last build's ages are still at hand
+    assert since.cell(NOW + 2, NOW - 123) is a
+    since.begin()
+    since.begin()  # two builds that did not ask for it: gone (the memory stays bounded)
+    assert since.cell(NOW + 2, NOW - 123) is not a
 
 
 def test_heavy_jobs_take_the_lane_one_at_a_time() -> None:

@@ -40,14 +40,30 @@ class _Decoder:
 
     def __init__(self) -> None:
         self._labels: dict[str, Mapping[str, str]] = {}
+        self._read: dict[str, Mapping[str, str]] = {}
+        self._runs: dict[str, tuple[int, ...]] = {}
 
     def labels(self, raw: str) -> Mapping[str, str]:
         got = self._labels.get(raw)
         if got is None:
-            if len(self._labels) > 100_000:
-                self._labels.clear()  # bound it: labels of long-gone incidents
-            got = self._labels[raw] = json.loads(raw)
+            got = json.loads(raw)
+        self._read[raw] = got
         return got
+
+    def run_ids(self, raw: str) -> tuple[int, ...]:
+        if raw == "[]":
+            return ()
+        got = self._runs.get(raw)
+        if got is None:
+            if len(self._runs) > 10_000:
+                self._runs.clear()  # bound it: run lists of long-gone incidents
+            got = self._runs[raw] = tuple(json.loads(raw))
+        return got
+
+    def keep_read(self) -> None:
+        """After a merge: keep only the labels it read (the rows' own dicts, shared with
+        the Snapshot's incidents), not those of rows long out of the window."""
+        self._labels, self._read = self._read, {}
 
     def record(self, row: sqlite3.Row) -> IncidentRecord:
         runs = row["run_ids"]
@@ -60,7 +76,7 @@ class _Decoder:
             seen=cast(Seen, row["seen"]),
             acked_at=row["acked_at"],
             acked_by=row["acked_by"],
-            run_ids=() if runs == "[]" else tuple(json.loads(runs)),
+            run_ids=self.run_ids(runs),
             id=row["id"],
         )
 
@@ -139,6 +155,7 @@ class IncidentRepository:
                 stored.append(r)
             db.executemany("UPDATE incidents SET last_seen_at = ? WHERE id = ?", seen_again)
             self._version = _data_version(db)
+        self._decode.keep_read()
         return stored
 
     def seen_again(self, now: float) -> bool:

@@ -63,7 +63,9 @@ def _str_dict(value: object) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise ValueError("expected an object of strings")
-    return dict(value)
+    # The decoded JSON's own dict when it is one (nothing mutates it): no second copy of
+    # every alert's labels and annotations, which at 20,000 alerts is ~10 MB.
+    return value if type(value) is dict else dict(value)
 
 
 def _str_tuple(value: object) -> tuple[str, ...]:

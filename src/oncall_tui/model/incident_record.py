@@ -464,7 +464,8 @@ def to_incident(record: IncidentRecord, runs: Mapping[int, IncidentRun]) -> Inci
         status="firing" if record.ended_at is None else "resolved",
         started_at=record.started_at,
         resolved_at=record.ended_at,
-        labels=dict(record.labels),
+        # Shared, not copied (neither side mutates it): 20,000 incidents are 20,000 dicts.
+        labels=record.labels if isinstance(record.labels, dict) else dict(record.labels),
         acked_at=record.acked_at,
         acked_by=record.acked_by,
         seen=record.seen,

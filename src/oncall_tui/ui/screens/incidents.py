@@ -21,6 +21,7 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Input, Static
 
+from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.incident_record import mean_times
 from oncall_tui.model.severity import severity_rank
 from oncall_tui.model.snapshot import Incident, Incidents, Snapshot
@@ -29,7 +30,8 @@ from oncall_tui.text import clean
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, dur, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
-from oncall_tui.ui.widgets.panel import fit_columns, refill
+from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS, TableRows
+from oncall_tui.ui.widgets.table import CellCache, KeyedTable, column_widths, natural_widths
 
 from .detail import DetailScreen, kv_grid, literal_table, local_time
 
@@ -92,6 +94,32 @@ def incident_row(i: Incident, palette: Palette, now: float) -> list[Text]:
     ]
 
 
+def build_rows(
+    items: Sequence[Incident],
+    by: str,
+    needle: str,
+    palette: Palette,
+    now: float,
+    cache: CellCache[tuple[Incident, bool]] | None = None,
+) -> tuple[list[Incident], TableRows]:
+    """(the incidents shown, their rows); may run in a thread. `cache` keeps the cells
+    of unchanged incidents between renders (a re-sort, a filter, the next poll)."""
+    cache = cache if cache is not None else CellCache()
+    cache.begin(palette.key, len(items))
+    shown = sort_incidents([i for i in items if matches(i, needle)], by, now)
+
+    def make(item: tuple[Incident, bool]) -> tuple[Text, ...]:
+        return tuple(incident_row(item[0], palette, now))
+
+    rows = []
+    for n, i in enumerate(shown):
+        key = row_key(i, n)
+        # The clock shows in a cell only as "today" (a time) or not (a date).
+        rows.append((key, list(cache.cells(key, (i, now - i.started_at < 86400), make))))
+    # The alert and the runbooks (free text) give way on a narrow screen.
+    return shown, TableRows(rows, natural_widths(COLUMNS, rows), flexible={2: 14, 7: 0})
+
+
 def export_path(now: float, directory: Path | None = None) -> Path:
     """Where `e` writes: the working directory, or the temp dir when that is not
     writable (the TUI may run from anywhere)."""
@@ -135,16 +163,15 @@ class IncidentsScreen(Screen[None]):
         self.needle = ""
         self.shown: list[Incident] = []
         self._rendered: tuple[object, ...] | None = None
+        self._generation = 0  # of the rows being built off the loop
+        self._cells: CellCache[tuple[Incident, bool]] = CellCache()
 
     def compose(self) -> ComposeResult:
         yield Static(id="incidents-head")
         yield OrderedInput(
             placeholder="filter: alert, label=value, who acked…", id="incidents-filter"
         )
-        table: DataTable[Text] = DataTable(
-            id="incidents-list", cursor_type="row", zebra_stripes=True
-        )
-        yield table
+        yield KeyedTable(id="incidents-list", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -170,19 +197,46 @@ class IncidentsScreen(Screen[None]):
         self.render_rows()
 
     def render_rows(self) -> None:
-        now = self.clock()
-        items = [i for i in self.incidents.items if matches(i, self.needle)]
-        self.shown = sort_incidents(items, self.sort_by, now)
-        # Firing rows show no ticking time, so the same rows, sort and filter render the same.
-        state = (tuple(self.shown), self.sort_by, self.needle, self.app.theme)
+        """Filter, sort and make the rows: in a thread for a long record (an alert storm
+        makes thousands of incidents), so keys answer meanwhile. Only a change of the
+        incidents, the sort, the filter or the theme makes them again."""
+        state = (self.incidents.items, self.sort_by, self.needle, self.app.theme)
         if state == self._rendered:
             return
         self._rendered = state
+        self._generation += 1
+        generation, now = self._generation, self.clock()
         palette = Palette(self.app.theme_variables)
-        rows = [(row_key(i, n), incident_row(i, palette, now)) for n, i in enumerate(self.shown)]
-        table = self.query_one("#incidents-list", DataTable)
-        fit_columns(table, rows, flexible={2: 14, 7: 0})  # alert, runbooks (free text)
-        refill(table, rows)
+        items, by, needle = self.incidents.items, self.sort_by, self.needle
+        cache = self._cells
+        if len(items) <= OFF_LOOP_ITEMS:
+            self._show_built(generation, build_rows(items, by, needle, palette, now, cache))
+            return
+        # Thousands of rows take a moment: say so, rather than an empty screen.
+        words = f"Incidents · {dur(self.incidents.lookback_s)} · {len(items):,} · listing them…"
+        self.query_one("#incidents-head", Static).update(Text(words, style="dim"))
+
+        def build() -> None:
+            built = in_lane(build_rows, items, by, needle, palette, now, cache)
+            self.app.call_from_thread(self._show_built, generation, built)
+
+        self.run_worker(build, thread=True, group="incident-rows", exit_on_error=False)
+
+    def _show_built(self, generation: int, built: tuple[list[Incident], TableRows]) -> None:
+        if generation != self._generation or not self.is_mounted:
+            return  # superseded meanwhile
+        shown, rows = built
+        table = self.query_one("#incidents-list", KeyedTable)
+        room = table.room(len(rows.rows))
+        if not room:
+            # Not laid out yet: drawn once it is (on_resize); unfitted columns would have
+            # Textual measure every cell of thousands of rows.
+            self._rendered = None
+            return
+        widths = column_widths(rows.natural, room, 2 * table.cell_padding, rows.flexible)
+        table.fit(widths, room)
+        self.shown = shown
+        table.apply(rows.rows)
         self.query_one("#incidents-head", Static).update(self.head_text())
 
     def head_text(self) -> Text:

@@ -121,10 +121,16 @@ def _alert_cells(palette: Palette) -> Callable[[Alert], tuple[Text, ...]]:
 class SinceCells:
     """The Since cell of an age: one Text per distinct text, kept (an alert storm asks
     for thousands a poll, most of them the text of another alert or of the last poll;
-    the same object lets the table's diff skip the cell at once)."""
+    the same object lets the table's diff skip the cell at once). Only the ages of the
+    last two builds are kept: the clock moves on, old ages never come back."""
 
     def __init__(self) -> None:
         self._texts: dict[int, Text] = {}
+        self._last: dict[int, Text] = {}
+
+    def begin(self) -> None:
+        """Before a build: what the build before last used goes."""
+        self._last, self._texts = self._texts, {}
 
     def cell(self, now: float, starts_at: float) -> Text:
         if not math.isfinite(starts_at):
@@ -132,9 +138,10 @@ class SinceCells:
         seconds = max(0, round(now - starts_at))
         got = self._texts.get(seconds)
         if got is None:
-            if len(self._texts) > 50_000:
-                self._texts.clear()  # ages of a week ago and more: made again when asked
-            got = self._texts[seconds] = Text(age(now, starts_at), justify="right")
+            got = self._last.get(seconds)
+        if got is None:
+            got = Text(age(now, starts_at), justify="right")
+        self._texts[seconds] = got
         return got
 
 
@@ -149,6 +156,7 @@ def alert_rows(
     """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts."""
     cache = cache if cache is not None else CellCache()
     since = since if since is not None else SinceCells()
+    since.begin()
     cache.begin(palette.key, len(alerts))
     make = _alert_cells(palette)
     rows: list[tuple[str, list[Text]]] = []
