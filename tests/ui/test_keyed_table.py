@@ -63,6 +63,22 @@ async def test_only_visible_changed_cells_are_repainted_and_the_rest_show_when_s
         assert "NEW80" in app.export_screenshot(), "drawn from the new data when scrolled to"
 
 
+async def test_renderings_of_past_polls_are_not_kept() -> None:
+    # A soak (hours of polls) must not grow: a cell's old renderings can never be shown
+    # again once it changed, so they do not pile up in Textual's LRU caches.
+    app = TableApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = app.query_one(CountingTable)
+        table.add_columns("name", "value")
+        table.refreshed = []
+        for poll in range(30):
+            table.apply(rows({i: f"p{poll}" for i in range(10)}))
+            await pilot.pause()
+        # 10 visible rows x 2 columns (+ the header): this poll's renderings only.
+        assert len(table._cell_render_cache) <= 2 * 11
+        assert len(table._line_cache) <= 11
+
+
 def test_cell_cache_keeps_cells_of_an_unchanged_item_and_remakes_changed_ones() -> None:
     made: list[str] = []
 
