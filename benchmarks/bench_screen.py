@@ -11,7 +11,6 @@ second); then the keys of benchmarks/screen_keys.py. The minimal app
 
 from __future__ import annotations
 
-import statistics
 import sys
 import threading
 import time
@@ -87,17 +86,6 @@ class Phase:
     note: str = ""
     steady_from: float = 0.0
     """When steady state began, on the RSS samples' clock (s since the spawn)."""
-
-    def rss_slope(self) -> float:
-        """MB per 10 minutes, least squares over the samples from steady state on (the
-        start-up's growth is not a leak)."""
-        steady = [(t, m) for t, m in self.rss if t >= self.steady_from]
-        if len(steady) < 3:
-            return float("nan")
-        ts = [t for t, _ in steady]
-        ms = [m for _, m in steady]
-        slope = statistics.linear_regression(ts, ms).slope
-        return slope * 600.0
 
 
 class RssSampler:
