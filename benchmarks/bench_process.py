@@ -13,7 +13,6 @@ import contextlib
 import fcntl
 import os
 import pty
-import signal
 import struct
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks import child
 from benchmarks.stats import Budget, Result, Section, format_stats
 from benchmarks.world import World, config_toml
 
@@ -127,33 +127,14 @@ class Terminal:
         return self.seen[marker]
 
     def alive(self) -> bool:
-        try:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            return False
-        return done == 0
+        return child.alive(self.pid)
 
     def quit(self, timeout: float = 10.0) -> str:
         """Press q; wait for the exit (kill on timeout). Says how it ended."""
-        start = time.monotonic()
-        with contextlib.suppress(OSError):
-            os.write(self.fd, b"q")
-        while time.monotonic() - start < timeout:
-            try:
-                done, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return "already gone"
-            if done:
-                code = os.waitstatus_to_exitcode(status)
-                return f"quit with q in {time.monotonic() - start:.2f} s, exit code {code}"
-            time.sleep(0.02)
-        self.kill()
-        return f"did NOT quit within {timeout:g} s of q: killed"
+        return child.quit(self.pid, self.fd, b"q", timeout)
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        child.kill(self.pid)
 
     def close(self) -> None:
         self.kill()

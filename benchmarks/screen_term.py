@@ -14,7 +14,6 @@ import contextlib
 import fcntl
 import os
 import pty
-import signal
 import struct
 import termios
 import threading
@@ -23,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyte
+
+from benchmarks import child
 
 Lines = list[str]
 Predicate = Callable[["Screen"], bool]
@@ -135,32 +136,13 @@ class Screen:
 
     # --- the process ------------------------------------------------------------------
     def alive(self) -> bool:
-        try:
-            done, _ = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            return False
-        return done == 0
+        return child.alive(self.pid)
 
     def quit(self, key: bytes = b"q", timeout: float = 10.0) -> str:
-        start = time.monotonic()
-        with contextlib.suppress(OSError):
-            os.write(self.fd, key)
-        while time.monotonic() - start < timeout:
-            try:
-                done, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return "already gone"
-            if done:
-                code = os.waitstatus_to_exitcode(status)
-                return f"quit in {time.monotonic() - start:.2f} s, exit code {code}"
-            time.sleep(0.02)  # polling a child's exit, not synchronising a test
-        self.kill()
-        return f"did NOT quit within {timeout:g} s: killed"
+        return child.quit(self.pid, self.fd, key, timeout)
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        child.kill(self.pid)
 
     def close(self) -> None:
         self.kill()
