@@ -52,6 +52,16 @@ def record(now: float = NOW) -> Incidents:
     return Incidents(items=items, mtta_s=100.0, mttr_s=1100.0, lookback_s=7 * 86400)
 
 
+async def opened(app: Any, pilot: Any) -> IncidentsScreen:
+    """After the first poll, `I`: the incidents screen."""
+    await until(lambda: app.view is not None, pilot)
+    await pilot.press("I")
+    await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
+    screen = app.screen
+    assert isinstance(screen, IncidentsScreen)
+    return screen
+
+
 def rows(screen: IncidentsScreen) -> list[str]:
     return [i.alertname for i in screen.shown]
 
@@ -76,11 +86,7 @@ async def test_incidents_screen_filter_sort_timeline_export(
     clock = FakeClock()
     app = make_app(Config(), FakePoller([snap]), clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await until(lambda: app.view is not None, pilot)
-        await pilot.press("I")
-        await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
-        screen = app.screen
-        assert isinstance(screen, IncidentsScreen)
+        screen = await opened(app, pilot)
         assert rows(screen) == ["DiskFull", "APIHighErrorRate", EVIL]
         table = screen.query_one("#incidents-list", DataTable)
         assert table.row_count == 3
@@ -116,11 +122,7 @@ async def test_the_screen_follows_new_polls() -> None:
     poller = FakePoller([first, second])
     app = make_app(Config(refresh_s=3600), poller, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
-        await until(lambda: app.view is not None, pilot)
-        await pilot.press("I")
-        await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
-        screen = app.screen
-        assert isinstance(screen, IncidentsScreen)
+        screen = await opened(app, pilot)
         assert screen.shown[0].status == "firing"
         app.poll_now()
         await until(lambda: poller.calls >= 2 and screen.shown[0].status == "resolved", pilot)
@@ -135,9 +137,7 @@ def test_incidents_screen_snapshot(snap_compare: Any) -> None:
     app = _app_on(replace(snapshot(NOW), incidents=record()))
 
     async def run_before(pilot: Any) -> None:
-        await until(lambda: app.view is not None, pilot)
-        await pilot.press("I")
-        await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
+        await opened(app, pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -146,9 +146,7 @@ def test_incident_timeline_snapshot(snap_compare: Any) -> None:
     app = _app_on(replace(snapshot(NOW), incidents=record()))
 
     async def run_before(pilot: Any) -> None:
-        await until(lambda: app.view is not None, pilot)
-        await pilot.press("I")
-        await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
+        await opened(app, pilot)
         await pilot.press("down", "enter")
         await until(lambda: isinstance(app.screen, IncidentTimelineScreen), pilot)
 
@@ -164,11 +162,7 @@ async def test_a_storm_of_incidents_is_listed_whole_and_filters() -> None:
     snap = replace(snapshot(NOW), incidents=replace(record(), items=storm))
     app = make_app(Config(refresh_s=3600), FakePoller([snap]), clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
-        await until(lambda: app.view is not None, pilot)
-        await pilot.press("I")
-        await until(lambda: isinstance(app.screen, IncidentsScreen), pilot)
-        screen = app.screen
-        assert isinstance(screen, IncidentsScreen)
+        screen = await opened(app, pilot)
         table = screen.query_one("#incidents-list", DataTable)
         await until(lambda: table.row_count == 1000, pilot, what="every incident listed")
         assert screen.shown[0].id == 0 and screen.selected() is screen.shown[0]
