@@ -185,7 +185,9 @@ class IncidentLog:
             runs=runs,
         )
         self.store.merge(obs, self.rules, lookback)
-        items = incidents_of(self.store, now - lookback, now)
+        # No upper bound: an alert that began while this poll waited for its answers
+        # starts after `now`, and its row must be in the incidents all the same.
+        items = incidents_of(self.store, now - lookback, math.inf)
         mtta, mttr = mean_times(items)
         incidents = Incidents(
             items=tuple(items), mtta_s=mtta, mttr_s=mttr, lookback_s=lookback, section=section

@@ -175,3 +175,15 @@ def test_unchanged_polls_still_merge_in_full_now_and_then(tmp_path: Path) -> Non
         assert last.at == now  # kept
         log.observe(now + FULL_MERGE_EVERY_S, firing, None, {}, SECTION)
         assert last.at == now + FULL_MERGE_EVERY_S
+
+
+def test_an_alert_that_began_while_the_poll_waited_is_in_its_incidents(tmp_path: Path) -> None:
+    # The poll's instant is taken before its requests: Alertmanager may answer with an
+    # alert that started after it. Its row is recorded, and shown now, not a poll later.
+    now = time.time()
+    with Journal(tmp_path / "j.sqlite3") as j:
+        inc = IncidentLog(Config(), j.incidents).observe(
+            now, alerts((A, now + 0.4)), None, {}, SECTION
+        )
+    (item,) = inc.items
+    assert item.status == "firing" and item.started_at == now + 0.4
