@@ -56,7 +56,7 @@ class KeyFooter(Footer):
 
     def _set_enabled(self, keys: ShownKeys) -> None:
         # Footer shows the first binding of each action, keyed here as it shows them.
-        enabled = {}
+        enabled: dict[tuple[str, str], bool] = {}
         for (key, _, _, action, _), on in zip(keys.layout, keys.enabled, strict=True):
             enabled.setdefault((key, action), on)
         for widget in self.query(FooterKey):
