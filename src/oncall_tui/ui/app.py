@@ -10,6 +10,7 @@ the tests.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -316,6 +317,10 @@ class OncallApp(App[int]):
         self.push_screen(HelpScreen(rows, read_only=self.config.read_only))
 
 
+GIL_SWITCH_S = 0.0005
+"""How long a thread holds the interpreter lock while another waits for it."""
+
+
 def make_app(
     config: Config,
     poller: PollerLike | None = None,
@@ -351,6 +356,11 @@ def run_app(config: Config, actions: AppActions | None = None) -> int:
     from oncall_tui.actions.app_actions import live_backend
 
     poller, live, journal = live_backend(config)
+    # The event loop gives up the interpreter lock at every select(), dozens of times
+    # per key; while a lane thread (cpu_lane) computes, each time it waits a whole
+    # switch interval (5 ms by default) to get it back. A shorter interval keeps a key
+    # from waiting ~50 intervals behind a poll's build in an alert storm.
+    sys.setswitchinterval(GIL_SWITCH_S)
     try:
         app = make_app(config, poller, actions=actions or live)
         app.owns_poller = True
