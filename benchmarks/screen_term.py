@@ -1,11 +1,17 @@
 """A child process on a pty whose output feeds a terminal emulator (pyte), so a benchmark
 knows what is *on screen*, not only which bytes went by.
 
-The drain thread reads the pty as a terminal would (the app never blocks on a full
-buffer), counts every byte with its arrival time, feeds the emulator, and after each
-chunk checks the pending expectations: a predicate over the screen's text, timed at the
-chunk that first made it true. So a key's latency is "key written -> the first frame
-that shows the expected change"; a repaint that changes nothing else does not count.
+The reader thread reads the pty as a terminal would (the app never blocks on a full
+buffer) and stamps every chunk with its arrival time; the emulator thread feeds them to
+the emulator and after each chunk checks the pending expectations: a predicate over the
+screen's text, timed at the arrival of the chunk that first made it true. So a key's
+latency is "key written -> the first frame that shows the expected change reached the
+terminal"; a repaint that changes nothing else does not count.
+
+Two threads, because pyte parses ~1 MB/s (a real terminal: hundreds): with one, a full
+repaint's first chunks were still being parsed when its last arrived, which was then
+read (and stamped) late; a full-screen answer (Escape out of a page) came out ~0.1-0.3 s
+slower than it reached the terminal.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import contextlib
 import fcntl
 import os
 import pty
+import queue
 import struct
+import sys
 import termios
 import threading
 import time
@@ -35,6 +43,9 @@ class Expectation:
     done: threading.Event = field(default_factory=threading.Event)
     at: float = 0.0
     """perf_counter() of the chunk after which the predicate held."""
+    since: float = 0.0
+    """perf_counter() when it was registered: a chunk that arrived before (parsed
+    after) counts as arriving then, never earlier."""
 
 
 class Screen:
@@ -50,26 +61,43 @@ class Screen:
         self.chunks: list[tuple[float, int]] = []
         """(arrival perf_counter, size) of every read."""
         self._pending: list[Expectation] = []
-        self._thread = threading.Thread(target=self._drain, name="pty-drain", daemon=True)
-        self._thread.start()
+        self._arrived: queue.SimpleQueue[tuple[float, bytes] | None] = queue.SimpleQueue()
+        # The reader must get the interpreter back at once when a chunk arrives while
+        # the emulator parses (5 ms per turn by default).
+        sys.setswitchinterval(0.0005)
+        self._threads = [
+            threading.Thread(target=self._read, name="pty-read", daemon=True),
+            threading.Thread(target=self._emulate, name="pty-emulate", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    # --- the drain thread -------------------------------------------------------------
-    def _drain(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return  # EIO: the child closed the terminal
-            if not chunk:
-                return
-            now = time.perf_counter()
+    # --- the reader and the emulator threads ------------------------------------------
+    def _read(self) -> None:
+        try:
+            while True:
+                try:
+                    chunk = os.read(self.fd, 65536)
+                except OSError:
+                    return  # EIO: the child closed the terminal
+                if not chunk:
+                    return
+                now = time.perf_counter()
+                with self.lock:
+                    self.bytes_total += len(chunk)
+                    self.chunks.append((now, len(chunk)))
+                self._arrived.put((now, chunk))
+        finally:
+            self._arrived.put(None)
+
+    def _emulate(self) -> None:
+        while (arrived := self._arrived.get()) is not None:
+            now, chunk = arrived
             with self.lock:
-                self.bytes_total += len(chunk)
-                self.chunks.append((now, len(chunk)))
                 self._stream.feed(chunk)
                 for e in list(self._pending):
                     if e.predicate(self):
-                        e.at = now
+                        e.at = max(now, e.since)
                         e.done.set()
                         self._pending.remove(e)
 
@@ -103,7 +131,7 @@ class Screen:
     def expect(self, predicate: Predicate) -> Expectation:
         """Register `predicate`; it is timed from the next chunk on (and now, if it
         already holds: then `at` is now)."""
-        e = Expectation(predicate)
+        e = Expectation(predicate, since=time.perf_counter())
         with self.lock:
             if predicate(self):
                 e.at = time.perf_counter()
@@ -148,7 +176,8 @@ class Screen:
         self.kill()
         with contextlib.suppress(OSError):
             os.close(self.fd)
-        self._thread.join(2)
+        for thread in self._threads:
+            thread.join(2)
 
 
 def spawn(argv: list[str], env: dict[str, str], rows: int = 48, cols: int = 160) -> Screen:

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from textual.widget import Widget
+from textual.widgets._footer import FooterKey
 
 from oncall_tui.config_types import Config
 from oncall_tui.ui.app import make_app
+from oncall_tui.ui.widgets.footer import KeyFooter, shown_keys
 from oncall_tui.ui.widgets.line import TextLine
 from oncall_tui.ui.widgets.panel import Panel
 
@@ -107,3 +109,37 @@ async def test_a_changed_alert_repaints_its_cell_only(
         assert set(repaints) <= {table, app.overview.alerts}
         assert regions and all(len(r) == 1 and r[0].height == 1 for r in regions)
         assert "someone-else" in str(table.get_row(changed.fingerprint)[4])
+
+
+async def test_the_footer_keeps_its_keys_when_they_stay_the_same(config: Config) -> None:
+    app = make_app(config, FakePoller([snapshot(NOW)]), clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await settle(pilot)
+        footer = app.overview.query_one(KeyFooter)
+
+        def keys() -> list[FooterKey]:
+            return list(footer.query(FooterKey))
+
+        def words() -> list[str]:
+            return [k.description for k in keys() if not k.has_class("-disabled")]
+
+        first = keys()
+        live = words()
+        assert "Ack" in live
+        for _ in range(len(app.overview.panels)):  # round the panels, back to the alerts
+            await pilot.press("tab")
+            await settle(pilot)
+            assert words() == live
+        assert keys() == first  # the same widgets: nothing was rebuilt
+        await pilot.press("question_mark")
+        await settle(pilot)
+        # Behind the help, the overview's keys are greyed out (they are not live) ...
+        assert words() == [] and keys() == first
+        await pilot.press("escape")
+        await settle(pilot)
+        # ... and live again after it, still the same widgets.
+        assert words() == live and keys() == first
+        # A key of another screen is another footer: what it shows is that screen's.
+        layout = shown_keys(app.overview).layout
+        assert [d for (_, _, d, _, _) in layout if d] == [k.description for k in first]

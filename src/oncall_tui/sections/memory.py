@@ -10,6 +10,7 @@ from oncall_tui.model.alerts import AlertReuse
 from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
 from oncall_tui.sources.errors import SourceError
+from oncall_tui.sources.range_cache import RangeCache
 
 
 @dataclass
@@ -72,3 +73,5 @@ class PollMemory:
     last_merge: LastMerge = field(default_factory=LastMerge)
     alerts: AlertReuse = field(default_factory=AlertReuse)
     """The last poll's alerts, re-used for the entries that did not change."""
+    ranges: RangeCache = field(default_factory=RangeCache)
+    """The `settled` range answers, until their step boundary moves on."""

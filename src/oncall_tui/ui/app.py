@@ -10,6 +10,7 @@ the tests.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -27,7 +28,13 @@ from oncall_tui.ui.actions_protocol import AppActions, PollerLike
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.commands import AlertCommands
 from oncall_tui.ui.keys import MUTATING_ACTIONS, keys_of
-from oncall_tui.ui.messages import DetailsRequested, PollFailed, SelectionChanged, SnapshotReady
+from oncall_tui.ui.messages import (
+    DetailsRequested,
+    EarlySections,
+    PollFailed,
+    SelectionChanged,
+    SnapshotReady,
+)
 from oncall_tui.ui.overview import OverviewScreen
 from oncall_tui.ui.polling import PollDriver
 from oncall_tui.ui.schedule import PollSchedule
@@ -185,6 +192,9 @@ class OncallApp(App[int]):
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self.polls.snapshot_ready(message)
 
+    def on_early_sections(self, message: EarlySections) -> None:
+        self.polls.early_sections(message)
+
     def on_poll_failed(self, message: PollFailed) -> None:
         self.polls.poll_failed(message)
 
@@ -307,6 +317,10 @@ class OncallApp(App[int]):
         self.push_screen(HelpScreen(rows, read_only=self.config.read_only))
 
 
+GIL_SWITCH_S = 0.0005
+"""How long a thread holds the interpreter lock while another waits for it."""
+
+
 def make_app(
     config: Config,
     poller: PollerLike | None = None,
@@ -342,6 +356,11 @@ def run_app(config: Config, actions: AppActions | None = None) -> int:
     from oncall_tui.actions.app_actions import live_backend
 
     poller, live, journal = live_backend(config)
+    # The event loop gives up the interpreter lock at every select(), dozens of times
+    # per key; while a lane thread (cpu_lane) computes, each time it waits a whole
+    # switch interval (5 ms by default) to get it back. A shorter interval keeps a key
+    # from waiting ~50 intervals behind a poll's build in an alert storm.
+    sys.setswitchinterval(GIL_SWITCH_S)
     try:
         app = make_app(config, poller, actions=actions or live)
         app.owns_poller = True

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from oncall_tui.model.snapshot import Snapshot
 from oncall_tui.ui.bindings import bindings
@@ -26,6 +26,7 @@ from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.widgets.alerts import AlertsPanel
 from oncall_tui.ui.widgets.breakers import BreakersPanel
 from oncall_tui.ui.widgets.errors import ErrorsPanel
+from oncall_tui.ui.widgets.footer import KeyFooter
 from oncall_tui.ui.widgets.format import Palette
 from oncall_tui.ui.widgets.health import HealthPanel
 from oncall_tui.ui.widgets.incidents import IncidentsPanel
@@ -79,7 +80,7 @@ class OverviewScreen(Screen[None]):
             yield from (self.health, self.latency, self.errors, self.breakers)
             yield from (self.runbooks, self.alerts, self.incidents)
         # Compact and without the palette hint (ctrl+p still opens it): every key fits at 80.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._show_active()

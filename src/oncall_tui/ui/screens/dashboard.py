@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from oncall_tui.config_types import Config
 from oncall_tui.model.snapshot import Snapshot
@@ -25,6 +25,7 @@ from oncall_tui.ui.partial_update import use_trimmed_updates
 from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.dashboard import DashboardPage
+from oncall_tui.ui.widgets.footer import KeyFooter
 from oncall_tui.ui.widgets.format import Palette
 from oncall_tui.ui.widgets.line import TextLine
 from oncall_tui.ui.widgets.status import status_line
@@ -56,7 +57,7 @@ class DashboardScreen(Screen[None]):
         tabs.show(Text.assemble(("[ Overview", "dim"), "  ", ("SLOs & panels", "bold reverse")))
         yield tabs
         yield self.page
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.app.view_signal.subscribe(self, self.show)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.incident_record import mean_times
@@ -28,6 +28,7 @@ from oncall_tui.model.snapshot import Incident, Incidents, Snapshot
 from oncall_tui.render.incidents_out import run_words, to_csv
 from oncall_tui.text import clean
 from oncall_tui.ui.bindings import bindings
+from oncall_tui.ui.widgets.footer import KeyFooter
 from oncall_tui.ui.widgets.format import Palette, dur, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS, TableRows
@@ -172,7 +173,7 @@ class IncidentsScreen(Screen[None]):
             placeholder="filter: alert, label=value, who acked…", id="incidents-filter"
         )
         yield KeyedTable(id="incidents-list", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#incidents-list", DataTable)
