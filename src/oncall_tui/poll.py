@@ -29,7 +29,7 @@ import httpx
 from oncall_tui.config_types import Config, HttpAuth
 from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Alerts, Snapshot, SourceStatus
-from oncall_tui.sections import ALERTS, SECTIONS
+from oncall_tui.sections import ALERTS, EARLY, SECTIONS
 from oncall_tui.sections.memory import PollMemory
 from oncall_tui.sections.spec import (
     AlertmanagerGet,
@@ -48,7 +48,8 @@ from oncall_tui.sections.spec import (
 from oncall_tui.sources.alertmanager import AlertmanagerClient
 from oncall_tui.sources.errors import AuthSetupError, BadResponse, Unreachable
 from oncall_tui.sources.http import make_http_client, redact
-from oncall_tui.sources.prometheus import PrometheusClient
+from oncall_tui.sources.prometheus import PrometheusClient, choose_step
+from oncall_tui.sources.range_cache import settled_bounds
 
 __all__ = ["JournalView", "Outcome", "Poller"]
 
@@ -119,12 +120,22 @@ class Poller:
 
     async def poll_section(self, spec: SectionSpec[P], window_s: float | None = None) -> P:
         """One section alone (and the sections it needs); sources' status untouched."""
+        return cast(P, (await self.poll_parts([spec], window_s))[spec.name])
+
+    async def poll_parts(
+        self, specs: Sequence[SectionSpec[Any]], window_s: float | None = None
+    ) -> dict[str, Any]:
+        """Some sections alone (and those they need), by name; sources' status untouched.
+        E.g. the first poll's cheap sections (sections.EARLY), on screen before the rest."""
         window = window_s or self.config.ui.window_s
         now = self.clock()
-        specs = build_order([spec])
-        fetched, _ = await self._fetch(specs, now, window)
-        parts = await asyncio.to_thread(in_lane, self._build, specs, fetched, now, window)
-        return cast(P, parts[spec.name])
+        ordered = build_order(specs)
+        fetched, _ = await self._fetch(ordered, now, window)
+        return await asyncio.to_thread(in_lane, self._build, ordered, fetched, now, window)
+
+    async def poll_early(self, window_s: float | None = None) -> dict[str, Any]:
+        """The first poll's cheap sections (sections.EARLY), by Snapshot field name."""
+        return await self.poll_parts(EARLY, window_s)
 
     async def poll_alerts(self) -> Alerts:
         """Only the Alertmanager's part. While a full poll waits on a slow or hanging
@@ -154,15 +165,33 @@ class Poller:
                     return _nothing()
                 text: str = promql
                 return timed(lambda: prom.instant(text, at=now))
-            case Range(promql=promql, back_s=back, step_s=step, end=end):
+            case Range(promql=promql, back_s=back, step_s=step, end=end, settled=settled):
                 until = now if end is None else end
-                start = until - (window if back is None else back)
+                span = window if back is None else back
+                if settled and end is None:
+                    chosen = choose_step(0.0, span, step)
+                    # A step no longer than the refresh moves at every poll: nothing to keep.
+                    if chosen > self.config.refresh_s:
+                        return self._settled(promql, span, chosen, now)
+                start = until - span
                 return timed(lambda: prom.range(promql, start, until, step))
             case AlertmanagerGet(what="alerts"):
                 return timed(am.alerts)
             case AlertmanagerGet(what="silences"):
                 return timed(am.silences)
         raise TypeError(f"no source answers {q!r}")
+
+    async def _settled(self, promql: str, span: float, step: float, now: float) -> Outcome[Any]:
+        """A `settled` range: the answer kept for its bounds, or asked and kept if good."""
+        bounds = settled_bounds(now, span, step)
+        kept = self.memory.ranges.get(promql, span, step, bounds)
+        if kept is not None:
+            return Outcome(value=kept)
+        start, end = bounds
+        outcome = await timed(lambda: self.prometheus.range(promql, start, end, step))
+        if outcome.ok:
+            self.memory.ranges.put(promql, span, step, bounds, outcome.value)
+        return outcome
 
     # -- build -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from integration import Stack, wait_until
 from integration.exporter import UP
 from integration.test_snapshot_cli import write_config
 from oncall_tui.config import load_config
+from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Section
 from oncall_tui.poll import Poller
 from oncall_tui.sections import ALERTS
@@ -26,6 +27,7 @@ from oncall_tui.sections.spec import (
     Results,
     SectionSpec,
 )
+from oncall_tui.sources.range_cache import SETTLE_S, settled_bounds
 
 pytestmark = pytest.mark.servers
 
@@ -89,3 +91,59 @@ async def test_a_new_sections_refused_query_is_its_own_error(stack: Stack, tmp_p
         part = await poller.poll_section(spec)
     assert not part.section.ok and part.section.fetched_at is None
     assert part.section.error is not None and "parse error" in part.section.error
+
+
+@dataclass(frozen=True)
+class UpHistory:
+    series: tuple[Series, ...] = ()
+    section: Section = field(default_factory=lambda: Section("prometheus"))
+
+
+SETTLED_SPAN, SETTLED_STEP = 120.0, 15.0
+
+
+def settled_queries(ctx: QueryContext) -> Mapping[str, Query]:
+    return {"over": Range(f"count({UP})", SETTLED_SPAN, SETTLED_STEP, settled=True)}
+
+
+UP_HISTORY = SectionSpec(
+    "up_history",
+    "prometheus",
+    settled_queries,
+    lambda ctx, r: UpHistory(tuple(r.series("over")), r.section("prometheus", ctx.now)),
+)
+
+
+async def test_a_settled_range_is_prometheus_own_answer_kept_for_a_step(
+    stack: Stack, tmp_path: Path
+) -> None:
+    config = load_config(str(write_config(tmp_path, stack.prom_url, stack.am_urls)), {}, {})
+    assert config.refresh_s < SETTLED_STEP
+
+    def up_at(t: float) -> object:
+        rows = stack.http.get(
+            stack.prom_url + "/api/v1/query", params={"query": f"count({UP})", "time": str(t)}
+        ).json()
+        return rows["data"]["result"]
+
+    wait_until(lambda: up_at(time.time() - 2.5 * SETTLED_STEP), 90, "up series 38 s old")
+    # A fake clock whose settled ends (this step's and the next) are past and in
+    # Prometheus: it stays within one grid step, then crosses into the next.
+    grid = ((time.time() - SETTLED_STEP - 1.0) // SETTLED_STEP - 1) * SETTLED_STEP
+    at = grid + SETTLE_S
+    start, end = settled_bounds(at, SETTLED_SPAN, SETTLED_STEP)
+    clock = [at]
+    async with Poller(config, clock=lambda: clock[0]) as poller:
+        first = await poller.poll_section(UP_HISTORY)
+        params = {"query": f"count({UP})", "start": start, "end": end, "step": SETTLED_STEP}
+        theirs = stack.http.get(stack.prom_url + "/api/v1/query_range", params=params).json()
+        ((_, values),) = [(r["metric"], r["values"]) for r in theirs["data"]["result"]]
+        (ours,) = first.series
+        assert ours.points == tuple((float(t), float(v)) for t, v in values)
+        assert ours.points[-1][0] == end <= at - SETTLE_S
+        clock[0] = at + SETTLED_STEP - 1.0  # the same step: the kept answer, not asked again
+        again = await poller.poll_section(UP_HISTORY)
+        assert again.series[0] is ours and again.section.ok
+        clock[0] = at + SETTLED_STEP  # the grid moved on: asked for the next step
+        (moved,) = (await poller.poll_section(UP_HISTORY)).series
+        assert moved is not ours and moved.points[-1][0] == end + SETTLED_STEP

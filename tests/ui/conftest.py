@@ -60,6 +60,7 @@ class FakePoller:
     delay_s: float = 0.0
     closed: bool = False
     invalidated: int = 0
+    early: dict[str, object] = field(default_factory=dict)
 
     async def poll(self, window_s: float) -> Snapshot:
         self.windows.append(window_s)
@@ -72,6 +73,10 @@ class FakePoller:
         if callable(item):
             return item(window_s)
         return item
+
+    async def poll_early(self, window_s: float) -> dict[str, object]:
+        """`early` (none by default: the first view is the first poll's)."""
+        return dict(self.early)
 
     async def poll_alerts(self) -> Alerts:
         """The alerts of the script item the last poll answered."""

@@ -35,10 +35,16 @@ SECTIONS: tuple[SectionSpec[Any], ...] = (
     COVERAGE,
 )
 
+EARLY: tuple[SectionSpec[Any], ...] = (LATENCY, ERRORS)
+"""Asked alone before the first full poll: a few cheap queries, and the numbers read
+first, on screen before the 7-day history, the alerts and the journal are in. Health
+is not one: its score needs the alerts and SLOs too, and waits for them."""
+
 __all__ = [
     "ALERTS",
     "CIRCUIT_BREAKERS",
     "COVERAGE",
+    "EARLY",
     "ERRORS",
     "HEALTH",
     "INCIDENTS",

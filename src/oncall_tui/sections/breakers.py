@@ -22,6 +22,7 @@ from oncall_tui.sections.spec import (
 
 
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
+    # Not `settled`: the state is the range's newest point, and must be now's.
     q = breaker_queries(ctx.config, ctx.window_s)
     out: dict[str, Query] = {
         "states": Range(q.states),

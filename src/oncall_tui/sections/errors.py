@@ -19,7 +19,7 @@ from oncall_tui.sections.values import single_ratio
 
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
     q = ctx.config.errors.query
-    return {"now": Instant(q), "history": Range(q)}
+    return {"now": Instant(q), "history": Range(q, settled=True)}
 
 
 def build(ctx: BuildContext, r: Results) -> ErrorRate:

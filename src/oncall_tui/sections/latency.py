@@ -21,7 +21,11 @@ from oncall_tui.sections.spec import (
 
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
     q = latency_queries(ctx.config)
-    return {"buckets": Instant(q.buckets), "history": Range(q.buckets), "rps": Instant(q.rps)}
+    return {
+        "buckets": Instant(q.buckets),
+        "history": Range(q.buckets, settled=True),
+        "rps": Instant(q.rps),
+    }
 
 
 def build(ctx: BuildContext, r: Results) -> Latency:

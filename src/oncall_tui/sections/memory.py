@@ -9,6 +9,7 @@ from oncall_tui.incident_log import LastMerge, MemoryIncidentStore
 from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
 from oncall_tui.sources.errors import SourceError
+from oncall_tui.sources.range_cache import RangeCache
 
 
 @dataclass
@@ -69,3 +70,5 @@ class PollMemory:
     incidents: MemoryIncidentStore | None = None
     """The incident record when there is no journal (made at the first poll)."""
     last_merge: LastMerge = field(default_factory=LastMerge)
+    ranges: RangeCache = field(default_factory=RangeCache)
+    """The `settled` range answers, until their step boundary moves on."""

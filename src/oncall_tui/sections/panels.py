@@ -39,7 +39,7 @@ def queries(ctx: QueryContext) -> Mapping[str, Query]:
             out[_now(i, j)] = Instant(q)
         rq = panel_range_query(panel, ctx.window_s)
         if rq is not None:
-            out[_range(i)] = Range(rq)
+            out[_range(i)] = Range(rq, settled=True)
     return out
 
 

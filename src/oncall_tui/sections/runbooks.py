@@ -1,6 +1,8 @@
 """Runbook stats: runs, outcomes, durations and escalations over the window, with the
 runs this tool triggered (journal). Counts are the counters' whole growth between the
-window's first and last points, resets handled (model/counters.py)."""
+window's first and last points, resets handled (model/counters.py). The ranges are
+`settled`: at a 1 h window the counts end up to ~25 s before now (the poll re-asks them
+once a step, not every refresh); at a step no longer than the refresh they end now."""
 
 from __future__ import annotations
 
@@ -24,10 +26,10 @@ from oncall_tui.sections.spec import (
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
     q = runbook_queries(ctx.config, ctx.window_s)
     return {
-        "executions": Range(q.executions),
-        "duration_sum": Range(q.duration_sum),
-        "duration_count": Range(q.duration_count),
-        "escalations": Range(q.escalations),
+        "executions": Range(q.executions, settled=True),
+        "duration_sum": Range(q.duration_sum, settled=True),
+        "duration_count": Range(q.duration_count, settled=True),
+        "escalations": Range(q.escalations, settled=True),
     }
 
 

@@ -66,12 +66,16 @@ class Instant:
 class Range:
     """PromQL over `back_s` seconds ending at the poll's instant (None: the window), at
     `step_s` (None: the client's choice, ~250 points). `end` ends it at that instant
-    instead (e.g. a step boundary that does not move with the clock)."""
+    instead (e.g. a step boundary that does not move with the clock). `settled`: a
+    coarse history whose newest point may be a step behind (a sparkline, counts over
+    the window): when its step is longer than the refresh, it ends on a step boundary
+    a little behind now and its answer is kept until the next (sources/range_cache.py)."""
 
     promql: str
     back_s: float | None = None
     step_s: float | None = None
     end: float | None = None
+    settled: bool = False
     source: Literal["prometheus"] = "prometheus"
 
 

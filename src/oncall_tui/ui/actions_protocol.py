@@ -7,7 +7,7 @@ implement every method.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from oncall_tui.config_types import Runbook
@@ -17,6 +17,10 @@ from oncall_tui.model.snapshot import Alert, Alerts, Snapshot
 class PollerLike(Protocol):
     async def poll(self, window_s: float) -> Snapshot:
         """One cycle: every section (each says ok / error)."""
+        ...
+
+    async def poll_early(self, window_s: float) -> Mapping[str, object]:
+        """The first poll's cheap sections (Snapshot field -> part), before the rest."""
         ...
 
     async def poll_alerts(self) -> Alerts:

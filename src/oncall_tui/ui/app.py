@@ -28,7 +28,13 @@ from oncall_tui.ui.actions_protocol import AppActions, PollerLike
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.commands import AlertCommands
 from oncall_tui.ui.keys import MUTATING_ACTIONS, keys_of
-from oncall_tui.ui.messages import DetailsRequested, PollFailed, SelectionChanged, SnapshotReady
+from oncall_tui.ui.messages import (
+    DetailsRequested,
+    EarlySections,
+    PollFailed,
+    SelectionChanged,
+    SnapshotReady,
+)
 from oncall_tui.ui.overview import OverviewScreen
 from oncall_tui.ui.polling import PollDriver
 from oncall_tui.ui.schedule import PollSchedule
@@ -185,6 +191,9 @@ class OncallApp(App[int]):
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         self.polls.snapshot_ready(message)
+
+    def on_early_sections(self, message: EarlySections) -> None:
+        self.polls.early_sections(message)
 
     def on_poll_failed(self, message: PollFailed) -> None:
         self.polls.poll_failed(message)

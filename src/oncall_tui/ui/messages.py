@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.message import Message
 
 from oncall_tui.model.snapshot import Snapshot
@@ -18,6 +20,15 @@ class SnapshotReady(Message):
     def can_replace(self, message: Message) -> bool:
         # A newer snapshot makes an unprocessed older one worthless: one repaint.
         return isinstance(message, SnapshotReady)
+
+
+class EarlySections(Message):
+    """The first poll's cheap sections (Snapshot field -> part), before its snapshot."""
+
+    def __init__(self, parts: Mapping[str, object], generation: int = 0) -> None:
+        super().__init__()
+        self.parts = parts
+        self.generation = generation
 
 
 class PollFailed(Message):

@@ -20,7 +20,7 @@ from oncall_tui.config_types import Config
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions, PollerLike
-from oncall_tui.ui.messages import PollFailed, SnapshotReady
+from oncall_tui.ui.messages import EarlySections, PollFailed, SnapshotReady
 from oncall_tui.ui.schedule import PollSchedule
 from oncall_tui.ui.store import ViewStore
 
@@ -78,6 +78,10 @@ class PollDriver:
 
     async def _poll(self, generation: int, window_s: float) -> None:
         try:
+            if self.store.view is None:
+                # The first poll: its cheap sections on screen before the slow ones.
+                early = await self.poller.poll_early(window_s)
+                self.app.post_message(EarlySections(early, generation))
             snapshot = await self.poller.poll(window_s)
         except asyncio.CancelledError:
             raise
@@ -98,6 +102,12 @@ class PollDriver:
         all_down = bool(new.sources) and not any(s.ok for s in new.sources.values())
         self._arm(self.schedule.finished(all_down))
         self.host.poll_state_changed()
+
+    def early_sections(self, message: EarlySections) -> None:
+        if not self.schedule.is_current(message.generation) or not self.app.is_running:
+            return
+        if self.store.apply_early(message.parts, self.schedule.clock(), self.schedule.window_s):
+            self.host.view_changed()
 
     def poll_failed(self, message: PollFailed) -> None:
         if not self.schedule.is_current(message.generation) or not self.app.is_running:

@@ -9,7 +9,7 @@ app owns one `ViewStore` and publishes `view` to the screens after each change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from oncall_tui.model.snapshot import (
@@ -70,6 +70,16 @@ class ViewStore:
             new = replace(new, alerts=self.view.alerts)
         self.view = self._marked(merge(self.view, new))
         return self.criticals.update(self.view.alerts.items)
+
+    def apply_early(self, parts: Mapping[str, object], now: float, window_s: float) -> bool:
+        """The first poll's cheap sections, before its snapshot: every other section
+        still waiting (health has no score yet), or as an alerts-only refresh left it.
+        False when there were none."""
+        if not parts:
+            return False
+        base = self.view if self.view is not None else waiting(now, window_s)
+        self.view = self._marked(replace(base, **parts))  # type: ignore[arg-type]
+        return True
 
     def apply_alerts(self, alerts: Alerts, now: float, window_s: float) -> list[Alert]:
         """An alerts-only answer (its section ok); the new paging alerts."""

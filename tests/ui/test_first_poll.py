@@ -1,0 +1,46 @@
+"""The first poll is staged: its cheap sections (sections.EARLY) are on screen before
+the rest of the snapshot, and health says it is waiting, never a score, until then."""
+
+from __future__ import annotations
+
+from oncall_tui.config_types import Config
+from oncall_tui.ui.app import OncallApp, make_app
+from oncall_tui.ui.widgets.format import NA
+from waiting import until
+
+from .conftest import FakeClock, FakePoller
+from .factories import snapshot
+from .test_app_keys import screen_text
+
+
+def region_text(app: OncallApp, widget_id: str) -> str:
+    """What the screen shows inside one widget."""
+    region = app.overview.query_one(f"#{widget_id}").region
+    lines = screen_text(app).splitlines()[region.y : region.y + region.height]
+    return "\n".join(line[region.x : region.x + region.width] for line in lines)
+
+
+async def test_latency_is_on_screen_while_the_rest_of_the_first_poll_waits(
+    config: Config,
+) -> None:
+    full = snapshot()
+    # The full poll takes long (the 7-day history, a storm of alerts): it is still
+    # running when the test looks.
+    poller = FakePoller(script=[full], delay_s=60.0)
+    poller.early = {"latency": full.latency, "errors": full.errors}
+    app = make_app(config, poller, clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(lambda: app.view is not None, pilot, 10.0, "the early sections")
+        await pilot.pause()
+        assert app.polling and poller.calls == 1  # the full poll is still waiting
+        view = app.view
+        assert view is not None
+        assert view.latency == full.latency and view.errors == full.errors
+        latency = region_text(app, "latency")
+        assert all(s.service in latency for s in full.latency.services)
+        assert "updated just now" in latency
+        # Health's inputs (alerts, SLOs, components) are not in: no score, no verdict.
+        assert view.health.score is None
+        health = region_text(app, "health")
+        assert "waiting for data" in health and "%" not in health.replace(NA, "")
+        assert "waiting for data" in region_text(app, "alerts")
