@@ -63,6 +63,25 @@ async def test_only_visible_changed_cells_are_repainted_and_the_rest_show_when_s
         assert "NEW80" in app.export_screenshot(), "drawn from the new data when scrolled to"
 
 
+async def test_a_new_order_shows_whether_or_not_the_table_changed_meanwhile() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = app.query_one(CountingTable)
+        table.add_columns("name", "value")
+        table.apply(rows())
+        await pilot.pause()
+        assert not table.apply(rows())  # the same rows, the same order: nothing to do
+        swapped = rows()
+        swapped[0], swapped[1] = swapped[1], swapped[0]
+        assert table.apply(swapped)
+        assert [r.key.value for r in table.ordered_rows][:2] == ["r1", "r0"]
+        # Something else reordered the table (Textual counts every change, a resize
+        # too): the order is read from the table, not the one remembered.
+        table.sort(table.ordered_columns[0].key, key=lambda name: name.plain, reverse=True)
+        assert table.apply(swapped)
+        assert [r.key.value for r in table.ordered_rows][:3] == ["r1", "r0", "r2"]
+
+
 async def test_renderings_of_past_polls_are_not_kept() -> None:
     # A soak (hours of polls) must not grow: a cell's old renderings can never be shown
     # again once it changed, so they do not pile up in Textual's LRU caches.

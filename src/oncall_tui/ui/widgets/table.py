@@ -146,7 +146,12 @@ class KeyedTable(DataTable[Text]):
         return self.size.width - scrollbar
 
     def apply(self, rows: Rows) -> bool:
-        """Make the table show `rows` (in that order); True when anything changed."""
+        """Make the table show `rows` (in that order); True when anything changed.
+
+        In an alert storm this runs on the loop for thousands of rows a poll, nearly
+        all unchanged: it looks rows up by their key's text and compares cells in
+        column order, so an unchanged row costs no Python-level key hashing
+        (Textual's row and column keys hash in Python)."""
         keys = [key for key, _ in rows]
         wanted = set(keys)
         if len(wanted) != len(keys):
@@ -156,14 +161,15 @@ class KeyedTable(DataTable[Text]):
         cursor_row = self.cursor_row
         data = self._data
         structural = False
-        dirty: list[tuple[str, int]] = []
+        dirty: dict[str, list[int]] = {}
         added: list[RowKey] = []
         for row_key in [k for k in data if k.value not in wanted]:
             del data[row_key]
             del self.rows[row_key]
             structural = True
+        shown = {k.value: cells for k, cells in data.items()}
         for key, cells in rows:
-            current = data.get(RowKey(key))
+            current = shown.get(key)
             if current is None:
                 row_key = RowKey(key)
                 self.rows[row_key] = Row(row_key, height=1)
@@ -171,18 +177,19 @@ class KeyedTable(DataTable[Text]):
                 added.append(row_key)
                 structural = True
                 continue
-            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
-                if not _same(current[column], cell):
-                    current[column] = _fixed(cell)
-                    dirty.append((key, i))
-        locations = self._row_locations
-        if not structural and any(locations.get(RowKey(k)) != i for i, k in enumerate(keys)):
+            # A row's cells are stored in column order (made here, written in place).
+            for i, (old, cell) in enumerate(zip(tuple(current.values()), cells, strict=True)):
+                if old is not cell and not _same(old, cell):
+                    current[columns[i]] = _fixed(cell)
+                    dirty.setdefault(key, []).append(i)
+        if not structural and keys != self._order():
             structural = True  # same rows, new order
         if not structural and not dirty:
             return False
         with self.app.batch_update():
             self._drop_rendered()
             if structural:
+                locations = self._row_locations
                 self._row_locations = type(locations)({RowKey(k): i for i, k in enumerate(keys)})
                 self._require_update_dimensions = True
                 if any(c.auto_width for c in self.ordered_columns):
@@ -192,19 +199,33 @@ class KeyedTable(DataTable[Text]):
                 self.check_idle()
             else:
                 self._refresh_cells(dirty)
+        self._applied = (keys, self._update_count)
         return True
 
-    def _refresh_cells(self, dirty: list[tuple[str, int]]) -> None:
+    _applied: tuple[list[str], int] = ([], -1)
+    """The row keys of the last `apply`, and the update count it left."""
+
+    def _order(self) -> list[str]:
+        """The row keys in display order: the last `apply`'s when nothing else changed
+        the table since (Textual counts every change), else read from the table."""
+        keys, count = self._applied
+        if count == self._update_count and len(keys) == len(self._row_locations):
+            return keys
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def _refresh_cells(self, dirty: Mapping[str, list[int]]) -> None:
         """Repaint the changed cells that are on screen. Those scrolled out of view are
         drawn from the new data when they come into view (the line caches were dropped),
         and skipping them matters: `refresh_coordinate` costs O(rows) each (it sums the
-        heights above), thousands of times a poll in an alert storm."""
+        heights above), thousands of times a poll in an alert storm. So the rows on
+        screen are looked at, not the changed ones."""
         top = self.scroll_offset.y
         bottom = top + max(0, self.size.height - (self.header_height if self.show_header else 0))
         locations = self._row_locations
-        for key, column_index in dirty:
-            index = locations.get(RowKey(key))
-            if index is not None and top <= index < bottom:
+        for index in range(top, min(bottom, len(locations))):
+            row_key = locations.get_key(index)
+            changed = dirty.get(str(row_key.value)) if row_key is not None else None
+            for column_index in changed or ():
                 # Just that cell: Textual sends a refreshed region whole.
                 self.refresh_coordinate(Coordinate(index, column_index))
 
