@@ -190,7 +190,7 @@ class Poller:
                 start = until - span
                 return timed(lambda: prom.range(promql, start, until, step))
             case AlertmanagerGet(what="alerts"):
-                return timed(am.alerts)
+                return timed(am.alert_entries)
             case AlertmanagerGet(what="silences"):
                 return timed(am.silences)
         raise TypeError(f"no source answers {q!r}")

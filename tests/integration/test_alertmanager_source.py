@@ -4,10 +4,11 @@ loopback fakes for peers that answer 5xx / garbage / 4xx."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import orjson
 import pytest
 
 from fakes import FakeServer, Handler, Reply, Request
@@ -16,7 +17,7 @@ from integration.exporter import ALERT_CRITICAL, ALERT_NEVER, CRITICAL_RUNBOOK, 
 from oncall_tui.config_types import HttpAuth
 from oncall_tui.demo.servers import free_port
 from oncall_tui.sources.alertmanager import AlertmanagerClient
-from oncall_tui.sources.errors import Rejected, Unreachable
+from oncall_tui.sources.errors import Rejected, SourceError, Unreachable
 from oncall_tui.sources.http import make_http_client
 
 FakeHttp = Callable[[Reply], FakeServer]
@@ -76,6 +77,49 @@ async def test_alerts_include_the_firing_rules_with_status(
     assert isinstance(critical["fingerprint"], str) and critical["fingerprint"]
     assert client.last_peer == stack.am_urls[0]
     assert client.peer_errors == {stack.am_urls[0]: ""}
+
+
+async def test_alert_entries_are_the_alerts_each_as_its_json_text(
+    stack: Stack, http: httpx.AsyncClient
+) -> None:
+    client = AlertmanagerClient(stack.am_urls, http)
+    entries = await client.alert_entries()
+    decoded = [orjson.loads(e) for e in entries]
+    alerts = await client.alerts()
+    # updatedAt may move between the two calls; who fires and with what does not.
+    assert sorted((a["fingerprint"], a["labels"]) for a in decoded) == sorted(
+        (a["fingerprint"], a["labels"]) for a in alerts
+    )
+    assert set(FIRING_ALERTS) <= {a["labels"]["alertname"] for a in decoded}
+
+
+async def _refusal(call: Callable[[], Awaitable[object]]) -> str:
+    try:
+        await call()
+    except SourceError as e:
+        return str(e)
+    raise AssertionError("the body was accepted")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b'[{"labels": {"a": "b"}}, {"lab', "broken JSON"),
+        (b'[{"labels": {"a": "\xff"}}]', "broken JSON"),  # not UTF-8
+        (b"[{}] trailing", "broken JSON"),
+        (b"", "something other than a list of objects"),  # empty: no alerts to show
+        (b'{"labels": {}}', "something other than a list of objects"),
+        (b'[{"labels": {}}, 42]', "something other than a list of objects"),
+    ],
+)
+async def test_a_garbage_alerts_body_is_refused_in_the_same_words_either_way(
+    http: httpx.AsyncClient, fake_http: FakeHttp, body: bytes, words: str
+) -> None:
+    server = fake_http(Reply(200, body))
+    client = AlertmanagerClient([server.url], http)
+    said = await _refusal(client.alerts)
+    assert words in said
+    assert await _refusal(client.alert_entries) == said
 
 
 async def test_status_shows_both_cluster_peers(stack: Stack, http: httpx.AsyncClient) -> None:

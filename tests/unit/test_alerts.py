@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from oncall_tui.demo import servers
 from oncall_tui.model.alerts import (
+    AlertReuse,
     parse_alerts,
     parse_alerts_counted,
     parse_optional_time,
@@ -235,6 +237,123 @@ def test_parse_alerts_skips_malformed_and_counts_them() -> None:
     assert [a.fingerprint for a in alerts] == [good["fingerprint"]] * 2
     assert parse_alerts([], ()) == ()
     assert parse_alerts(None, ()) == ()
+
+
+# --- re-use across polls ---------------------------------------------------------------
+
+
+def _texts(raw: list[Any]) -> list[bytes]:
+    """Each entry's JSON text, as AlertmanagerClient.alert_entries gives them."""
+    return [orjson.dumps(entry) for entry in raw]
+
+
+def _storm(n: int) -> list[dict[str, Any]]:
+    return [
+        _alert(f"A{i}", ("critical", "warning", None)[i % 3], f"2023-11-14T{i % 24:02d}:00:00Z")
+        for i in range(n)
+    ]
+
+
+def test_reuse_keeps_the_objects_of_unchanged_entries() -> None:
+    raw, silences = _storm(30), parse_silences(SILENCES)
+    reuse = AlertReuse()
+    first, skipped = reuse.parse_counted(_texts(raw), silences)
+    assert (first, skipped) == parse_alerts_counted(raw, silences)
+    again, _ = reuse.parse_counted(_texts(raw), silences)  # new bytes, the same text
+    assert again is first  # nothing changed: not even re-sorted
+
+
+def test_reuse_shows_a_changed_annotation_and_keeps_the_rest() -> None:
+    raw = _storm(10)
+    reuse = AlertReuse()
+    first, _ = reuse.parse_counted(_texts(raw), ())
+    raw[3] = {**raw[3], "annotations": {"summary": "now on fire"}}
+    second, _ = reuse.parse_counted(_texts(raw), ())
+    assert second == parse_alerts(raw, ())
+    changed = [a for a in second if a.alertname == "A3"]
+    assert [a.annotations["summary"] for a in changed] == ["now on fire"]
+    kept = {id(a) for a in first}
+    assert [a.alertname for a in second if id(a) not in kept] == ["A3"]
+
+
+def test_reuse_shows_each_change_of_a_silence_or_a_pending_ack() -> None:
+    """The entry's text stays the same; its ack comes from the silences and the outbox."""
+    raw = [_alert("A", "critical", "2023-11-14T22:00:00Z", silencedBy=["s1"], state="suppressed")]
+    fp = raw[0]["fingerprint"]
+    texts = _texts(raw)
+    extended = {**SILENCES[0], "endsAt": "2023-11-15T09:00:00Z"}
+    expired = {**SILENCES[0], "status": {"state": "expired"}}
+    maintenance = {**SILENCES[0], "comment": "maintenance"}
+    polls: list[tuple[list[dict[str, Any]], list[str]]] = [
+        ([SILENCES[0]], []),
+        ([extended], []),  # the ack was extended: a later end
+        ([expired], []),  # expired: no longer acknowledged
+        ([], [fp]),  # the silence is gone; an ack waits in the outbox
+        ([maintenance], []),  # a silence that is not an ack
+        ([SILENCES[0]], []),
+    ]
+    reuse = AlertReuse()
+    shown = []
+    for raw_silences, pending in polls:
+        silences = parse_silences(raw_silences)
+        (alert,), _ = reuse.parse_counted(texts, silences, pending)
+        assert (alert,) == parse_alerts(raw, silences, pending)
+        shown.append((alert.acked_by, alert.acked_until, alert.ack_pending))
+    ends = parse_time(SILENCES[0]["endsAt"])
+    assert shown == [
+        ("alice", ends, False),
+        ("alice", parse_time("2023-11-15T09:00:00Z"), False),
+        (None, None, False),
+        (None, None, True),
+        (None, None, False),
+        ("alice", ends, False),
+    ]
+
+
+def test_reuse_skips_and_counts_malformed_entries_every_poll() -> None:
+    good = _alert("A", "info", "2023-11-14T22:00:00Z")
+    bad = [{**good, "labels": None}, {**good, "startsAt": "not a time"}, 42, "text"]
+    texts = [*_texts([*bad, good]), b'{"labels": ', b"\xff"]
+    reuse = AlertReuse()
+    for _ in range(2):  # decoded at the first poll, remembered as malformed at the second
+        alerts, skipped = reuse.parse_counted(texts, ())
+        assert skipped == len(bad) + 2
+        assert alerts == parse_alerts([good], ())
+
+
+_VARIANTS = st.sampled_from(
+    [
+        {},
+        {"annotations": {"summary": "changed"}},
+        {"endsAt": "2023-11-15T00:00:00Z"},
+        {"status": {"state": "suppressed", "silencedBy": ["s1"], "inhibitedBy": []}},
+        {"status": {"state": "suppressed", "silencedBy": ["s2", "s3"], "inhibitedBy": []}},
+        {"labels": None},
+    ]
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.integers(0, 5), _VARIANTS), max_size=6),
+            st.lists(st.sampled_from(SILENCES), max_size=3, unique_by=lambda s: s["id"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_reuse_always_gives_what_a_fresh_parse_gives(polls: list[Any]) -> None:
+    storm = _storm(6)
+    reuse = AlertReuse()
+    for picks, raw_silences, ack_pending in polls:
+        raw = [{**storm[i], **variant} for i, variant in picks]
+        silences = parse_silences(raw_silences)
+        pending = [storm[0]["fingerprint"]] if ack_pending else []
+        assert reuse.parse_counted(_texts(raw), silences, pending) == parse_alerts_counted(
+            raw, silences, pending
+        )
 
 
 # --- the same against a real Alertmanager ----------------------------------------------

@@ -26,7 +26,8 @@ def build(ctx: BuildContext, r: Results) -> Alerts:
         return Alerts(section=section)
     silences = alerts_model.parse_silences(r.raw("silences"))
     pending = ctx.journal.pending_fingerprints() if ctx.journal else set()
-    items = alerts_model.parse_alerts(r.raw("alerts"), silences, pending)
+    entries = r.outcome("alerts").value or []
+    items, _ = ctx.memory.alerts.parse_counted(entries, silences, pending)
     return Alerts(items=items, silences=silences, section=section)
 
 

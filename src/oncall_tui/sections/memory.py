@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from oncall_tui.incident_log import LastMerge, MemoryIncidentStore
+from oncall_tui.model.alerts import AlertReuse
 from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
 from oncall_tui.sources.errors import SourceError
@@ -70,5 +71,7 @@ class PollMemory:
     incidents: MemoryIncidentStore | None = None
     """The incident record when there is no journal (made at the first poll)."""
     last_merge: LastMerge = field(default_factory=LastMerge)
+    alerts: AlertReuse = field(default_factory=AlertReuse)
+    """The last poll's alerts, re-used for the entries that did not change."""
     ranges: RangeCache = field(default_factory=RangeCache)
     """The `settled` range answers, until their step boundary moves on."""

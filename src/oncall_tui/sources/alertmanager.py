@@ -10,7 +10,7 @@ not retried elsewhere. All peers failed -> `Unreachable` naming each peer's erro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 import httpx
@@ -21,11 +21,15 @@ from oncall_tui.sources.http import (
     AUTH_REFUSALS,
     decode_json,
     excerpt,
+    parse_json,
+    parse_json_items,
     redact,
     refusal_words,
     remember_url_secrets,
     send,
 )
+
+_ALERTS = "/api/v2/alerts?active=true&silenced=true&inhibited=true"
 
 
 def _rejection_text(response: httpx.Response) -> str:
@@ -68,6 +72,7 @@ class AlertmanagerClient:
         body: object = None,
         *,
         answers_5xx: tuple[bytes, ...] = (),
+        parse: Callable[[httpx.Response, str], object] = parse_json,
     ) -> object:
         """One API call with HA failover; the decoded JSON body (None when empty)."""
         content = None if body is None else orjson.dumps(body)
@@ -96,7 +101,7 @@ class AlertmanagerClient:
                 self._answered(peer)
                 return None
             try:
-                decoded = await decode_json(response, peer)
+                decoded = await decode_json(response, peer, parse)
             except BadResponse as e:
                 self._fail(peer, str(e))
                 continue
@@ -122,7 +127,18 @@ class AlertmanagerClient:
     async def alerts(self) -> list[dict[str, object]]:
         """GET /api/v2/alerts: active, silenced and inhibited alerts, as Alertmanager
         sends them (labels, annotations, status.state, silencedBy, fingerprint, ...)."""
-        return await self._list("/api/v2/alerts?active=true&silenced=true&inhibited=true")
+        return await self._list(_ALERTS)
+
+    async def alert_entries(self) -> list[bytes]:
+        """`alerts()`, each alert left as its own JSON text: in a storm most of them are
+        the same text as at the last poll, and the model decodes only those that are not
+        (model.alerts.AlertReuse). The body is checked as `alerts()` checks it."""
+        body = await self._call("GET", _ALERTS, parse=parse_json_items)
+        if not isinstance(body, list) or not all(
+            isinstance(e, bytes) and e[:1] == b"{" for e in body
+        ):
+            raise self._bad(f"{_ALERTS} with something other than a list of objects")
+        return body
 
     async def silences(self) -> list[dict[str, object]]:
         """GET /api/v2/silences: every silence the cluster still knows (incl. expired)."""

@@ -25,10 +25,11 @@ import re
 import ssl
 import threading
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
+import msgspec
 import orjson
 
 from oncall_tui import __version__
@@ -489,13 +490,39 @@ def parse_json(response: httpx.Response, base: str) -> object:
         raise BadResponse(not_json_words(response), url=redact(base)) from None
 
 
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def parse_json_items(response: httpx.Response, base: str) -> object:
+    """A JSON array's items each as its own JSON text (bytes), undecoded; anything
+    else decoded as `parse_json` does it (and the caller says it is no list).
+
+    The whole body is checked as JSON all the same: broken, truncated or not UTF-8 is
+    the `BadResponse` of `parse_json`, never half a list."""
+    body = response.content
+    if not body.isascii():
+        try:
+            body.decode()
+        except UnicodeDecodeError:
+            return parse_json(response, base)  # orjson's words for the broken text
+    try:
+        return [bytes(item) for item in _ITEMS.decode(body)]
+    except msgspec.DecodeError:  # not JSON, or JSON but not an array
+        return parse_json(response, base)
+
+
 OFF_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are decoded in a thread: 5,000 alerts are megabytes of JSON,
 and decoding them on the event loop holds every key pressed meanwhile."""
 
 
-async def decode_json(response: httpx.Response, base: str) -> object:
-    """`parse_json`, off the event loop for a large body."""
+async def decode_json(
+    response: httpx.Response,
+    base: str,
+    parse: Callable[[httpx.Response, str], object] = parse_json,
+) -> object:
+    """`parse(response, base)` (`parse_json` or `parse_json_items`), off the event loop
+    for a large body."""
     if len(response.content) < OFF_LOOP_BYTES:
-        return parse_json(response, base)
-    return await asyncio.to_thread(in_lane, parse_json, response, base)
+        return parse(response, base)
+    return await asyncio.to_thread(in_lane, parse, response, base)
