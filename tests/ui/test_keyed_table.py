@@ -16,7 +16,7 @@ from oncall_tui import cpu_lane
 from oncall_tui.config_types import Config
 from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Incident
-from oncall_tui.ui.app import make_app
+from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells
 from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
@@ -174,14 +174,19 @@ def test_heavy_jobs_take_the_lane_one_at_a_time() -> None:
     assert overlaps == []
 
 
+def storm_app(config: Config, count: int) -> OncallApp:
+    """The app on one poll of `count` NodeDown alerts (h0, h1, ...), newest first."""
+    storm = tuple(
+        alert("NodeDown", "critical", f"{i:016x}", {"instance": f"h{i}"}, started_ago=60 + i)
+        for i in range(count)
+    )
+    return make_app(config, FakePoller([snapshot(NOW, alerts=storm)]), clock=FakeClock())
+
+
 async def test_a_storm_group_lists_its_first_alerts_and_enter_on_more_lists_all(
     config: Config,
 ) -> None:
-    storm = tuple(
-        alert("NodeDown", "critical", f"{i:016x}", {"instance": f"h{i}"}, started_ago=60 + i)
-        for i in range(GROUP_ROWS + 30)
-    )
-    app = make_app(config, FakePoller([snapshot(NOW, alerts=storm)]), clock=FakeClock())
+    app = storm_app(config, GROUP_ROWS + 30)
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         panel = app.overview.alerts
@@ -202,11 +207,7 @@ async def test_a_storm_group_lists_its_first_alerts_and_enter_on_more_lists_all(
 
 
 async def test_builds_superseded_while_waiting_for_the_lane_are_skipped(config: Config) -> None:
-    storm = tuple(
-        alert("NodeDown", "critical", f"{i:016x}", {"instance": f"h{i}"}, started_ago=60 + i)
-        for i in range(OFF_LOOP_ITEMS + 50)
-    )
-    app = make_app(config, FakePoller([snapshot(NOW, alerts=storm)]), clock=FakeClock())
+    app = storm_app(config, OFF_LOOP_ITEMS + 50)
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         panel = app.overview.alerts
