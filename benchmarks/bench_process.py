@@ -104,14 +104,7 @@ class Terminal:
 
     def _drain(self) -> None:
         keep = max(len(m) for m in self.markers)
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return  # EIO: the child closed the terminal
-            if not chunk:
-                return
-            now = time.perf_counter()
+        for now, chunk in child.chunks(self.fd):
             window = self._tail + chunk
             for m in self.markers:
                 if m not in self.seen and m in window:

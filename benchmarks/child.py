@@ -1,5 +1,5 @@
-"""A benchmarked process on a pty (bench_process.Terminal, screen_term.Screen): is it
-still running, ask it to quit with a key, kill it."""
+"""A benchmarked process on a pty (bench_process.Terminal, screen_term.Screen): read what
+it writes, is it still running, ask it to quit with a key, kill it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,19 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
+
+
+def chunks(fd: int) -> Iterator[tuple[float, bytes]]:
+    """(arrival perf_counter, bytes) of each read of the pty, until the child closes it."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return  # EIO: the child closed the terminal
+        if not chunk:
+            return
+        yield time.perf_counter(), chunk
 
 
 def alive(pid: int) -> bool:

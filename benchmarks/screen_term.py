@@ -75,14 +75,7 @@ class Screen:
     # --- the reader and the emulator threads ------------------------------------------
     def _read(self) -> None:
         try:
-            while True:
-                try:
-                    chunk = os.read(self.fd, 65536)
-                except OSError:
-                    return  # EIO: the child closed the terminal
-                if not chunk:
-                    return
-                now = time.perf_counter()
+            for now, chunk in child.chunks(self.fd):
                 with self.lock:
                     self.bytes_total += len(chunk)
                     self.chunks.append((now, len(chunk)))

@@ -30,6 +30,11 @@ from oncall_tui.durations import parse_duration
 if TYPE_CHECKING:
     from oncall_tui.journal import Journal
 
+# httpx's package imports its own command-line client (click, rich.progress, pygments:
+# ~30 ms of every start) unless that import fails, then defines a stub; we never run it.
+if "httpx" not in sys.modules:
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]  # None: "no such module"
+
 EXIT_OK, EXIT_SOURCE_DOWN, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for `... | head`
 

@@ -123,19 +123,26 @@ class Poller:
         return cast(P, (await self.poll_parts([spec], window_s))[spec.name])
 
     async def poll_parts(
-        self, specs: Sequence[SectionSpec[Any]], window_s: float | None = None
+        self,
+        specs: Sequence[SectionSpec[Any]],
+        window_s: float | None = None,
+        *,
+        trends: bool = True,
     ) -> dict[str, Any]:
         """Some sections alone (and those they need), by name; sources' status untouched.
-        E.g. the first poll's cheap sections (sections.EARLY), on screen before the rest."""
+        `trends=False` leaves their `settled` ranges out (answered empty, not asked)."""
         window = window_s or self.config.ui.window_s
         now = self.clock()
         ordered = build_order(specs)
-        fetched, _ = await self._fetch(ordered, now, window)
+        fetched, _ = await self._fetch(ordered, now, window, trends=trends)
         return await asyncio.to_thread(in_lane, self._build, ordered, fetched, now, window)
 
     async def poll_early(self, window_s: float | None = None) -> dict[str, Any]:
-        """The first poll's cheap sections (sections.EARLY), by Snapshot field name."""
-        return await self.poll_parts(EARLY, window_s)
+        """The first poll's cheap sections (sections.EARLY), by Snapshot field name: their
+        numbers now, without their trends. Decoding an hour of a histogram's buckets is
+        most of a cold first poll's time (~10,000 points on the demo); the full poll
+        brings the trends a moment later."""
+        return await self.poll_parts(EARLY, window_s, trends=False)
 
     async def poll_alerts(self) -> Alerts:
         """Only the Alertmanager's part. While a full poll waits on a slow or hanging
@@ -145,11 +152,18 @@ class Poller:
     # -- fetch -------------------------------------------------------------------------
 
     async def _fetch(
-        self, specs: Iterable[SectionSpec[Any]], now: float, window: float
+        self, specs: Iterable[SectionSpec[Any]], now: float, window: float, trends: bool = True
     ) -> tuple[_Fetched, dict[str, list[Outcome[Any]]]]:
         ctx = QueryContext(self.config, now, window, self.memory)
         planned = [(s.name, name, q) for s in specs for name, q in s.queries(ctx).items()]
-        outcomes = await asyncio.gather(*(self._ask(q, now, window) for _, _, q in planned))
+        outcomes = await asyncio.gather(
+            *(
+                _nothing()
+                if not trends and isinstance(q, Range) and q.settled
+                else self._ask(q, now, window)
+                for _, _, q in planned
+            )
+        )
         fetched: _Fetched = {s.name: {} for s in specs}
         by_source: dict[str, list[Outcome[Any]]] = {name: [] for name in SOURCES}
         for (section, name, query), outcome in zip(planned, outcomes, strict=True):

@@ -15,7 +15,7 @@ from integration.exporter import UP
 from integration.test_snapshot_cli import write_config
 from oncall_tui.config import load_config
 from oncall_tui.model.series import Series
-from oncall_tui.model.snapshot import Section
+from oncall_tui.model.snapshot import Section, ServiceLatency
 from oncall_tui.poll import Poller
 from oncall_tui.sections import ALERTS
 from oncall_tui.sections.spec import (
@@ -126,7 +126,7 @@ async def test_a_settled_range_is_prometheus_own_answer_kept_for_a_step(
         ).json()
         return rows["data"]["result"]
 
-    wait_until(lambda: up_at(time.time() - 2.5 * SETTLED_STEP), 90, "up series 38 s old")
+    wait_until(lambda: up_at(time.time() - 4 * SETTLED_STEP), 120, "up series a minute old")
     # A fake clock whose settled ends (this step's and the next) are past and in
     # Prometheus: it stays within one grid step, then crosses into the next.
     grid = ((time.time() - SETTLED_STEP - 1.0) // SETTLED_STEP - 1) * SETTLED_STEP
@@ -147,3 +147,36 @@ async def test_a_settled_range_is_prometheus_own_answer_kept_for_a_step(
         clock[0] = at + SETTLED_STEP  # the grid moved on: asked for the next step
         (moved,) = (await poller.poll_section(UP_HISTORY)).series
         assert moved is not ours and moved.points[-1][0] == end + SETTLED_STEP
+
+
+async def test_the_first_polls_early_sections_are_numbers_without_trends(
+    stack: Stack, tmp_path: Path
+) -> None:
+    config = load_config(str(write_config(tmp_path, stack.prom_url, stack.am_urls)), {}, {})
+    rates = f"sum(rate({config.latency.histogram}_count[1m]))"
+
+    def settled_rates() -> object:
+        # The trends end a step and SETTLE_S behind now: rates that old are in them.
+        at = time.time() - SETTLE_S - 2 * 15.0
+        params = {"query": rates, "time": str(at)}
+        return stack.http.get(stack.prom_url + "/api/v1/query", params=params).json()["data"][
+            "result"
+        ]
+
+    wait_until(settled_rates, 90, "latency rates 40 s old")
+    async with Poller(config) as poller:
+        early = await poller.poll_early()
+        full = await poller.poll()
+    assert set(early) == {"latency", "errors"}  # only they: no alerts, history, health
+    latency, errors = early["latency"], early["errors"]
+    assert latency.section.ok and errors.section.ok
+    assert {s.service for s in latency.services} == {s.service for s in full.latency.services}
+    assert all(s.quantiles["p95"] is not None for s in latency.services)
+    assert errors.value is not None
+
+    # The trends are the full poll's.
+    def points(services: tuple[ServiceLatency, ...]) -> int:
+        return sum(len(p) for s in services for p in s.history.values())
+
+    assert points(latency.services) == 0 and not errors.history
+    assert points(full.latency.services) > 0 and full.errors.history

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pytest
 from rich.text import Text
@@ -200,9 +201,21 @@ async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> 
         await until(lambda: poller.calls > calls and not app.polling, pilot, what="a new poll")
         await settled(app, pilot)
         assert len(row_keys(app)) == 3
+        panel = app.overview.alerts
+        built = 0
+        table_rows = panel.table_rows
+
+        def counted(*args: Any) -> Any:
+            nonlocal built
+            built += 1
+            return table_rows(*args)
+
+        panel.table_rows = counted  # type: ignore[method-assign]
         await pilot.press("escape")
+        await settled(app, pilot)
         assert row_keys(app) == everything
         assert not app.overview.alerts.filter_input.display
+        assert built == 1  # one rebuild, not one for the key and one for the emptied box
         # Esc while still typing clears too.
         await pilot.press("/", *"cert")
         assert row_keys(app) == ["group:CertExpiry", "fp-cert-1"]

@@ -12,12 +12,14 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.coordinate import Coordinate
 
+from oncall_tui import cpu_lane
 from oncall_tui.config_types import Config
 from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Incident
-from oncall_tui.ui.app import make_app
+from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells
 from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
+from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
 from oncall_tui.ui.widgets.table import CellCache, KeyedTable
 
 from .conftest import FakeClock, FakePoller
@@ -172,14 +174,19 @@ def test_heavy_jobs_take_the_lane_one_at_a_time() -> None:
     assert overlaps == []
 
 
+def storm_app(config: Config, count: int) -> OncallApp:
+    """The app on one poll of `count` NodeDown alerts (h0, h1, ...), newest first."""
+    storm = tuple(
+        alert("NodeDown", "critical", f"{i:016x}", {"instance": f"h{i}"}, started_ago=60 + i)
+        for i in range(count)
+    )
+    return make_app(config, FakePoller([snapshot(NOW, alerts=storm)]), clock=FakeClock())
+
+
 async def test_a_storm_group_lists_its_first_alerts_and_enter_on_more_lists_all(
     config: Config,
 ) -> None:
-    storm = tuple(
-        alert("NodeDown", "critical", f"{i:016x}", {"instance": f"h{i}"}, started_ago=60 + i)
-        for i in range(GROUP_ROWS + 30)
-    )
-    app = make_app(config, FakePoller([snapshot(NOW, alerts=storm)]), clock=FakeClock())
+    app = storm_app(config, GROUP_ROWS + 30)
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         panel = app.overview.alerts
@@ -197,3 +204,33 @@ async def test_a_storm_group_lists_its_first_alerts_and_enter_on_more_lists_all(
         await pilot.press("enter")
         await until(lambda: table.row_count == 1 + GROUP_ROWS + 30, pilot)
         assert type(app.screen).__name__ == "OverviewScreen"  # no detail view opened
+
+
+async def test_builds_superseded_while_waiting_for_the_lane_are_skipped(config: Config) -> None:
+    app = storm_app(config, OFF_LOOP_ITEMS + 50)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        panel = app.overview.alerts
+        await until(lambda: panel.table.row_count > 100, pilot)
+        filters: list[str] = []
+        table_rows = panel.table_rows
+
+        def counted(snap: Any, palette: Any, now: float) -> Any:
+            filters.append(panel.filter_text)
+            return table_rows(snap, palette, now)
+
+        panel.table_rows = counted  # type: ignore[method-assign]
+        with lane_held():  # another heavy job (a poll's build) holds the lane meanwhile
+            for typed in ("h", "h1", "h12"):
+                panel.set_filter(typed)
+                await pilot.pause()
+        await until(lambda: panel.table.row_count == 1 + 1 + 10, pilot)  # h12, h120-h129
+        assert filters == ["h12"]  # only the newest of the three waiting builds ran
+
+
+class lane_held:
+    def __enter__(self) -> None:
+        assert cpu_lane._LANE.acquire(timeout=5)
+
+    def __exit__(self, *exc: object) -> None:
+        cpu_lane._LANE.release()

@@ -299,3 +299,14 @@ def test_a_readable_config_holding_a_secret_is_warned_about_once(tmp_path: Path)
     config.write_text(SECRET_CONFIG.replace("literal-t0ken", "${RUNDECK_TOKEN}"))
     config.chmod(0o644)
     assert "warning" not in run_cli(*argv).stderr
+
+
+def test_the_tui_path_does_not_import_httpx_command_line_client() -> None:
+    # click, rich.progress and pygments: ~30 ms of every start, for a client never run.
+    probe = (
+        "import sys, oncall_tui.cli, oncall_tui.poll, httpx; "
+        "print(sorted(m for m in ('click', 'pygments', 'httpx._main') if sys.modules.get(m)))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -14,9 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oncall_tui.demo import servers
-from oncall_tui.model.quantiles import bucket_quantile, latency_from_buckets
+from oncall_tui.model.quantiles import bucket_quantile, latency_from_buckets, quantile_history
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.snapshot import QUANTILES
+from oncall_tui.sections.memory import Derived
 
 INF = math.inf
 NAN = math.nan
@@ -232,3 +233,29 @@ def test_max_is_the_bound_of_the_highest_non_empty_bucket() -> None:
     counts = [("0.1", 10.0), ("0.5", 60.0), ("1", 60.0), ("+Inf", 60.0)]
     (api,) = latency_from_buckets(_now("api", counts), [], "service")
     assert api.quantiles["max"] == 0.5 and not api.max_unbounded
+
+
+def test_a_kept_history_is_interpolated_once_while_the_same_answer_comes_back() -> None:
+    history = [
+        _hist("api", "0.5", [(10.0, 5.0), (30.0, 1.0)]),
+        _hist("api", "+Inf", [(10.0, 10.0), (30.0, 1.0)]),
+    ]
+    made: list[object] = []
+
+    def make(h: list[Series]) -> dict[str, dict[str, tuple[tuple[float, float], ...]]]:
+        made.append(h)
+        return quantile_history(h, "service")
+
+    kept: Derived[dict[str, dict[str, tuple[tuple[float, float], ...]]]] = Derived()
+    now = _now("api", [("0.5", 1.0), ("+Inf", 2.0)])
+    first = latency_from_buckets(
+        now, history, "service", None, kept.of(history, lambda: make(history))
+    )
+    again = latency_from_buckets(
+        now, history, "service", None, kept.of(history, lambda: make(history))
+    )
+    assert made == [history]  # the same kept answer: not interpolated again
+    assert first == again == latency_from_buckets(now, history, "service")
+    fresh = list(history)  # another answer (the grid moved on), equal or not: made anew
+    kept.of(fresh, lambda: make(fresh))
+    assert len(made) == 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.snapshot import QUANTILES, Point, ServiceLatency
@@ -134,24 +134,11 @@ def _above_last_bound(buckets: list[tuple[float, float]]) -> bool:
     return prepared is not None and prepared[-1][1] > prepared[-2][1]
 
 
-def latency_from_buckets(
-    now: list[Sample],
-    history: list[Series],
-    group_by: str,
-    rps: list[Sample] | None = None,
-) -> tuple[ServiceLatency, ...]:
-    """Per value of `group_by` (missing -> "all"): current quantiles, their history,
-    and requests per second. A service without traffic has None quantiles (not NaN,
-    not 0); history points without traffic are left out (a gap in the sparkline).
-    Sorted by service name. Linear in the number of points plus a sort per histogram.
-    """
-    current: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for s in now:
-        le = s.labels.get("le")
-        bound = None if le is None else parse_le(le)
-        if bound is not None:
-            current[s.labels.get(group_by, ALL)].append((bound, s.value))
-
+def quantile_history(
+    history: list[Series], group_by: str
+) -> dict[str, dict[str, tuple[Point, ...]]]:
+    """Per value of `group_by` (missing -> "all"), each quantile over the bucket rates'
+    history; points without traffic are left out (a gap in the sparkline)."""
     # group -> timestamp -> buckets at that instant (points aligned by timestamp)
     past: dict[str, dict[float, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
     for series in history:
@@ -162,25 +149,52 @@ def latency_from_buckets(
         by_time = past[series.labels.get(group_by, ALL)]
         for at, value in series.points:
             by_time[at].append((bound, value))
+    out: dict[str, dict[str, tuple[Point, ...]]] = {}
+    for service, by_time in past.items():
+        hist: dict[str, list[Point]] = {name: [] for name, _ in QUANTILES}
+        for at in sorted(by_time):
+            for name, estimate in _quantiles(by_time[at]).items():
+                if estimate is not None:
+                    hist[name].append((at, estimate))
+        out[service] = {name: tuple(points) for name, points in hist.items()}
+    return out
+
+
+def latency_from_buckets(
+    now: list[Sample],
+    history: list[Series],
+    group_by: str,
+    rps: list[Sample] | None = None,
+    past: Mapping[str, Mapping[str, tuple[Point, ...]]] | None = None,
+) -> tuple[ServiceLatency, ...]:
+    """Per value of `group_by` (missing -> "all"): current quantiles, their history,
+    and requests per second. A service without traffic has None quantiles (not NaN,
+    not 0); history points without traffic are left out (a gap in the sparkline).
+    Sorted by service name. Linear in the number of points plus a sort per histogram.
+    `past`: `quantile_history(history, group_by)` when the caller already has it.
+    """
+    current: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for s in now:
+        le = s.labels.get("le")
+        bound = None if le is None else parse_le(le)
+        if bound is not None:
+            current[s.labels.get(group_by, ALL)].append((bound, s.value))
+    if past is None:
+        past = quantile_history(history, group_by)
 
     requests: dict[str, float] = defaultdict(float)
     for s in rps or ():
         requests[s.labels.get(group_by, ALL)] += s.value
 
     out = []
+    empty = {name: () for name, _ in QUANTILES}
     for service in sorted(current.keys() | past.keys()):
-        hist: dict[str, list[Point]] = {name: [] for name, _ in QUANTILES}
-        by_time = past.get(service, {})
-        for at in sorted(by_time):
-            for name, estimate in _quantiles(by_time[at]).items():
-                if estimate is not None:
-                    hist[name].append((at, estimate))
         rate = requests.get(service)
         out.append(
             ServiceLatency(
                 service=service,
                 quantiles=_quantiles(current.get(service, [])),
-                history={name: tuple(points) for name, points in hist.items()},
+                history=dict(past.get(service, empty)),
                 requests_per_s=None if rate is None else _finite(rate),
                 max_unbounded=_above_last_bound(current.get(service, [])),
             )

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from oncall_tui.model.quantiles import latency_from_buckets, latency_from_quantiles
+from oncall_tui.model.quantiles import (
+    latency_from_buckets,
+    latency_from_quantiles,
+    quantile_history,
+)
 from oncall_tui.model.snapshot import Latency, Section
 from oncall_tui.queries import QUANTILE_LABEL, latency_queries
 from oncall_tui.sections.spec import (
@@ -36,7 +40,10 @@ def build(ctx: BuildContext, r: Results) -> Latency:
     now, history = r.samples("buckets"), r.series("history")
     rps = r.outcome("rps").value
     if any("le" in s.labels for s in now):
-        services = latency_from_buckets(now, history, cfg.group_by, rps)
+        past = ctx.memory.latency_history.of(
+            history, lambda: quantile_history(history, cfg.group_by)
+        )
+        services = latency_from_buckets(now, history, cfg.group_by, rps, past)
     elif now:
         services = latency_from_quantiles(now, history, cfg.group_by, QUANTILE_LABEL, rps)
     else:

@@ -3,7 +3,9 @@ the sources each time; these are the few facts a single poll cannot see."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from oncall_tui.incident_log import LastMerge, MemoryIncidentStore
 from oncall_tui.model.alerts import AlertReuse
@@ -11,6 +13,8 @@ from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
 from oncall_tui.sources.errors import SourceError
 from oncall_tui.sources.range_cache import RangeCache
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,6 +67,20 @@ class LastOk:
 
 
 @dataclass
+class Derived(Generic[T]):
+    """What a build made from a kept (`settled`) answer, for as long as that same answer
+    object comes back: an hour of bucket rates is not re-interpolated at every poll."""
+
+    _source: object = None
+    _value: T | None = None
+
+    def of(self, answer: object, make: Callable[[], T]) -> T:
+        if answer is not self._source or self._value is None:
+            self._source, self._value = answer, make()
+        return self._value
+
+
+@dataclass
 class PollMemory:
     """All of the Poller's memory; a section that needs one more fact adds it here."""
 
@@ -75,3 +93,5 @@ class PollMemory:
     """The last poll's alerts, re-used for the entries that did not change."""
     ranges: RangeCache = field(default_factory=RangeCache)
     """The `settled` range answers, until their step boundary moves on."""
+    latency_history: Derived[Any] = field(default_factory=Derived)
+    """The quantiles over the kept latency history (sections/latency.py)."""

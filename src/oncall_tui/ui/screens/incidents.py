@@ -217,9 +217,16 @@ class IncidentsScreen(Screen[None]):
         words = f"Incidents · {dur(self.incidents.lookback_s)} · {len(items):,} · listing them…"
         self.query_one("#incidents-head", Static).update(Text(words, style="dim"))
 
+        def rows_if_current() -> tuple[list[Incident], TableRows] | None:
+            # Skipped when a newer build was asked for while this one waited for the lane.
+            if generation != self._generation:
+                return None
+            return build_rows(items, by, needle, palette, now, cache)
+
         def build() -> None:
-            built = in_lane(build_rows, items, by, needle, palette, now, cache)
-            self.app.call_from_thread(self._show_built, generation, built)
+            built = in_lane(rows_if_current)
+            if built is not None:
+                self.app.call_from_thread(self._show_built, generation, built)
 
         self.run_worker(build, thread=True, group="incident-rows", exit_on_error=False)
 

@@ -309,6 +309,10 @@ class AlertsPanel(TablePanel):
         self.filter_input.focus()
 
     def set_filter(self, text: str) -> None:
+        if text == self.filter_text:
+            # Esc clears the box and the filter at once; the box's own Changed event
+            # follows: in a storm each rebuild is thousands of rows.
+            return
         self.filter_text = text
         self.rerender()
         self.set_title(self.title_text())

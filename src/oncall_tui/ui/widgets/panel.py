@@ -243,9 +243,17 @@ class TablePanel(Panel):
             return
         generation = self._built
 
+        def rows_if_current() -> TableRows | None:
+            # A build asked for while others waited for the lane (a filter typed a
+            # letter at a time, a storm's polls) is skipped once a newer one exists.
+            if generation != self._built:
+                return None
+            return self.table_rows(snapshot, palette, now)
+
         def build() -> None:
-            built = in_lane(self.table_rows, snapshot, palette, now)
-            self.app.call_from_thread(self._show_built, generation, built)
+            built = in_lane(rows_if_current)
+            if built is not None:
+                self.app.call_from_thread(self._show_built, generation, built)
 
         self.run_worker(build, thread=True, group=f"rows-{self.id}", exit_on_error=False)
 
