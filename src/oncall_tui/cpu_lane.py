@@ -23,3 +23,15 @@ def in_lane(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`call(*args, **kwargs)` once no other heavy job is running (call it in a thread)."""
     with _LANE:
         return call(*args, **kwargs)
+
+
+def in_lane_unless(
+    superseded: Callable[[], bool], call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T | None:
+    """`in_lane(call, ...)`, or None without calling it when `superseded()` holds once
+    the lane is free: a build asked for again while it waited (a filter typed a letter
+    at a time, a storm's polls) need not run."""
+    with _LANE:
+        if superseded():
+            return None
+        return call(*args, **kwargs)

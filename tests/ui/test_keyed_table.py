@@ -41,6 +41,17 @@ class TableApp(App[None]):
     def compose(self) -> ComposeResult:
         yield CountingTable(cursor_type="row")
 
+    def on_mount(self) -> None:
+        self.query_one(CountingTable).add_columns("name", "value")
+
+
+async def showing_rows(app: TableApp, pilot: Any) -> CountingTable:
+    """The app's table once it shows `rows()`."""
+    table = app.query_one(CountingTable)
+    table.apply(rows())
+    await pilot.pause()
+    return table
+
 
 def rows(changed: dict[int, str] | None = None) -> list[tuple[str, list[Text]]]:
     changed = changed or {}
@@ -50,10 +61,7 @@ def rows(changed: dict[int, str] | None = None) -> list[tuple[str, list[Text]]]:
 async def test_only_visible_changed_cells_are_repainted_and_the_rest_show_when_scrolled() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 14)) as pilot:
-        table = app.query_one(CountingTable)
-        table.add_columns("name", "value")
-        table.apply(rows())
-        await pilot.pause()
+        table = await showing_rows(app, pilot)
         table.refreshed = []
         assert table.apply(rows({3: "NEW3", 80: "NEW80"}))
         # Row 3 is on screen: its cell alone; row 80 is not: nothing now.
@@ -68,10 +76,7 @@ async def test_only_visible_changed_cells_are_repainted_and_the_rest_show_when_s
 async def test_a_new_order_shows_whether_or_not_the_table_changed_meanwhile() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 14)) as pilot:
-        table = app.query_one(CountingTable)
-        table.add_columns("name", "value")
-        table.apply(rows())
-        await pilot.pause()
+        table = await showing_rows(app, pilot)
         assert not table.apply(rows())  # the same rows, the same order: nothing to do
         swapped = rows()
         swapped[0], swapped[1] = swapped[1], swapped[0]
@@ -90,7 +95,6 @@ async def test_renderings_of_past_polls_are_not_kept() -> None:
     app = TableApp()
     async with app.run_test(size=(40, 14)) as pilot:
         table = app.query_one(CountingTable)
-        table.add_columns("name", "value")
         table.refreshed = []
         for poll in range(30):
             table.apply(rows({i: f"p{poll}" for i in range(10)}))
@@ -172,6 +176,13 @@ def test_heavy_jobs_take_the_lane_one_at_a_time() -> None:
     for t in threads:
         t.join()
     assert overlaps == []
+
+
+def test_a_lane_job_superseded_by_the_time_the_lane_is_free_does_not_run() -> None:
+    ran: list[str] = []
+    assert cpu_lane.in_lane_unless(lambda: True, ran.append, "stale") is None
+    cpu_lane.in_lane_unless(lambda: False, ran.append, "current")
+    assert ran == ["current"]
 
 
 def storm_app(config: Config, count: int) -> OncallApp:

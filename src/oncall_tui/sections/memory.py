@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from oncall_tui.incident_log import LastMerge, MemoryIncidentStore
 from oncall_tui.model.alerts import AlertReuse
 from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
+from oncall_tui.model.snapshot import Point
 from oncall_tui.sources.errors import SourceError
 from oncall_tui.sources.range_cache import RangeCache
 
@@ -93,5 +94,7 @@ class PollMemory:
     """The last poll's alerts, re-used for the entries that did not change."""
     ranges: RangeCache = field(default_factory=RangeCache)
     """The `settled` range answers, until their step boundary moves on."""
-    latency_history: Derived[Any] = field(default_factory=Derived)
+    latency_history: Derived[dict[str, dict[str, tuple[Point, ...]]]] = field(
+        default_factory=Derived
+    )
     """The quantiles over the kept latency history (sections/latency.py)."""

@@ -21,7 +21,7 @@ from textual.signal import Signal
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from oncall_tui.cpu_lane import in_lane
+from oncall_tui.cpu_lane import in_lane_unless
 from oncall_tui.model.incident_record import mean_times
 from oncall_tui.model.severity import severity_rank
 from oncall_tui.model.snapshot import Incident, Incidents, Snapshot
@@ -217,14 +217,11 @@ class IncidentsScreen(Screen[None]):
         words = f"Incidents · {dur(self.incidents.lookback_s)} · {len(items):,} · listing them…"
         self.query_one("#incidents-head", Static).update(Text(words, style="dim"))
 
-        def rows_if_current() -> tuple[list[Incident], TableRows] | None:
-            # Skipped when a newer build was asked for while this one waited for the lane.
-            if generation != self._generation:
-                return None
-            return build_rows(items, by, needle, palette, now, cache)
-
         def build() -> None:
-            built = in_lane(rows_if_current)
+            built = in_lane_unless(
+                lambda: generation != self._generation,
+                build_rows, items, by, needle, palette, now, cache,
+            )  # fmt: skip
             if built is not None:
                 self.app.call_from_thread(self._show_built, generation, built)
 

@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-from oncall_tui.cpu_lane import in_lane
+from oncall_tui.cpu_lane import in_lane_unless
 from oncall_tui.model.snapshot import Section, Snapshot
 from oncall_tui.ui.state import freshness
 from oncall_tui.ui.widgets.format import Palette
@@ -243,15 +243,10 @@ class TablePanel(Panel):
             return
         generation = self._built
 
-        def rows_if_current() -> TableRows | None:
-            # A build asked for while others waited for the lane (a filter typed a
-            # letter at a time, a storm's polls) is skipped once a newer one exists.
-            if generation != self._built:
-                return None
-            return self.table_rows(snapshot, palette, now)
-
         def build() -> None:
-            built = in_lane(rows_if_current)
+            built = in_lane_unless(
+                lambda: generation != self._built, self.table_rows, snapshot, palette, now
+            )
             if built is not None:
                 self.app.call_from_thread(self._show_built, generation, built)
 
