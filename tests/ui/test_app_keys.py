@@ -290,6 +290,23 @@ async def test_tab_in_compact_layout_shows_one_panel_at_a_time(config: Config) -
         assert ov.alerts.region.height == 0
 
 
+async def test_filter_in_compact_layout_brings_the_alerts_forward(config: Config) -> None:
+    app = app_for(config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        ov = app.overview
+        await pilot.press("tab")  # the health panel is the one shown
+        await until(lambda: app.focused is ov.health, pilot, what="focus on health")
+        assert ov.alerts.region.height == 0
+        await pilot.press("/", *"cert")
+        # The filter box is in the alerts panel: typing into it where it cannot be seen
+        # would be typing blind.
+        await until(lambda: ov.alerts.region.height > 0, pilot, what="the alerts shown")
+        assert app.focused is ov.alerts.filter_input
+        assert row_keys(app) == ["group:CertExpiry", "fp-cert-1"]
+        assert ov.health.region.height == 0
+
+
 async def test_enter_opens_detail_screens(config: Config) -> None:
     from oncall_tui.ui.screens.breaker import BreakerHistoryScreen
     from oncall_tui.ui.screens.detail import AlertDetailScreen

@@ -265,6 +265,8 @@ class OncallApp(App[int]):
         self.push_screen(SilencesScreen(self.store, self.config, self.actions, self.poll_now))
 
     def action_filter(self) -> None:
+        # The box is in the alerts panel: in the compact layout, show that panel first.
+        self.overview.bring_forward(self.overview.alerts)
         self.overview.alerts.start_filter()
 
     def action_window(self, seconds: float) -> None:

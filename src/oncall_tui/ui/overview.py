@@ -147,6 +147,11 @@ class OverviewScreen(Screen[None]):
             panel.catch_up()
         self.refresh_status()
 
+    def bring_forward(self, panel: Panel) -> None:
+        """Make `panel` the active one: the one shown in the compact layout."""
+        self.active = self.panels.index(panel)
+        self._show_active()
+
     def action_next_panel(self, step: int) -> None:
         self.active = (self.active + step) % len(self.panels)
         self._show_active()
