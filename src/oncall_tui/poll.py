@@ -48,6 +48,7 @@ from oncall_tui.sections.spec import (
 from oncall_tui.sources.alertmanager import AlertmanagerClient
 from oncall_tui.sources.errors import AuthSetupError, BadResponse, Unreachable
 from oncall_tui.sources.http import make_http_client, redact
+from oncall_tui.sources.merged_instant import ask_instants
 from oncall_tui.sources.prometheus import PrometheusClient, choose_step
 from oncall_tui.sources.range_cache import settled_bounds
 
@@ -172,14 +173,23 @@ class Poller:
     ) -> tuple[_Fetched, dict[str, list[Outcome[Any]]]]:
         ctx = QueryContext(self.config, now, window, self.memory)
         planned = [(s.name, name, q) for s in specs for name, q in s.queries(ctx).items()]
-        outcomes = await asyncio.gather(
+        # The instant queries go together as one request (sources/merged_instant.py).
+        instants = [q.promql for _, _, q in planned if isinstance(q, Instant) and q.promql]
+        merged, *asked = await asyncio.gather(
+            self._instants(instants, now),
             *(
                 _nothing()
                 if not trends and isinstance(q, Range) and q.settled
                 else self._ask(q, now, window)
                 for _, _, q in planned
-            )
+                if not (isinstance(q, Instant) and q.promql)
+            ),
         )
+        answered = iter(asked)
+        outcomes = [
+            _own(merged[q.promql]) if isinstance(q, Instant) and q.promql else next(answered)
+            for _, _, q in planned
+        ]
         fetched: _Fetched = {s.name: {} for s in specs}
         by_source: dict[str, list[Outcome[Any]]] = {name: [] for name in SOURCES}
         for (section, name, query), outcome in zip(planned, outcomes, strict=True):
@@ -187,14 +197,23 @@ class Poller:
             by_source.setdefault(query.source, []).append(outcome)
         return fetched, by_source
 
+    async def _instants(self, queries: list[str], now: float) -> dict[str, Outcome[Any]]:
+        """Each distinct query's outcome, asked merged where they can be."""
+        if not queries:
+            return {}
+        answers = await ask_instants(
+            queries,
+            lambda q: self.prometheus.instant_answer(q, at=now),
+            self.memory.merges,
+            now,
+        )
+        return {q: Outcome(value, error, seconds) for q, (value, error, seconds) in answers.items()}
+
     def _ask(self, q: Query, now: float, window: float) -> Awaitable[Outcome[Any]]:
         prom, am = self.prometheus, self.alertmanager
         match q:
-            case Instant(promql=promql):
-                if not promql:
-                    return _nothing()
-                text: str = promql
-                return timed(lambda: prom.instant(text, at=now))
+            case Instant():
+                return _nothing()  # an empty one: asked ones go through `_instants`
             case Range(promql=promql, back_s=back, step_s=step, end=end, settled=settled):
                 until = now if end is None else end
                 span = window if back is None else back
@@ -297,6 +316,11 @@ def build_order(specs: Iterable[SectionSpec[Any]]) -> tuple[SectionSpec[Any], ..
     for spec in specs:
         visit(spec, ())
     return tuple(order)
+
+
+def _own(o: Outcome[Any]) -> Outcome[Any]:
+    """A copy of a shared answer: two sections may ask the same query."""
+    return Outcome(None if o.value is None else list(o.value), o.error, o.seconds)
 
 
 async def _nothing() -> Outcome[Any]:

@@ -13,6 +13,7 @@ from oncall_tui.model.incident_record import History, history_from
 from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Point
 from oncall_tui.sources.errors import SourceError
+from oncall_tui.sources.merged_instant import MergeMemory
 from oncall_tui.sources.range_cache import RangeCache
 
 T = TypeVar("T")
@@ -94,6 +95,8 @@ class PollMemory:
     """The last poll's alerts, re-used for the entries that did not change."""
     ranges: RangeCache = field(default_factory=RangeCache)
     """The `settled` range answers, until their step boundary moves on."""
+    merges: MergeMemory = field(default_factory=MergeMemory)
+    """Which instant queries answer scalars, and which must be asked alone."""
     latency_history: Derived[dict[str, dict[str, tuple[Point, ...]]]] = field(
         default_factory=Derived
     )

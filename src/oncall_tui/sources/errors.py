@@ -15,6 +15,10 @@ class Unreachable(SourceError):
     """Connection refused, DNS, TLS or timeout: nothing usable came back."""
 
 
+class TimedOut(Unreachable):
+    """No answer within the deadline: down, or only slow (a heavy query may answer alone)."""
+
+
 class BadResponse(SourceError):
     """An answer came, but not one we understand (HTML error page, truncated JSON, ...)."""
 

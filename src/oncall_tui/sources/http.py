@@ -35,7 +35,13 @@ import orjson
 from oncall_tui import __version__
 from oncall_tui.config_types import HttpAuth
 from oncall_tui.cpu_lane import in_lane
-from oncall_tui.sources.errors import AuthSetupError, BadResponse, SourceError, Unreachable
+from oncall_tui.sources.errors import (
+    AuthSetupError,
+    BadResponse,
+    SourceError,
+    TimedOut,
+    Unreachable,
+)
 from oncall_tui.text import clean_excerpt
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -277,7 +283,7 @@ def error_from_httpx(exc: httpx.HTTPError | httpx.InvalidURL, base: str) -> Sour
             words = f"timed out after {_seconds(timeout.get('write'))} sending to {base}"
         else:
             words = f"timed out after {_seconds(timeout.get('read'))} waiting for {base}"
-        return Unreachable(words, url=base)
+        return TimedOut(words, url=base)
     if isinstance(exc, httpx.ConnectError):
         return Unreachable(redact(_connect_words(exc, base)), url=base)
     if isinstance(exc, httpx.RemoteProtocolError):
@@ -330,7 +336,7 @@ async def send(
             finally:
                 await response.aclose()
     except TimeoutError:
-        raise Unreachable(
+        raise TimedOut(
             f"timed out after {_seconds(deadline)} waiting for {redact(base)}", url=redact(base)
         ) from None
     except (httpx.HTTPError, httpx.InvalidURL) as e:

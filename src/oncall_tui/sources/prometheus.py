@@ -138,7 +138,9 @@ class PrometheusClient:
         return body["data"]
 
     async def _query(self, path: str, params: dict[str, str]) -> list[Sample] | list[Series]:
-        data = await self._api(path, params)
+        return self._decoded(await self._api(path, params))
+
+    def _decoded(self, data: object) -> list[Sample] | list[Series]:
         try:
             return decode_data(data)
         except (TypeError, KeyError, IndexError, ValueError, AttributeError) as e:
@@ -148,13 +150,21 @@ class PrometheusClient:
 
     async def instant(self, query: str, at: float | None = None) -> list[Sample]:
         """Evaluate `query` at `at` (default: now). A scalar is one Sample with no labels."""
+        return (await self.instant_answer(query, at))[0]
+
+    async def instant_answer(
+        self, query: str, at: float | None = None
+    ) -> tuple[list[Sample], bool]:
+        """`instant`, and whether the answer was a scalar (sources/merged_instant.py)."""
         params = {"query": query}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        result = await self._query("/api/v1/query", params)
+        data = await self._api("/api/v1/query", params)
+        result = self._decoded(data)
         if result and isinstance(result[0], Series):
             raise BadResponse("an instant query answered a range (matrix)", url=self.shown_url)
-        return result  # type: ignore[return-value]  # checked: vector or scalar
+        is_scalar = isinstance(data, dict) and data.get("resultType") == "scalar"
+        return result, is_scalar  # type: ignore[return-value]  # checked: vector or scalar
 
     async def range(
         self, query: str, start: float, end: float, step: float | None = None
