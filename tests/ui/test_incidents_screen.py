@@ -17,9 +17,11 @@ from oncall_tui.ui.app import make_app
 from oncall_tui.ui.screens.incidents import (
     IncidentsScreen,
     IncidentTimelineScreen,
+    build_rows,
     sort_incidents,
     timeline,
 )
+from oncall_tui.ui.widgets.format import Palette
 from waiting import until
 
 from .conftest import FakeClock, FakePoller
@@ -170,3 +172,47 @@ async def test_a_storm_of_incidents_is_listed_whole_and_filters() -> None:
         await until(lambda: table.row_count < 1000, pilot, what="the filter applied")
         assert {i.labels["i"] for i in screen.shown} >= {"42", "420", "421"}
         assert all("42" in i.labels["i"] for i in screen.shown)
+
+
+def test_a_build_stops_once_it_is_no_longer_wanted() -> None:
+    storm = [
+        Incident("Storm", "critical", "firing", NOW - i, None, {"i": str(i)}, id=i)
+        for i in range(2000)
+    ]
+    palette = Palette({})
+    looks = []
+
+    def stop() -> bool:
+        looks.append(1)
+        return len(looks) > 2  # the page closed while the third chunk was due
+
+    assert build_rows(storm, "start", "", palette, NOW, stop=stop) is None
+    built = build_rows(storm, "start", "", palette, NOW)
+    assert built is not None and len(built[1].rows) == 2000
+
+
+async def test_the_page_is_kept_and_reopens_as_new_with_what_came_meanwhile() -> None:
+    first = replace(snapshot(NOW), incidents=record())
+    new = Incident("Fresh", "critical", "firing", NOW - 5, None, {}, id=9)
+    second = replace(snapshot(NOW), incidents=replace(record(), items=(new, *record().items)))
+    poller = FakePoller([first, second])
+    app = make_app(Config(refresh_s=3600), poller, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        table = screen.query_one("#incidents-list", DataTable)
+        await pilot.press("s", "down", "slash", *"disk", "enter")
+        await until(lambda: rows(screen) == ["DiskFull"], pilot)
+        await pilot.press("q")  # closes with the filter still set
+        await until(lambda: app.screen is app.overview, pilot)
+        built = screen._generation
+        app.poll_now()
+        await until(lambda: poller.calls >= 2 and app.view is not None, pilot)
+        await until(lambda: app.view.incidents.items[0].id == 9, pilot)
+        assert screen._generation == built, "closed: nothing built for it"
+        assert screen.incidents.items[0].id == 9, "but it holds the newest record"
+        await pilot.press("I")
+        await until(lambda: app.screen is screen, pilot, what="the same page, again")
+        await until(lambda: rows(screen)[:2] == ["Fresh", "DiskFull"], pilot)
+        assert screen.sort_by == "start" and screen.needle == ""
+        assert not screen.query_one("#incidents-filter").has_class("active")
+        assert table.cursor_row == 0 and screen.selected() is screen.shown[0]

@@ -143,3 +143,32 @@ async def test_the_footer_keeps_its_keys_when_they_stay_the_same(config: Config)
         # A key of another screen is another footer: what it shows is that screen's.
         layout = shown_keys(app.overview).layout
         assert [d for (_, _, d, _, _) in layout if d] == [k.description for k in first]
+
+
+async def test_a_full_page_over_the_overview_leaves_its_footer_alone(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(config, FakePoller([snapshot(NOW)]), clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await settle(pilot)
+        footer = app.overview.query_one(KeyFooter)
+        first = list(footer.query(FooterKey))
+        restyled: list[FooterKey] = []
+        original = FooterKey.set_class
+
+        def spy(self: FooterKey, *args: Any, **kwargs: Any) -> Any:
+            restyled.append(self)
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(FooterKey, "set_class", spy)
+        await pilot.press("I")  # the incidents page hides the overview whole
+        await until(lambda: type(app.screen).__name__ == "IncidentsScreen", pilot)
+        await settle(pilot)
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot)
+        await settle(pilot)
+        overview_keys = [k for k in restyled if k in first]
+        assert overview_keys == [], "no key of the hidden overview was greyed and back"
+        assert list(footer.query(FooterKey)) == first
+        assert not any(k.has_class("-disabled") for k in first if k.description == "Ack")

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -41,6 +41,9 @@ from oncall_tui.ui.schedule import PollSchedule
 from oncall_tui.ui.state import Backoff
 from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.format import FALLBACK_COLORS
+
+if TYPE_CHECKING:
+    from oncall_tui.ui.screens.incidents import IncidentsScreen
 
 __all__ = ["AppActions", "OncallApp", "PollerLike", "make_app", "run_app"]
 
@@ -71,6 +74,7 @@ class OncallApp(App[int]):
         self.clock = clock
         self.poll_on_start = poll_on_start
         self.owns_poller = False  # make_app sets it when it created the poller
+        self._incidents_page: IncidentsScreen | None = None
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
         self.startup_warnings: list[str] = []  # e.g. the journal was set aside (run_app)
@@ -278,7 +282,16 @@ class OncallApp(App[int]):
     def action_incidents(self) -> None:
         from oncall_tui.ui.screens.incidents import IncidentsScreen
 
-        self.push_screen(IncidentsScreen(self.store.view, self.view_signal, self.clock))
+        page = self._incidents_page
+        if page is None:
+            page = IncidentsScreen(self.store.view, self.view_signal, self.clock)
+            self.install_screen(page, "incidents")  # kept: its rows outlive a close
+            self._incidents_page = page
+        elif page in self.screen_stack:
+            return
+        else:
+            page.reopen(self.store.view)
+        self.push_screen(page)
 
     def action_pause(self) -> None:
         self.polls.toggle_pause()

@@ -38,6 +38,8 @@ from .detail import DetailScreen, kv_grid, literal_table, local_time
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by", "Runbooks", "Seen")
 SORTS = ("start", "severity", "TTR")
+STOP_EVERY = 256
+"""Rows built between two looks at whether the build is still wanted."""
 
 
 def matches(i: Incident, needle: str) -> bool:
@@ -102,9 +104,12 @@ def build_rows(
     palette: Palette,
     now: float,
     cache: CellCache[tuple[Incident, bool]] | None = None,
-) -> tuple[list[Incident], TableRows]:
+    stop: Callable[[], bool] = lambda: False,
+) -> tuple[list[Incident], TableRows] | None:
     """(the incidents shown, their rows); may run in a thread. `cache` keeps the cells
-    of unchanged incidents between renders (a re-sort, a filter, the next poll)."""
+    of unchanged incidents between renders (a re-sort, a filter, the next poll). None
+    once `stop()` holds: the page closed or asked for other rows meanwhile, and the
+    rest of a long build would only hold the interpreter lock from the keys."""
     cache = cache if cache is not None else CellCache()
     cache.begin(palette.key, len(items))
     shown = sort_incidents([i for i in items if matches(i, needle)], by, now)
@@ -114,6 +119,8 @@ def build_rows(
 
     rows = []
     for n, i in enumerate(shown):
+        if n % STOP_EVERY == 0 and stop():
+            return None
         key = row_key(i, n)
         # The clock shows in a cell only as "today" (a time) or not (a date).
         rows.append((key, list(cache.cells(key, (i, now - i.started_at < 86400), make))))
@@ -138,7 +145,12 @@ def export_path(now: float, directory: Path | None = None) -> Path:
 
 
 class IncidentsScreen(Screen[None]):
-    """Full screen. `incidents` is the latest Snapshot's; `show()` takes newer ones."""
+    """Full screen. `incidents` is the latest Snapshot's; `show()` takes newer ones.
+
+    The app keeps one (installed) and `reopen()`s it at each `I`: in an alert storm
+    the record holds thousands of incidents, and a new page would make every row and
+    fill a new table again, half a second of the interpreter's time at 5,000. While
+    it is not shown it only takes the newest incidents; it catches up when it is."""
 
     DEFAULT_CSS = """
     IncidentsScreen #incidents-head { height: 1; padding: 0 1; background: $panel; }
@@ -166,6 +178,10 @@ class IncidentsScreen(Screen[None]):
         self._rendered: tuple[object, ...] | None = None
         self._generation = 0  # of the rows being built off the loop
         self._cells: CellCache[tuple[Incident, bool]] = CellCache()
+        self._ready = False  # columns added: rows can be shown
+        self._to_top = False  # reopened: the cursor goes to the first row once shown
+        self._built: tuple[list[Incident], TableRows] | None = None  # the rows to show
+        self._awaits_layout = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="incidents-head")
@@ -178,31 +194,55 @@ class IncidentsScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#incidents-list", DataTable)
         table.add_columns(*COLUMNS)
+        self._ready = True
         self.render_rows()
         table.focus()
         if self.updates is not None:
             self.updates.subscribe(self, self.on_view)
 
+    def reopen(self, view: Snapshot | None) -> None:
+        """Before `I` shows this page again: as a new one would be (newest first, no
+        filter, the cursor on the first row), with the rows it already has."""
+        if view is not None:
+            self.incidents = view.incidents
+        self.sort_by = SORTS[0]
+        self.needle = ""
+        box = self.query_one("#incidents-filter", Input)
+        box.value = ""
+        box.remove_class("active")
+        self.query_one("#incidents-list", DataTable).focus()
+        self._to_top = True
+
+    def on_screen_suspend(self) -> None:
+        # A build still running for the page just closed (or covered) is not wanted.
+        self._generation += 1
+        self._rendered = None
+
+    def on_screen_resume(self) -> None:
+        self.render_rows()
+
     def on_view(self, view: Snapshot) -> None:
         self.show(view.incidents)
 
     def on_resize(self) -> None:
-        self._rendered = None
-        self.render_rows()
+        # The rows do not depend on the width: only their fit does.
+        self._present()
 
     # -- data ----------------------------------------------------------------------
 
     def show(self, incidents: Incidents) -> None:
-        """A newer Snapshot's incidents; re-rendered only if they changed."""
+        """A newer Snapshot's incidents; re-rendered only if they changed, and only on
+        screen (not behind a dialog, nor after the page closed)."""
         self.incidents = incidents
-        self.render_rows()
+        if self.is_current:
+            self.render_rows()
 
     def render_rows(self) -> None:
         """Filter, sort and make the rows: in a thread for a long record (an alert storm
         makes thousands of incidents), so keys answer meanwhile. Only a change of the
         incidents, the sort, the filter or the theme makes them again."""
         state = (self.incidents.items, self.sort_by, self.needle, self.app.theme)
-        if state == self._rendered:
+        if state == self._rendered or not self._ready:
             return
         self._rendered = state
         self._generation += 1
@@ -217,32 +257,50 @@ class IncidentsScreen(Screen[None]):
         words = f"Incidents · {dur(self.incidents.lookback_s)} · {len(items):,} · listing them…"
         self.query_one("#incidents-head", Static).update(Text(words, style="dim"))
 
+        def superseded() -> bool:
+            return generation != self._generation
+
         def build() -> None:
             built = in_lane_unless(
-                lambda: generation != self._generation,
-                build_rows, items, by, needle, palette, now, cache,
-            )  # fmt: skip
+                superseded, build_rows, items, by, needle, palette, now, cache, superseded
+            )
             if built is not None:
                 self.app.call_from_thread(self._show_built, generation, built)
 
         self.run_worker(build, thread=True, group="incident-rows", exit_on_error=False)
 
-    def _show_built(self, generation: int, built: tuple[list[Incident], TableRows]) -> None:
-        if generation != self._generation or not self.is_mounted:
+    def _show_built(self, generation: int, built: tuple[list[Incident], TableRows] | None) -> None:
+        if built is None or generation != self._generation or not self.is_attached:
             return  # superseded meanwhile
-        shown, rows = built
+        self._built = built
+        self._present()
+
+    def _present(self) -> None:
+        """Fit and show the last rows built, once the table has its width."""
+        if self._built is None:
+            return
+        shown, rows = self._built
         table = self.query_one("#incidents-list", KeyedTable)
         room = table.room(len(rows.rows))
         if not room:
-            # Not laid out yet: drawn once it is (on_resize); unfitted columns would have
-            # Textual measure every cell of thousands of rows.
-            self._rendered = None
+            # Not laid out yet: drawn once it is; unfitted columns would have Textual
+            # measure every cell of thousands of rows.
+            if not self._awaits_layout:
+                self._awaits_layout = True
+                self.call_after_refresh(self._laid_out)
             return
         widths = column_widths(rows.natural, room, 2 * table.cell_padding, rows.flexible)
         table.fit(widths, room)
         self.shown = shown
         table.apply(rows.rows)
+        if self._to_top:
+            self._to_top = False
+            table.move_cursor(row=0, animate=False, scroll=True)
         self.query_one("#incidents-head", Static).update(self.head_text())
+
+    def _laid_out(self) -> None:
+        self._awaits_layout = False
+        self._present()
 
     def head_text(self) -> Text:
         mtta, mttr = mean_times(self.shown)

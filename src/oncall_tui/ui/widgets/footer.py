@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -35,6 +35,15 @@ def shown_keys(screen: Screen[object]) -> ShownKeys:
     return ShownKeys(tuple(s for s, _ in shown), tuple(e for _, e in shown))
 
 
+def on_display(screen: Screen[object]) -> bool:
+    """Whether `screen` is drawn: it is the current one, or only dialogs (drawn over
+    it, with it dimmed behind) are above it."""
+    stack = screen.app.screen_stack
+    if screen not in stack:
+        return False
+    return all(isinstance(s, ModalScreen) for s in stack[stack.index(screen) + 1 :])
+
+
 class KeyFooter(Footer):
     """A Footer that recomposes only when the shown keys themselves changed."""
 
@@ -46,6 +55,11 @@ class KeyFooter(Footer):
         will_compose = screen.app.app_focus and self.is_attached and screen is self.screen
         if not will_compose:
             super().bindings_changed(screen)
+            return
+        if not on_display(screen):
+            # Under a full page (the incidents, a detail view): greying keys nobody
+            # sees costs a restyle now and another on return; the screen announces
+            # its keys again when it is resumed.
             return
         keys = shown_keys(screen)
         shown, self._shown = self._shown, keys
