@@ -28,6 +28,7 @@ import httpx
 
 from oncall_tui.config_types import Config, HttpAuth
 from oncall_tui.cpu_lane import in_lane
+from oncall_tui.model.series import Series
 from oncall_tui.model.snapshot import Alerts, Snapshot, SourceStatus
 from oncall_tui.sections import ALERTS, EARLY, SECTIONS
 from oncall_tui.sections.memory import PollMemory
@@ -173,23 +174,33 @@ class Poller:
     ) -> tuple[_Fetched, dict[str, list[Outcome[Any]]]]:
         ctx = QueryContext(self.config, now, window, self.memory)
         planned = [(s.name, name, q) for s in specs for name, q in s.queries(ctx).items()]
-        # The instant queries go together as one request (sources/merged_instant.py).
+        skip = [not trends and isinstance(q, Range) and q.settled for _, _, q in planned]
+        # Every instant query goes in one request (sources/merged_instant.py), with the
+        # now of each kept `fresh_end` range (its tail).
+        tails = [
+            None if skipped else self._tail(q, window)
+            for (_, _, q), skipped in zip(planned, skip, strict=True)
+        ]
         instants = [q.promql for _, _, q in planned if isinstance(q, Instant) and q.promql]
+        instants += [tail for tail in tails if tail is not None]
         merged, *asked = await asyncio.gather(
             self._instants(instants, now),
             *(
-                _nothing()
-                if not trends and isinstance(q, Range) and q.settled
-                else self._ask(q, now, window)
-                for _, _, q in planned
-                if not (isinstance(q, Instant) and q.promql)
+                _nothing() if skipped else self._ask(q, now, window)
+                for (_, _, q), skipped in zip(planned, skip, strict=True)
+                if not _merged(q)
             ),
         )
         answered = iter(asked)
-        outcomes = [
-            _own(merged[q.promql]) if isinstance(q, Instant) and q.promql else next(answered)
-            for _, _, q in planned
-        ]
+        outcomes: list[Outcome[Any]] = []
+        for (_, _, q), tail in zip(planned, tails, strict=True):
+            if _merged(q):
+                outcomes.append(_own(merged[cast(Instant, q).promql or ""]))
+            elif tail is not None:
+                span = window if cast(Range, q).back_s is None else cast(Range, q).back_s
+                outcomes.append(ending_now(next(answered), merged[tail], now, span or window))
+            else:
+                outcomes.append(next(answered))
         fetched: _Fetched = {s.name: {} for s in specs}
         by_source: dict[str, list[Outcome[Any]]] = {name: [] for name in SOURCES}
         for (section, name, query), outcome in zip(planned, outcomes, strict=True):
@@ -209,19 +220,31 @@ class Poller:
         )
         return {q: Outcome(value, error, seconds) for q, (value, error, seconds) in answers.items()}
 
+    def _kept_step(self, q: Range, window: float) -> float | None:
+        """The step of a `settled` range whose answer is kept, else None."""
+        if not q.settled or q.end is not None:
+            return None
+        chosen = choose_step(0.0, window if q.back_s is None else q.back_s, q.step_s)
+        # A step no longer than the refresh moves at every poll: nothing to keep.
+        return chosen if chosen > self.config.refresh_s else None
+
+    def _tail(self, q: Query, window: float) -> str | None:
+        """The instant query giving a kept `fresh_end` range its newest point."""
+        if isinstance(q, Range) and q.fresh_end and self._kept_step(q, window) is not None:
+            return q.promql
+        return None
+
     def _ask(self, q: Query, now: float, window: float) -> Awaitable[Outcome[Any]]:
         prom, am = self.prometheus, self.alertmanager
         match q:
             case Instant():
                 return _nothing()  # an empty one: asked ones go through `_instants`
-            case Range(promql=promql, back_s=back, step_s=step, end=end, settled=settled):
+            case Range(promql=promql, back_s=back, step_s=step, end=end):
                 until = now if end is None else end
                 span = window if back is None else back
-                if settled and end is None:
-                    chosen = choose_step(0.0, span, step)
-                    # A step no longer than the refresh moves at every poll: nothing to keep.
-                    if chosen > self.config.refresh_s:
-                        return self._settled(promql, span, chosen, now)
+                kept = self._kept_step(q, window)
+                if kept is not None:
+                    return self._settled(promql, span, kept, now)
                 start = until - span
                 return timed(lambda: prom.range(promql, start, until, step))
             case AlertmanagerGet(what="alerts"):
@@ -316,6 +339,33 @@ def build_order(specs: Iterable[SectionSpec[Any]]) -> tuple[SectionSpec[Any], ..
     for spec in specs:
         visit(spec, ())
     return tuple(order)
+
+
+def _merged(q: Query) -> bool:
+    """Asked in the poll's merged instant request."""
+    return isinstance(q, Instant) and bool(q.promql)
+
+
+def ending_now(kept: Outcome[Any], tail: Outcome[Any], now: float, span: float) -> Outcome[Any]:
+    """A kept range with the instant answer at `now` as each series' newest point (a
+    series only now seen: that point alone), its points before `now - span` left out."""
+    if kept.error is not None or tail.error is not None:
+        return Outcome(error=kept.error or tail.error, seconds=max(kept.seconds, tail.seconds))
+    start = now - span
+    newest = {_key(s.labels): s for s in tail.value or ()}
+    out: list[Series] = []
+    for series in kept.value or ():
+        points = tuple(p for p in series.points if p[0] >= start)
+        sample = newest.pop(_key(series.labels), None)
+        if sample is not None:
+            points = (*points, (sample.at, sample.value))
+        out.append(Series(series.labels, points))
+    out += [Series(s.labels, ((s.at, s.value),)) for s in newest.values()]
+    return Outcome(value=out, seconds=max(kept.seconds, tail.seconds))
+
+
+def _key(labels: dict[str, str]) -> frozenset[tuple[str, str]]:
+    return frozenset(labels.items())
 
 
 def _own(o: Outcome[Any]) -> Outcome[Any]:

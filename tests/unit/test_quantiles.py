@@ -96,8 +96,9 @@ def test_bucket_quantile_is_monotone_and_bounded(
     for a, b in itertools.pairwise(values):
         assert a <= b * (1 + 1e-12) + 1e-12
     if counts[-1] > 0:
-        # NaN only for q=0 with an empty first bucket (Go's 0/0).
-        assert all(not math.isnan(v) for q, v in results if q > 0)
+        # NaN only for a rank of 0 (q=0, or q x count underflowing to 0, in Go as here)
+        # with an empty first bucket (Go's 0/0).
+        assert all(not math.isnan(v) for q, v in results if q * counts[-1] > 0)
 
 
 # --- cross-check against a real Prometheus -------------------------------------------

@@ -22,10 +22,10 @@ from oncall_tui.sections.spec import (
 
 
 def queries(ctx: QueryContext) -> Mapping[str, Query]:
-    # Not `settled`: the state is the range's newest point, and must be now's.
+    # The state is the range's newest point, and must be now's: `fresh_end`.
     q = breaker_queries(ctx.config, ctx.window_s)
     out: dict[str, Query] = {
-        "states": Range(q.states),
+        "states": Range(q.states, settled=True, fresh_end=True),
         "failures": Instant(q.failures),
         "failure_rate": Instant(q.failure_rate),
         "seen_recent": Instant(q.seen_recent),
@@ -33,7 +33,7 @@ def queries(ctx: QueryContext) -> Mapping[str, Query]:
         "last_rate": Instant(q.last_rate),
     }
     if q.failed_calls:
-        out["failed_calls"] = Range(q.failed_calls)
+        out["failed_calls"] = Range(q.failed_calls, settled=True, fresh_end=True)
     return out
 
 

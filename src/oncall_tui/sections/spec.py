@@ -69,13 +69,18 @@ class Range:
     instead (e.g. a step boundary that does not move with the clock). `settled`: a
     coarse history whose newest point may be a step behind (a sparkline, counts over
     the window): when its step is longer than the refresh, it ends on a step boundary
-    a little behind now and its answer is kept until the next (sources/range_cache.py)."""
+    a little behind now and its answer is kept until the next (sources/range_cache.py).
+    `fresh_end` (with `settled`): a history whose newest point must be now's (a state, a
+    count up to now): the kept range gets the instant value at now appended to each of
+    its series (asked with the poll's other instants: no request of its own), and its
+    points older than the span are left out."""
 
     promql: str
     back_s: float | None = None
     step_s: float | None = None
     end: float | None = None
     settled: bool = False
+    fresh_end: bool = False
     source: Literal["prometheus"] = "prometheus"
 
 
