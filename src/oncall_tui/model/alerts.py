@@ -8,6 +8,7 @@ kept verbatim; escaping for the screen happens in the renderers.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
@@ -257,6 +258,12 @@ class AlertReuse:
     """Alertmanager's alerts, poll after poll, re-using the last poll's `Alert` for
     every entry whose JSON text is byte for byte the same (in a storm: nearly all).
 
+    An entry is known by the SHA-256 of its text, not by the text: keeping 20,000
+    entries' text between polls was ~15 MB. Two different texts with one digest would
+    be a SHA-256 collision, which nobody can find, by chance or by shaping an alert's
+    labels (2^128 work); so a changed entry is never taken for an unchanged one. With
+    SHA-NI it costs ~1 ms per MB, about what hashing and comparing the text did.
+
     Anything an entry says (labels, annotations, times, state, silencedBy, receivers)
     is in its text, so an equal text is an equal alert; what comes from elsewhere, the
     silences (ack info) and the pending acks, is checked again each poll. Unchanged
@@ -266,7 +273,7 @@ class AlertReuse:
 
     def __init__(self) -> None:
         self._by_entry: dict[bytes, Alert | None] = {}
-        """The last poll's entries -> their Alert (None: malformed, skipped)."""
+        """The last poll's entries' digests -> their Alert (None: malformed, skipped)."""
         self._unsorted: list[Alert] = []
         self._sorted: tuple[Alert, ...] = ()
 
@@ -284,13 +291,15 @@ class AlertReuse:
         seen: dict[bytes, Alert | None] = {}
         out: list[Alert] = []
         skipped = 0
+        sha256 = hashlib.sha256
         for entry in entries:
-            if entry in last:
-                before = last[entry]
+            key = sha256(entry).digest()
+            if key in last:
+                before = last[key]
                 alert = None if before is None else _with_acks(before, by_id, pending)
             else:
                 alert = _parse_entry(entry, by_id, pending)
-            seen[entry] = alert
+            seen[key] = alert
             if alert is None:
                 skipped += 1
             else:
