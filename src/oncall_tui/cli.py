@@ -267,11 +267,15 @@ def _command(args: argparse.Namespace, config: Config) -> int:
 
         demo_status: int = run_demo(args, config)
         return demo_status
+    from oncall_tui import head_start
+
+    # First, before Textual is imported: the first data is asked meanwhile.
+    head = head_start.start(config)
     from oncall_tui.journal import JournalError
     from oncall_tui.ui.app import run_app
 
     try:
-        tui_status: int = run_app(config)
+        tui_status: int = run_app(config, head_start=head)
     except JournalError as e:
         print(
             f"oncall-tui: {e}\n  acks need the journal; choose another file with "
@@ -279,6 +283,9 @@ def _command(args: argparse.Namespace, config: Config) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    finally:
+        if head is not None:
+            head.close()
     return tui_status
 
 

@@ -4,6 +4,7 @@ the rest of the snapshot, and health says it is waiting, never a score, until th
 from __future__ import annotations
 
 from oncall_tui.config_types import Config
+from oncall_tui.model.snapshot import Snapshot
 from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.widgets.format import NA
 from waiting import until
@@ -44,3 +45,23 @@ async def test_latency_is_on_screen_while_the_rest_of_the_first_poll_waits(
         health = region_text(app, "health")
         assert "waiting for data" in health and "%" not in health.replace(NA, "")
         assert "waiting for data" in region_text(app, "alerts")
+
+
+async def test_the_full_poll_starts_once_the_early_sections_are_drawn(config: Config) -> None:
+    """Its requests would take the event loop's CPU before that frame is painted (at
+    start-up the early sections come at once, from the head start)."""
+    full = snapshot()
+    seen_at_full_poll: list[str] = []
+
+    class Watching(FakePoller):
+        async def poll(self, window_s: float) -> Snapshot:
+            seen_at_full_poll.append(region_text(app, "latency"))
+            return await super().poll(window_s)
+
+    poller = Watching(script=[full])
+    poller.early = {"latency": full.latency, "errors": full.errors}
+    app = make_app(config, poller, clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(lambda: poller.calls == 1, pilot, 10.0, "the full poll")
+    (latency,) = seen_at_full_poll
+    assert all(s.service in latency for s in full.latency.services)

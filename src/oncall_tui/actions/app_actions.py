@@ -18,6 +18,7 @@ from oncall_tui.actions.ack import AckService
 from oncall_tui.actions.outbox import AckResult
 from oncall_tui.actions.runbook_runs import RunbookService
 from oncall_tui.config_types import Config, Runbook
+from oncall_tui.head_start import HeadStart
 from oncall_tui.journal import Journal
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.poll import Poller
@@ -137,11 +138,14 @@ def open_journal(config: Config) -> Journal | None:
     return open_or_set_aside(path)[0]
 
 
-def live_backend(config: Config) -> tuple[Poller, LiveActions | None, Journal | None]:
+def live_backend(
+    config: Config, head_start: HeadStart | None = None
+) -> tuple[Poller, LiveActions | None, Journal | None]:
     """The poller and actions the TUI runs on, sharing one journal and one Alertmanager
-    client. No actions in read-only mode."""
+    client. No actions in read-only mode. `head_start`: the first early poll's answer,
+    asked at start-up (head_start.py)."""
     journal = open_journal(config)
-    poller = Poller(config, journal=journal)
+    poller = Poller(config, journal=journal, head_start=head_start)
     if config.read_only or journal is None:
         return poller, None, journal
     return poller, LiveActions(config, poller.alertmanager, journal), journal

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from oncall_tui.config_types import Config
+from oncall_tui.head_start import HeadStart
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions, PollerLike
@@ -174,6 +175,12 @@ class OncallApp(App[int]):
 
     def poll_state_changed(self) -> None:
         self.overview.refresh_status()
+
+    def after_drawn(self, callback: Callable[[], object]) -> None:
+        if self.screen is self.overview and self.overview.is_mounted:
+            self.overview.call_after_refresh(callback)
+        else:
+            callback()
 
     def new_paging_alerts(self, alerts: list[Alert]) -> None:
         if not alerts:
@@ -363,14 +370,17 @@ def make_app(
     return app
 
 
-def run_app(config: Config, actions: AppActions | None = None) -> int:
+def run_app(
+    config: Config, actions: AppActions | None = None, head_start: HeadStart | None = None
+) -> int:
     """Run the TUI until the user quits; the exit code for the CLI.
 
     Without `actions`, the real backend: the journal (acks survive a restart), the
-    poller reading it, and acks / runbook runs through it."""
+    poller reading it, and acks / runbook runs through it. `head_start`: the first
+    early poll, already asked (head_start.py)."""
     from oncall_tui.actions.app_actions import live_backend
 
-    poller, live, journal = live_backend(config)
+    poller, live, journal = live_backend(config, head_start)
     # The event loop gives up the interpreter lock at every select(), dozens of times
     # per key; while a lane thread (cpu_lane) computes, each time it waits a whole
     # switch interval (5 ms by default) to get it back. A shorter interval keeps a key

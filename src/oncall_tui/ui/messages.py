@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from textual.message import Message
@@ -25,10 +26,17 @@ class SnapshotReady(Message):
 class EarlySections(Message):
     """The first poll's cheap sections (Snapshot field -> part), before its snapshot."""
 
-    def __init__(self, parts: Mapping[str, object], generation: int = 0) -> None:
+    def __init__(
+        self,
+        parts: Mapping[str, object],
+        generation: int = 0,
+        drawn: asyncio.Event | None = None,
+    ) -> None:
         super().__init__()
         self.parts = parts
         self.generation = generation
+        self.drawn = drawn or asyncio.Event()
+        """Set once they are on screen (or not shown): the poll goes on then."""
 
 
 class PollFailed(Message):

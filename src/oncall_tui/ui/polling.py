@@ -11,6 +11,7 @@ Textual's timers and workers, and hands the answers to the app's `ViewStore`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 from textual.app import App
@@ -36,6 +37,10 @@ class PollHost(Protocol):
 
     def new_paging_alerts(self, alerts: list[Alert]) -> None:
         """Paging alerts that just started firing (bell, desktop notification)."""
+
+    def after_drawn(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once the view's change is on screen (at once when the
+        overview is not shown)."""
 
 
 class PollDriver:
@@ -81,7 +86,12 @@ class PollDriver:
             if self.store.view is None:
                 # The first poll: its cheap sections on screen before the slow ones.
                 early = await self.poller.poll_early(window_s)
-                self.app.post_message(EarlySections(early, generation))
+                drawn = asyncio.Event()
+                self.app.post_message(EarlySections(early, generation, drawn))
+                if early:
+                    # That frame first: the full poll's requests would take the loop's
+                    # CPU before it is drawn (at start-up the early parts come at once).
+                    await drawn.wait()
             snapshot = await self.poller.poll(window_s)
         except asyncio.CancelledError:
             raise
@@ -105,9 +115,13 @@ class PollDriver:
 
     def early_sections(self, message: EarlySections) -> None:
         if not self.schedule.is_current(message.generation) or not self.app.is_running:
+            message.drawn.set()
             return
         if self.store.apply_early(message.parts, self.schedule.clock(), self.schedule.window_s):
             self.host.view_changed()
+            self.host.after_drawn(message.drawn.set)
+        else:
+            message.drawn.set()
 
     def poll_failed(self, message: PollFailed) -> None:
         if not self.schedule.is_current(message.generation) or not self.app.is_running:
