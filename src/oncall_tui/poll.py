@@ -51,7 +51,7 @@ from oncall_tui.sources.errors import AuthSetupError, BadResponse, Unreachable
 from oncall_tui.sources.http import make_http_client, redact
 from oncall_tui.sources.merged_instant import ask_instants
 from oncall_tui.sources.prometheus import PrometheusClient, choose_step
-from oncall_tui.sources.range_cache import settled_bounds
+from oncall_tui.sources.range_cache import extended, settled_bounds, tail_bounds
 
 __all__ = ["JournalView", "Outcome", "Poller"]
 
@@ -240,13 +240,18 @@ class Poller:
     async def _settled(self, promql: str, span: float, step: float, now: float) -> Outcome[Any]:
         """A `settled` range: the answer kept for its bounds, or asked and kept if good."""
         bounds = settled_bounds(now, span, step)
-        kept = self.memory.ranges.get(promql, span, step, bounds)
+        ranges = self.memory.ranges
+        kept = ranges.get(promql, span, step, bounds)
         if kept is not None:
             return Outcome(value=kept)
-        start, end = bounds
+        old_bounds, old = ranges.last(promql, span, step)
+        tail = tail_bounds(promql, step, old_bounds, bounds) if old is not None else None
+        start, end = bounds if tail is None else tail
         outcome = await timed(lambda: self.prometheus.range(promql, start, end, step))
         if outcome.ok:
-            self.memory.ranges.put(promql, span, step, bounds, outcome.value)
+            if tail is not None:  # only the new points were asked
+                outcome.value = extended(old, outcome.value or [], bounds[0])
+            ranges.put(promql, span, step, bounds, outcome.value)
         return outcome
 
     # -- build -------------------------------------------------------------------------
