@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_tui.sources.range_cache import MAX_KEEP_S, SETTLE_S, RangeCache, settled_bounds
+from oncall_tui.model.series import Series
+from oncall_tui.sources.range_cache import (
+    MAX_KEEP_S,
+    SETTLE_S,
+    RangeCache,
+    extended,
+    settled_bounds,
+    tail_bounds,
+)
 
 HOUR = 3600.0
 
@@ -48,3 +56,32 @@ def test_the_cache_answers_only_for_the_bounds_it_was_given() -> None:
     assert cache.get("down", HOUR, 15.0, bounds) is None
     cache.put("up", HOUR, 15.0, later, [])
     assert len(cache) == 1  # the old bounds' answer is replaced, not piled up
+
+
+def test_a_kept_answer_moved_by_whole_steps_asks_only_its_tail() -> None:
+    kept = settled_bounds(1_000_000.0, HOUR, 15.0)
+    later = settled_bounds(1_000_030.0, HOUR, 15.0)
+    assert tail_bounds("up", 15.0, kept, later) == (kept[1] + 15.0, later[1])
+    assert tail_bounds("up", 15.0, kept, kept) is None  # nothing new
+    assert tail_bounds("up @ end()", 15.0, kept, later) is None  # points depend on the range
+    far = settled_bounds(1_000_000.0 + 2 * HOUR, HOUR, 15.0)
+    assert tail_bounds("up", 15.0, kept, far) is None  # nothing kept is still inside
+    week = 2520.0  # its grid is MAX_KEEP_S: the points move off the kept ones
+    a, b = (
+        settled_bounds(2_000_000.0, 7 * 86400.0, week),
+        settled_bounds(2_000_060.0, 7 * 86400, week),
+    )
+    assert tail_bounds("up", week, a, b) is None
+
+
+def test_the_extended_answer_is_the_whole_range_from_the_new_start() -> None:
+    kept = [
+        Series({"job": "b"}, ((0.0, 1.0), (15.0, 2.0), (30.0, 3.0))),
+        Series({"job": "old"}, ((0.0, 9.0),)),
+    ]
+    tail = [Series({"job": "b"}, ((45.0, 4.0),)), Series({"job": "a"}, ((45.0, 5.0),))]
+    assert extended(kept, tail, 15.0) == [
+        Series({"job": "a"}, ((45.0, 5.0),)),  # sorted in, as Prometheus sorts a matrix
+        Series({"job": "b"}, ((15.0, 2.0), (30.0, 3.0), (45.0, 4.0))),
+    ]
+    assert kept[0].points[0] == (0.0, 1.0)  # the kept answer is untouched

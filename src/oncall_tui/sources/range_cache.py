@@ -14,6 +14,12 @@ step + `SETTLE_S` old, never a half-filled one that changes on the next ask.
 The grid step is the query's own step, at most `MAX_KEEP_S` (a 7-day window's 42-minute
 step would keep runbook counts that long): the answer is then re-asked each `MAX_KEEP_S`
 with its points `step` apart back from the new end. Pure: the Poller asks, this keeps.
+
+When the grid moves by whole steps (a step of at most `MAX_KEEP_S`), the new answer's
+points are the kept ones plus the new steps: each point is its own evaluation, so only
+the tail (`tail_bounds`) is asked and `extended` joins it on, the points now before the
+start dropped. A query whose points depend on the range itself (`@ start()`, `@ end()`)
+is always asked whole.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from oncall_tui.model.series import Series
 
 SETTLE_S = 10.0
 """How far behind now a kept range ends: the default scrape timeout."""
@@ -50,6 +58,11 @@ class RangeCache:
         kept = self._kept.get((promql, span_s, step_s))
         return kept[1] if kept is not None and kept[0] == bounds else None
 
+    def last(self, promql: str, span_s: float, step_s: float) -> tuple[tuple[float, float], Any]:
+        """(bounds, answer) kept for this query, span and step, whatever its bounds; or
+        ((0, 0), None)."""
+        return self._kept.get((promql, span_s, step_s), ((0.0, 0.0), None))
+
     def put(
         self, promql: str, span_s: float, step_s: float, bounds: tuple[float, float], value: Any
     ) -> None:
@@ -57,3 +70,41 @@ class RangeCache:
 
     def __len__(self) -> int:
         return len(self._kept)
+
+
+def tail_bounds(
+    promql: str, step_s: float, kept: tuple[float, float], bounds: tuple[float, float]
+) -> tuple[float, float] | None:
+    """(start, end) of the points `bounds` has and `kept` lacks, when the kept answer can
+    be extended to `bounds` (same grid, moved forward by less than the span); else None."""
+    (old_start, old_end), (start, end) = kept, bounds
+    moved = end - old_end
+    if "start()" in promql or "end()" in promql or not (0 < moved < end - start):
+        return None
+    if abs(moved / step_s - round(moved / step_s)) > 1e-9 or old_end - old_start != end - start:
+        return None  # the new points are not on the kept ones' grid
+    return old_end + step_s, end
+
+
+def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    # The order Prometheus sorts a matrix in (labels compared name, value, pair by pair).
+    return tuple(sorted(labels.items()))
+
+
+def extended(kept: list[Series], tail: list[Series], start: float) -> list[Series]:
+    """`kept` with `tail`'s points appended to each series (new series added), the points
+    before `start` dropped (series left with none removed): the answer a whole range
+    query from `start` would give."""
+    newer = {_key(s.labels): s for s in tail}
+    out: list[Series] = []
+    for series in kept:
+        more = newer.pop(_key(series.labels), None)
+        points = tuple(p for p in series.points if p[0] >= start)
+        if more is not None:
+            points += more.points
+        if points:
+            out.append(Series(series.labels, points))
+    if newer:
+        out += newer.values()
+        out.sort(key=lambda s: _key(s.labels))
+    return out
