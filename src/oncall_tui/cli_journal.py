@@ -103,7 +103,7 @@ def _period_flags(p: argparse.ArgumentParser, formats: tuple[str, ...], default:
 
 
 def _journal(config: Config) -> Journal | None:
-    from oncall_tui.actions.app_actions import open_journal
+    from oncall_tui.journal.recover import open_journal
 
     journal = open_journal(config)
     if journal is not None and journal.notice:

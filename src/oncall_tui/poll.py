@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -53,9 +53,6 @@ from oncall_tui.sources.merged_instant import ask_instants
 from oncall_tui.sources.prometheus import PrometheusClient, choose_step
 from oncall_tui.sources.range_cache import extended, settled_bounds, tail_bounds
 
-if TYPE_CHECKING:
-    from oncall_tui.head_start import HeadStart
-
 __all__ = ["JournalView", "Outcome", "Poller"]
 
 P = TypeVar("P", bound=Part)
@@ -76,11 +73,8 @@ class Poller:
         journal: JournalView | None = None,
         clock: Callable[[], float] = time.time,
         sections: Sequence[SectionSpec[Any]] = SECTIONS,
-        head_start: HeadStart | None = None,
     ) -> None:
         self.config = config
-        self.head_start = head_start
-        """The first `poll_early`'s answer, asked by a child process at start-up."""
         self.journal = journal
         self.clock = clock
         # Built with needs first; asked (and listed per source) in the declared order.
@@ -109,8 +103,6 @@ class Poller:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self.head_start is not None:
-            self.head_start.close()
         await asyncio.gather(self._prom_http.aclose(), self._am_http.aclose())
 
     def invalidate_history(self) -> None:
@@ -151,15 +143,7 @@ class Poller:
         """The first poll's cheap sections (sections.EARLY), by Snapshot field name: their
         numbers now, without their trends. Decoding an hour of a histogram's buckets is
         most of a cold first poll's time (~10,000 points on the demo); the full poll
-        brings the trends a moment later. The first call takes the head start's answer
-        when there is one for this window."""
-        head, self.head_start = self.head_start, None
-        if head is not None:
-            window = window_s or self.config.ui.window_s
-            parts = await head.parts() if head.window_s == window else None
-            head.close()
-            if parts is not None:
-                return dict(parts)
+        brings the trends a moment later."""
         return await self.poll_parts(EARLY, window_s, trends=False)
 
     async def poll_alerts(self) -> Alerts:

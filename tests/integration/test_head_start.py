@@ -1,5 +1,7 @@
 """The head start (head_start.py): the first poll's early sections asked by a forked
-child while the TUI starts, against the real stack, and what the Poller does with it."""
+child while the TUI starts, against the real stack; and the TUI's deferred backend
+(actions/deferred.py), which answers the first early poll with it and builds the real
+Poller only when something else is asked."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import pytest
 from integration import Stack, wait_until
 from integration.test_snapshot_cli import write_config
 from oncall_tui import head_start
+from oncall_tui.actions.deferred import DeferredBackend
 from oncall_tui.config import load_config
 from oncall_tui.config_types import Config
 from oncall_tui.head_start import HeadStart
-from oncall_tui.poll import Poller
 
 pytestmark = pytest.mark.servers
 
@@ -47,10 +49,15 @@ async def test_the_child_answers_the_early_sections_and_the_first_poll_takes_the
     config = _config(stack, tmp_path)
     head = head_start.fork_early(config, config.ui.window_s)
     assert head is not None
-    async with Poller(config, head_start=head) as poller:
-        early = await poller.poll_early()
-        assert poller.head_start is None  # taken once
-        again = await poller.poll_early()  # asked by the poller itself
+    backend = DeferredBackend(config, None, head)
+    poller = backend.poller
+    try:
+        early = await poller.poll_early(config.ui.window_s)
+        assert backend.head_start is None and not backend.built  # taken, nothing built
+        again = await poller.poll_early(config.ui.window_s)  # asked by the real Poller
+        assert backend.built
+    finally:
+        await poller.aclose()
     assert _gone(head.pid) and head.fd == -1  # the child is reaped, its pipe closed
     assert set(early) == {"latency", "errors"}
     assert early["latency"].section.ok and early["errors"].section.ok
@@ -77,9 +84,10 @@ async def test_no_answer_from_the_child_and_the_first_poll_asks_itself(
 ) -> None:
     config = _config(stack, tmp_path)
     head = _silent_head(config.ui.window_s, answer=answer)
+    backend = DeferredBackend(config, None, head)
     try:
-        async with Poller(config, head_start=head) as poller:
-            early = await poller.poll_early()
+        early = await backend.poller.poll_early(config.ui.window_s)
+        await backend.poller.aclose()
     finally:
         if answer is None:
             os.close(head.keep_open)  # type: ignore[attr-defined]
@@ -90,9 +98,10 @@ async def test_no_answer_from_the_child_and_the_first_poll_asks_itself(
 async def test_a_head_start_for_another_window_is_not_used(stack: Stack, tmp_path: Path) -> None:
     config = _config(stack, tmp_path)
     head = _silent_head(config.ui.window_s, answer=None)
+    backend = DeferredBackend(config, None, head)
     try:
-        async with Poller(config, head_start=head) as poller:
-            early = await poller.poll_early(config.ui.window_s * 2)  # the user chose 2
+        early = await backend.poller.poll_early(config.ui.window_s * 2)  # the user chose 2
+        await backend.poller.aclose()
     finally:
         os.close(head.keep_open)  # type: ignore[attr-defined]
     assert early["latency"].section.ok and head.fd == -1

@@ -12,14 +12,13 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from oncall_tui.actions.ack import AckService
 from oncall_tui.actions.outbox import AckResult
 from oncall_tui.actions.runbook_runs import RunbookService
 from oncall_tui.config_types import Config, Runbook
-from oncall_tui.head_start import HeadStart
 from oncall_tui.journal import Journal
+from oncall_tui.journal.recover import open_journal
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.poll import Poller
 from oncall_tui.sources.alertmanager import AlertmanagerClient
@@ -119,33 +118,12 @@ class LiveActions:
         return [*acks, *runs]
 
 
-def open_journal(config: Config) -> Journal | None:
-    """The journal of `config` (created when missing). Read-only mode never creates one
-    and runs without it when it cannot be read. A damaged or newer journal is set aside
-    and a fresh one started (`journal.notice` says so). Raises JournalError otherwise:
-    acks without a journal could be lost, so the caller says so instead of going on."""
-    from oncall_tui.journal import JournalError, default_journal_path
-    from oncall_tui.journal.recover import open_or_set_aside
-
-    path = Path(config.journal_path) if config.journal_path else default_journal_path()
-    if config.read_only:
-        if not path.is_file():
-            return None
-        try:
-            return Journal(path)
-        except JournalError:
-            return None
-    return open_or_set_aside(path)[0]
-
-
-def live_backend(
-    config: Config, head_start: HeadStart | None = None
-) -> tuple[Poller, LiveActions | None, Journal | None]:
+def live_backend(config: Config) -> tuple[Poller, LiveActions | None, Journal | None]:
     """The poller and actions the TUI runs on, sharing one journal and one Alertmanager
-    client. No actions in read-only mode. `head_start`: the first early poll's answer,
-    asked at start-up (head_start.py)."""
+    client. No actions in read-only mode. (The TUI itself builds them after its first
+    frame: actions/deferred.py.)"""
     journal = open_journal(config)
-    poller = Poller(config, journal=journal, head_start=head_start)
+    poller = Poller(config, journal=journal)
     if config.read_only or journal is None:
         return poller, None, journal
     return poller, LiveActions(config, poller.alertmanager, journal), journal

@@ -9,7 +9,8 @@ import os
 import time
 from pathlib import Path
 
-from oncall_tui.journal import Journal, JournalError
+from oncall_tui.config_types import Config
+from oncall_tui.journal import Journal, JournalError, default_journal_path
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -46,3 +47,19 @@ def _aside_name(path: Path, reason: str) -> Path:
         n += 1
         candidate = path.with_name(f"{path.name}.{reason}-{stamp}-{n}")
     return candidate
+
+
+def open_journal(config: Config) -> Journal | None:
+    """The journal of `config` (created when missing). Read-only mode never creates one
+    and runs without it when it cannot be read. A damaged or newer journal is set aside
+    and a fresh one started (`journal.notice` says so). Raises JournalError otherwise:
+    acks without a journal could be lost, so the caller says so instead of going on."""
+    path = Path(config.journal_path) if config.journal_path else default_journal_path()
+    if config.read_only:
+        if not path.is_file():
+            return None
+        try:
+            return Journal(path)
+        except JournalError:
+            return None
+    return open_or_set_aside(path)[0]

@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from oncall_tui.config_types import Config
-from oncall_tui.head_start import HeadStart
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions, PollerLike
@@ -44,9 +43,11 @@ from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.format import FALLBACK_COLORS
 
 if TYPE_CHECKING:
+    from oncall_tui.actions.deferred import DeferredBackend
+    from oncall_tui.head_start import HeadStart
     from oncall_tui.ui.screens.incidents import IncidentsScreen
 
-__all__ = ["AppActions", "OncallApp", "PollerLike", "make_app", "run_app"]
+__all__ = ["AppActions", "OncallApp", "PollerLike", "live_app", "make_app", "run_app"]
 
 FALLBACK_THEMES = ("textual-dark", "textual-light")
 
@@ -370,28 +371,46 @@ def make_app(
     return app
 
 
+def live_app(
+    config: Config, backend: DeferredBackend, actions: AppActions | None = None
+) -> OncallApp:
+    """The app on the real backend (`actions`: instead of the backend's). A source's
+    credentials that cannot be read when the backend is built end it (exit code 2);
+    `backend.setup_error` then says why."""
+    app = make_app(config, backend.poller, actions=actions or backend.actions)
+    app.owns_poller = True
+    backend.on_setup_error = lambda _: app.exit(return_code=2)
+    journal = backend.journal
+    if journal is not None and journal.notice:
+        app.startup_warnings.append(journal.notice)
+    return app
+
+
 def run_app(
     config: Config, actions: AppActions | None = None, head_start: HeadStart | None = None
 ) -> int:
     """Run the TUI until the user quits; the exit code for the CLI.
 
     Without `actions`, the real backend: the journal (acks survive a restart), the
-    poller reading it, and acks / runbook runs through it. `head_start`: the first
-    early poll, already asked (head_start.py)."""
-    from oncall_tui.actions.app_actions import live_backend
+    poller reading it, and acks / runbook runs through it; all but the journal built
+    after the first frame (actions/deferred.py). `head_start`: the first early poll,
+    already asked (head_start.py). Raises JournalError (before the app starts) and
+    AuthSetupError (a source's credentials could not be read) for the CLI's words."""
+    from oncall_tui.actions.deferred import DeferredBackend
+    from oncall_tui.journal.recover import open_journal
 
-    poller, live, journal = live_backend(config, head_start)
+    journal = open_journal(config)
+    backend = DeferredBackend(config, journal, head_start)
     # The event loop gives up the interpreter lock at every select(), dozens of times
     # per key; while a lane thread (cpu_lane) computes, each time it waits a whole
     # switch interval (5 ms by default) to get it back. A shorter interval keeps a key
     # from waiting ~50 intervals behind a poll's build in an alert storm.
     sys.setswitchinterval(GIL_SWITCH_S)
     try:
-        app = make_app(config, poller, actions=actions or live)
-        app.owns_poller = True
-        if journal is not None and journal.notice:
-            app.startup_warnings.append(journal.notice)
+        app = live_app(config, backend, actions)
         result = app.run()
+        if backend.setup_error is not None:
+            raise backend.setup_error
         return int(result or app.return_code or 0)
     finally:
         if journal is not None:

@@ -39,6 +39,13 @@ from oncall_tui.ui.widgets.status import status_line, summary_line, tabs_line
 TAB_NAMES = ("Health", "Latency", "Errors", "Breakers", "Runbooks", "Incidents", "Alerts")
 
 
+def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> dict[str, bool]:
+    """Each class of `breakpoints` -> whether a screen `size` cells wide (or high) has it:
+    the last breakpoint it reaches, as Textual picks it."""
+    reached = [name for at, name in sorted(breakpoints) if size >= at]
+    return {name: bool(reached) and name == reached[-1] for _, name in breakpoints}
+
+
 class OverviewScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's)
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
@@ -71,6 +78,16 @@ class OverviewScreen(Screen[None]):
         self.snapshot: Snapshot | None = None
 
     def compose(self) -> ComposeResult:
+        # The breakpoint classes Textual sets at the first Resize, set already: else it
+        # lays out and renders the whole screen without them, then again with them.
+        width, height = self.app.size
+        self.update_classes(
+            {
+                **breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS),
+                **breakpoint_classes(height, self.VERTICAL_BREAKPOINTS),
+            },
+            update=False,
+        )
         yield TextLine(id="status")
         yield TextLine(id="summary")
         yield TextLine(id="tabs")
