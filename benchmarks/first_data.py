@@ -3,7 +3,7 @@ minimal Textual app, alternating, in one demo world, on a pty at 160x48 read thr
 terminal emulator the screen benchmark uses (benchmarks/bench_screen.py measures the same
 thing, once or twice, among everything else).
 
-    python -m benchmarks.first_data [--starts 7] [--alerts 0] [--hold]
+    python -m benchmarks.first_data [--starts 7] [--alerts 0] [--hold] [--other-src DIR]
 
 Per start: the wall time from the spawn to the first frame (the overview's Alerts box;
 the minimal app's label), to the first latency row (the demo's api-gateway) and, with
@@ -11,6 +11,9 @@ the minimal app's label), to the first latency row (the demo's api-gateway) and,
 (read just after, from /proc: a figure that a busy machine changes less than wall time).
 Medians beside the minimal app's, with the load average before and after. --hold keeps
 the world up after the run and prints the TUI's command line (for py-spy, -X importtime).
+--other-src DIR adds a third app to the rotation: `python -m oncall_tui` from another
+checkout's src/ (e.g. `git archive <commit> src | tar -x -C DIR/..`), on the same
+interpreter and packages: a before/after in one run.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def _at(s: Screen, shows: Probe) -> tuple[float, float]:
 
 
 def _start(argv: list[str], env: dict[str, str], marks: dict[str, Probe]) -> dict[str, float]:
+    """One cold start; ms (and child CPU ms) at each mark."""
     s = spawn(argv, env, ROWS, COLS)
     out: dict[str, float] = {}
     try:
@@ -66,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--starts", type=int, default=7, help="cold starts of each app")
     p.add_argument("--alerts", type=int, default=0, help="storm alerts posted first")
     p.add_argument("--hold", action="store_true", help="keep the world up afterwards")
+    p.add_argument("--other-src", metavar="DIR", help="also start oncall-tui from DIR")
     args = p.parse_args(argv)
     with world("demo") as w:
         env = screen_env(w)
@@ -86,9 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         load_before = machine.load()
         mine: list[dict[str, float]] = []
         ref: list[dict[str, float]] = []
+        other: list[dict[str, float]] = []
+        other_env = dict(env, PYTHONPATH=str(args.other_src or ""))
+        other_tui = [sys.executable, "-m", "oncall_tui", *tui[1:]]
         for _ in range(args.starts):
             ref.append(_start([sys.executable, minimal_app.__file__], env, minimal))
             mine.append(_start(tui, env, ours))
+            if args.other_src:
+                other.append(_start(other_tui, other_env, ours))
         load_after = machine.load()
         print(f"{args.starts} cold starts each, alternating; load {load_before} -> {load_after}")
         print(f"minimal app  first frame   {_median(ref, 'frame')}")
@@ -96,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in ours:
             print(f"oncall-tui   {name:13} {_median(mine, name)}")
         print(f"             cpu at latency {_median(mine, 'latency row cpu')}")
+        if other:
+            for name in ours:
+                print(f"{args.other_src}: {name:13} {_median(other, name)}")
+            print(f"             cpu at latency {_median(other, 'latency row cpu')}")
         base = statistics.median(r["frame"] for r in ref)
         first = statistics.median(r["latency row"] for r in mine)
         goal = f"goal <= 1.5x: {1.5 * base:.0f} ms"

@@ -271,12 +271,15 @@ def _command(args: argparse.Namespace, config: Config) -> int:
 
     # First, before Textual is imported: the first data is asked meanwhile.
     head = head_start.start(config)
-    from oncall_tui.journal import JournalError
     from oncall_tui.ui.app import run_app
 
     try:
         tui_status: int = run_app(config, head_start=head)
-    except JournalError as e:
+    except Exception as e:
+        from oncall_tui.journal import JournalError  # imported by the app only when opened
+
+        if not isinstance(e, JournalError):
+            raise
         print(
             f"oncall-tui: {e}\n  acks need the journal; choose another file with "
             "ONCALL_TUI_JOURNAL (or journal in the config), or run with --read-only",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def _config(stack: Stack, tmp_path: Path) -> Config:
         return got["data"]["result"]
 
     wait_until(answered, 90, "latency rates")  # a fresh Prometheus needs two scrapes
-    return config
+    return replace(config, journal_path=str(tmp_path / "journal.sqlite3"))
 
 
 def _gone(pid: int) -> bool:
@@ -49,7 +50,7 @@ async def test_the_child_answers_the_early_sections_and_the_first_poll_takes_the
     config = _config(stack, tmp_path)
     head = head_start.fork_early(config, config.ui.window_s)
     assert head is not None
-    backend = DeferredBackend(config, None, head)
+    backend = DeferredBackend(config, head)
     poller = backend.poller
     try:
         early = await poller.poll_early(config.ui.window_s)
@@ -58,6 +59,7 @@ async def test_the_child_answers_the_early_sections_and_the_first_poll_takes_the
         assert backend.built
     finally:
         await poller.aclose()
+        backend.close()
     assert _gone(head.pid) and head.fd == -1  # the child is reaped, its pipe closed
     assert set(early) == {"latency", "errors"}
     assert early["latency"].section.ok and early["errors"].section.ok
@@ -84,10 +86,11 @@ async def test_no_answer_from_the_child_and_the_first_poll_asks_itself(
 ) -> None:
     config = _config(stack, tmp_path)
     head = _silent_head(config.ui.window_s, answer=answer)
-    backend = DeferredBackend(config, None, head)
+    backend = DeferredBackend(config, head)
     try:
         early = await backend.poller.poll_early(config.ui.window_s)
         await backend.poller.aclose()
+        backend.close()
     finally:
         if answer is None:
             os.close(head.keep_open)  # type: ignore[attr-defined]
@@ -98,10 +101,11 @@ async def test_no_answer_from_the_child_and_the_first_poll_asks_itself(
 async def test_a_head_start_for_another_window_is_not_used(stack: Stack, tmp_path: Path) -> None:
     config = _config(stack, tmp_path)
     head = _silent_head(config.ui.window_s, answer=None)
-    backend = DeferredBackend(config, None, head)
+    backend = DeferredBackend(config, head)
     try:
         early = await backend.poller.poll_early(config.ui.window_s * 2)  # the user chose 2
         await backend.poller.aclose()
+        backend.close()
     finally:
         os.close(head.keep_open)  # type: ignore[attr-defined]
     assert early["latency"].section.ok and head.fd == -1

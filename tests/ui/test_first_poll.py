@@ -65,3 +65,31 @@ async def test_the_full_poll_starts_once_the_early_sections_are_drawn(config: Co
         await until(lambda: poller.calls == 1, pilot, 10.0, "the full poll")
     (latency,) = seen_at_full_poll
     assert all(s.service in latency for s in full.latency.services)
+
+
+async def test_what_the_early_view_does_not_hold_is_unknown_not_zero(config: Config) -> None:
+    """Between the early sections and the full poll, alerts, incidents, runbook stats
+    and silences are not asked yet: no "0 active", "0 incidents", "0 executions" or
+    "no silence", on the overview or on the pages opened meanwhile."""
+    full = snapshot()
+    poller = FakePoller(script=[full], delay_s=60.0)
+    poller.early = {"latency": full.latency, "errors": full.errors}
+    app = make_app(config, poller, clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(lambda: app.view is not None, pilot, 10.0, "the early sections")
+        await pilot.pause()
+        overview = screen_text(app)
+        assert "╭─ Alerts ─" in overview and "active /" not in overview
+        assert "╭─ Incidents (I) ─" in overview and "firing" not in overview
+        runbooks = region_text(app, "runbooks")
+        assert "unknown" in runbooks and "Executions" not in runbooks
+        await pilot.press("I")
+        await until(lambda: "Incidents · " in screen_text(app), pilot, 5.0, "the incidents page")
+        page = screen_text(app)
+        assert "waiting for data" in page and "firing" not in page.split("\n")[0]
+        await pilot.press("escape")
+        await until(lambda: app.screen is app.overview, pilot, 5.0, "the overview back")
+        await pilot.press("S")
+        await until(lambda: "Silences" in screen_text(app), pilot, 5.0, "the silences")
+        silences = screen_text(app)
+        assert "Waiting for the Alertmanager" in silences and "No active" not in silences

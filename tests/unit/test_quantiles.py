@@ -260,3 +260,32 @@ def test_a_kept_history_is_interpolated_once_while_the_same_answer_comes_back() 
     fresh = list(history)  # another answer (the grid moved on), equal or not: made anew
     kept.of(fresh, lambda: make(fresh))
     assert len(made) == 2
+
+
+def test_a_history_moved_on_interpolates_only_its_new_instants() -> None:
+    def hist(times: list[float]) -> list[Series]:
+        return [
+            _hist("api", "0.5", [(t, 5.0 + t) for t in times]),
+            _hist("api", "+Inf", [(t, 10.0 + t) for t in times]),
+        ]
+
+    known: dict[tuple[str, float], dict[str, float | None]] = {}
+    first = hist([10.0, 25.0, 40.0])
+    assert quantile_history(first, "service", known) == quantile_history(first, "service")
+    assert set(known) == {("api", 10.0), ("api", 25.0), ("api", 40.0)}
+    marked = {name: 7.0 for name, _ in QUANTILES}
+    known[("api", 25.0)] = marked  # taken as it is: not interpolated again
+    moved = hist([25.0, 40.0, 55.0])
+    got = quantile_history(moved, "service", known)
+    assert got["api"]["p50"][0] == (25.0, 7.0)
+    assert got["api"]["p50"][1:] == quantile_history(moved, "service")["api"]["p50"][1:]
+    assert set(known) == {("api", 25.0), ("api", 40.0), ("api", 55.0)}  # 10.0 gone
+
+
+def test_derived_of_a_tuple_is_made_again_only_when_one_of_its_objects_changed() -> None:
+    a, b = [1], [2]
+    kept: Derived[int] = Derived()
+    made: list[int] = []
+    assert kept.of((a, b), lambda: made.append(1) or len(made)) == 1
+    assert kept.of((a, b), lambda: made.append(1) or len(made)) == 1
+    assert kept.of((a, [2]), lambda: made.append(1) or len(made)) == 2

@@ -4,12 +4,15 @@ The poller and the actions (`poll.Poller`, `app_actions.LiveActions`) import htt
 sources, every section, the outbox and the runbook code: ~0.1 s of CPU that the first
 frame does not need, since its data comes from the head start (head_start.py). These
 stand in for them from the start and build them at the first call that needs them (the
-first full poll, a minute before anyone can press `a`). Only the journal is opened
-before the app: its errors still stop the TUI before it starts.
+first full poll, a minute before anyone can press `a`), the journal too (its import
+and opening are ~25 ms more).
 
-A source whose credentials cannot be read when its client is made (an empty token file,
-a CA file that does not load) is an `AuthSetupError`, as before; `on_setup_error` lets
-the app end with it, and `setup_error` keeps it for the caller's words and exit code.
+What stopped the TUI before it started still stops it, once it has started: a journal
+that cannot be opened (`JournalError`: acks could be lost) and a source whose
+credentials cannot be read when its client is made (`AuthSetupError`: an empty token
+file, a CA file that does not load). `on_setup_error` lets the app end with it, and
+`setup_error` keeps it for the caller's words and exit code. A journal set aside and
+started afresh says so through `on_notice`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from oncall_tui.config_types import Config, Runbook
 from oncall_tui.model.snapshot import Alert, Alerts, Snapshot
 from oncall_tui.sources.errors import AuthSetupError
 
+SetupError = Exception
+"""`AuthSetupError` or `journal.JournalError` (not imported here: the journal is
+imported only when it is opened)."""
+
 if TYPE_CHECKING:
     from oncall_tui.actions.app_actions import LiveActions
     from oncall_tui.head_start import HeadStart
@@ -29,21 +36,20 @@ if TYPE_CHECKING:
 
 
 class DeferredBackend:
-    """`poller` and `actions` (None when read-only or without a journal, as
-    `live_backend` has it), built together on first need."""
+    """`poller` and `actions` (None when read-only, as `live_backend` has it: only there
+    can the journal be missing), built together with the journal on first need."""
 
-    def __init__(
-        self, config: Config, journal: Journal | None, head_start: HeadStart | None = None
-    ) -> None:
+    def __init__(self, config: Config, head_start: HeadStart | None = None) -> None:
         self.config = config
-        self.journal = journal
         self.head_start = head_start
-        self.setup_error: AuthSetupError | None = None
-        self.on_setup_error: Callable[[AuthSetupError], object] | None = None
+        self.journal: Journal | None = None
+        self.setup_error: SetupError | None = None
+        self.on_setup_error: Callable[[SetupError], object] | None = None
+        self.on_notice: Callable[[str], object] | None = None
         self._poller: Poller | None = None
         self._live: LiveActions | None = None
         self.poller = DeferredPoller(self)
-        self.actions = None if config.read_only or journal is None else DeferredActions(self)
+        self.actions = None if config.read_only else DeferredActions(self)
 
     @property
     def built(self) -> bool:
@@ -61,13 +67,26 @@ class DeferredBackend:
         assert self._live is not None
         return self._live
 
+    def close(self) -> None:
+        """Close the journal (at exit; the poller is closed by the app)."""
+        if self.journal is not None:
+            self.journal.close()
+
     def _build(self) -> None:
+        if self.setup_error is not None:
+            raise self.setup_error  # the app is ending with it
         from oncall_tui.actions.app_actions import LiveActions
+        from oncall_tui.journal import JournalError
+        from oncall_tui.journal.recover import open_journal
         from oncall_tui.poll import Poller
 
         try:
+            if self.journal is None:
+                self.journal = open_journal(self.config)
+                if self.journal is not None and self.journal.notice and self.on_notice:
+                    self.on_notice(self.journal.notice)
             poller = Poller(self.config, journal=self.journal)
-        except AuthSetupError as e:
+        except (AuthSetupError, JournalError) as e:
             self.setup_error = e
             if self.on_setup_error is not None:
                 self.on_setup_error(e)

@@ -134,11 +134,19 @@ def _above_last_bound(buckets: list[tuple[float, float]]) -> bool:
     return prepared is not None and prepared[-1][1] > prepared[-2][1]
 
 
+Known = dict[tuple[str, float], dict[str, float | None]]
+"""(group, timestamp) -> the quantiles at that instant, from an earlier history."""
+
+
 def quantile_history(
-    history: list[Series], group_by: str
+    history: list[Series], group_by: str, known: Known | None = None
 ) -> dict[str, dict[str, tuple[Point, ...]]]:
     """Per value of `group_by` (missing -> "all"), each quantile over the bucket rates'
-    history; points without traffic are left out (a gap in the sparkline)."""
+    history; points without traffic are left out (a gap in the sparkline).
+
+    `known`: the quantiles an earlier history of the same query had at each instant,
+    taken as they are (a settled point is final: the same buckets), and replaced by
+    this history's: a kept history moved on by a step interpolates only its new step."""
     # group -> timestamp -> buckets at that instant (points aligned by timestamp)
     past: dict[str, dict[float, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
     for series in history:
@@ -150,13 +158,21 @@ def quantile_history(
         for at, value in series.points:
             by_time[at].append((bound, value))
     out: dict[str, dict[str, tuple[Point, ...]]] = {}
+    now_known: Known = {}
     for service, by_time in past.items():
         hist: dict[str, list[Point]] = {name: [] for name, _ in QUANTILES}
         for at in sorted(by_time):
-            for name, estimate in _quantiles(by_time[at]).items():
+            estimates = known.get((service, at)) if known is not None else None
+            if estimates is None:
+                estimates = _quantiles(by_time[at])
+            now_known[(service, at)] = estimates
+            for name, estimate in estimates.items():
                 if estimate is not None:
                     hist[name].append((at, estimate))
         out[service] = {name: tuple(points) for name, points in hist.items()}
+    if known is not None:
+        known.clear()
+        known.update(now_known)
     return out
 
 

@@ -40,8 +40,9 @@ def build(ctx: BuildContext, r: Results) -> Latency:
     now, history = r.samples("buckets"), r.series("history")
     rps = r.outcome("rps").value
     if any("le" in s.labels for s in now):
-        past = ctx.memory.latency_history.of(
-            history, lambda: quantile_history(history, cfg.group_by)
+        memory = ctx.memory
+        past = memory.latency_history.of(
+            history, lambda: quantile_history(history, cfg.group_by, memory.latency_quantiles)
         )
         services = latency_from_buckets(now, history, cfg.group_by, rps, past)
     elif now:

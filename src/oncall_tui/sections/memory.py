@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 from oncall_tui.incident_log import LastMerge, MemoryIncidentStore
 from oncall_tui.model.alerts import AlertReuse
 from oncall_tui.model.incident_record import History, history_from
-from oncall_tui.model.series import Series
+from oncall_tui.model.quantiles import Known
+from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.snapshot import Point
 from oncall_tui.sources.errors import SourceError
 from oncall_tui.sources.merged_instant import MergeMemory
@@ -77,9 +78,17 @@ class Derived(Generic[T]):
     _value: T | None = None
 
     def of(self, answer: object, make: Callable[[], T]) -> T:
-        if answer is not self._source or self._value is None:
+        """`make()`'s value, made again only when `answer` is not the same object (a
+        tuple: not the same objects) as the last time."""
+        if not _same(answer, self._source) or self._value is None:
             self._source, self._value = answer, make()
         return self._value
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+    return a is b
 
 
 @dataclass
@@ -101,3 +110,7 @@ class PollMemory:
         default_factory=Derived
     )
     """The quantiles over the kept latency history (sections/latency.py)."""
+    latency_quantiles: Known = field(default_factory=dict)
+    """The quantiles of that history at each of its instants, re-used when it moves on."""
+    runbook_growth: Derived[tuple[list[Sample], ...]] = field(default_factory=Derived)
+    """The runbook counters' growth over their kept ranges (sections/runbooks.py)."""

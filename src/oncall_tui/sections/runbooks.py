@@ -40,14 +40,19 @@ def build(ctx: BuildContext, r: Results) -> RunbookStats:
     local = ctx.journal.local_run_counts(ctx.now - ctx.window_s) if ctx.journal else {}
     cfg = ctx.config.runbook_stats
     by_runbook = (cfg.runbook_label,)
-    stats = runbook_stats(
-        growth_by(r.series("executions"), (cfg.runbook_label, cfg.status_label), ctx.now),
-        growth_by(r.series("duration_sum"), by_runbook, ctx.now),
-        growth_by(r.series("duration_count"), by_runbook, ctx.now),
-        growth_by(r.series("escalations"), by_runbook, ctx.now),
-        cfg,
-        local,
+    ranges = tuple(r.series(k) for k in ("executions", "duration_sum", "duration_count"))
+    ranges += (r.series("escalations"),)
+    # Kept answers come back as the same objects: their growth is counted once.
+    executions, duration_sum, duration_count, escalations = ctx.memory.runbook_growth.of(
+        ranges,
+        lambda: (
+            growth_by(ranges[0], (cfg.runbook_label, cfg.status_label), ctx.now),
+            growth_by(ranges[1], by_runbook, ctx.now),
+            growth_by(ranges[2], by_runbook, ctx.now),
+            growth_by(ranges[3], by_runbook, ctx.now),
+        ),
     )
+    stats = runbook_stats(executions, duration_sum, duration_count, escalations, cfg, local)
     return replace(stats, section=section)
 
 

@@ -374,15 +374,15 @@ def make_app(
 def live_app(
     config: Config, backend: DeferredBackend, actions: AppActions | None = None
 ) -> OncallApp:
-    """The app on the real backend (`actions`: instead of the backend's). A source's
-    credentials that cannot be read when the backend is built end it (exit code 2);
-    `backend.setup_error` then says why."""
+    """The app on the real backend (`actions`: instead of the backend's). A journal that
+    cannot be opened, or a source's credentials that cannot be read, when the backend is
+    built end it (exit code 2); `backend.setup_error` then says why."""
     app = make_app(config, backend.poller, actions=actions or backend.actions)
     app.owns_poller = True
     backend.on_setup_error = lambda _: app.exit(return_code=2)
-    journal = backend.journal
-    if journal is not None and journal.notice:
-        app.startup_warnings.append(journal.notice)
+    backend.on_notice = lambda words: app.notify(
+        words, title="Journal", severity="warning", markup=False, timeout=30
+    )
     return app
 
 
@@ -392,15 +392,13 @@ def run_app(
     """Run the TUI until the user quits; the exit code for the CLI.
 
     Without `actions`, the real backend: the journal (acks survive a restart), the
-    poller reading it, and acks / runbook runs through it; all but the journal built
-    after the first frame (actions/deferred.py). `head_start`: the first early poll,
-    already asked (head_start.py). Raises JournalError (before the app starts) and
-    AuthSetupError (a source's credentials could not be read) for the CLI's words."""
+    poller reading it, and acks / runbook runs through it; all built after the first
+    frame (actions/deferred.py). `head_start`: the first early poll, already asked
+    (head_start.py). Raises JournalError (acks need the journal) and AuthSetupError (a
+    source's credentials could not be read) for the CLI's words, after the app ended."""
     from oncall_tui.actions.deferred import DeferredBackend
-    from oncall_tui.journal.recover import open_journal
 
-    journal = open_journal(config)
-    backend = DeferredBackend(config, journal, head_start)
+    backend = DeferredBackend(config, head_start)
     # The event loop gives up the interpreter lock at every select(), dozens of times
     # per key; while a lane thread (cpu_lane) computes, each time it waits a whole
     # switch interval (5 ms by default) to get it back. A shorter interval keeps a key
@@ -413,5 +411,4 @@ def run_app(
             raise backend.setup_error
         return int(result or app.return_code or 0)
     finally:
-        if journal is not None:
-            journal.close()
+        backend.close()

@@ -303,6 +303,9 @@ class IncidentsScreen(Screen[None]):
         self._present()
 
     def head_text(self) -> Text:
+        if self.incidents.section.fetched_at is None and not self.incidents.items:
+            # The first poll's early view: the record is not read yet (unknown, not 0).
+            return Text(f"Incidents · {dur(self.incidents.lookback_s)} · waiting for data")
         mtta, mttr = mean_times(self.shown)
         total = len(self.incidents.items)
         firing = sum(1 for i in self.shown if i.status == "firing")

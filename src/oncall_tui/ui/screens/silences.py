@@ -248,7 +248,7 @@ class SilencesScreen(ModalScreen[None]):
         if selected in self._silences:
             table.move_cursor(row=table.get_row_index(selected))
         message = ""
-        if view is None:
+        if view is None or view.alerts.section.fetched_at is None:
             message = "Waiting for the Alertmanager…"
         elif not view.alerts.section.ok and view.alerts.section.error:
             message = clean(f"Alertmanager: {view.alerts.section.error}", one_line=True)

@@ -218,7 +218,7 @@ class AlertsPanel(TablePanel):
         return cached[2]
 
     def title_text(self) -> str:
-        if self.snapshot is None:
+        if self.snapshot is None or self.waiting:  # counts unknown, not 0
             return self.TITLE
         items = self.snapshot.alerts.items
         active = sum(1 for a in items if a.display_state == "active")

@@ -77,8 +77,8 @@ class IncidentsPanel(TablePanel):
     TABLE_ID = "incidents-table"
 
     def title_text(self) -> str:
-        if self.snapshot is None:
-            return self.TITLE
+        if self.snapshot is None or self.waiting:  # counts unknown, not 0
+            return f"{self.TITLE} (I)"
         inc = self.snapshot.incidents
         firing = sum(1 for i in inc.items if i.status == "firing")
         # "I" opens them all (the key is not in the footer: no room at 80 columns).

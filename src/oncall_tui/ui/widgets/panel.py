@@ -91,6 +91,13 @@ class Panel(Vertical):
         return section
 
     @property
+    def waiting(self) -> bool:
+        """No answer for this panel's part yet (an early view before the first full
+        poll): its counts are unknown, never zero."""
+        section = self.section
+        return section is None or section.fetched_at is None
+
+    @property
     def focus_target(self) -> Widget:
         """What Tab / the panel keys focus inside this panel."""
         return self

@@ -12,6 +12,8 @@ from oncall_tui.ui.widgets.format import Palette, dur, num, pct, txt
 from oncall_tui.ui.widgets.line import Body
 from oncall_tui.ui.widgets.panel import Panel
 
+UNKNOWN = "Runbook stats unknown: Prometheus has not answered yet."
+
 
 def _rate_style(rate: float | None, palette: Palette) -> str:
     if rate is None:
@@ -66,5 +68,10 @@ class RunbooksPanel(Panel):
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
         stats = snapshot.runbooks
+        if self.waiting:
+            # Not asked yet (the first poll's early view): unknown, not "0 executions".
+            self.query_one("#runbooks-summary", Body).show(Text(UNKNOWN, style="dim"))
+            self.query_one("#runbooks-top", Body).show(Text(""))
+            return
         self.query_one("#runbooks-summary", Body).show(runbook_summary(stats, self.palette))
         self.query_one("#runbooks-top", Body).show(top_table(stats, self.palette))
