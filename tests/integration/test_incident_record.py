@@ -352,6 +352,17 @@ async def test_record_keeps_the_journal_and_the_tui_shows_what_snapshot_says(
                 10,
                 "the incidents screen",
             )
+            # The page lists rows once the full poll's record is read and the table is
+            # laid out; the first poll's early view has no record yet.
+            await until(
+                lambda: any(
+                    i.labels.get("name") == "rec"
+                    for i in app.screen.shown  # type: ignore[attr-defined]
+                ),
+                pilot,
+                20,
+                "the incidents screen to list the recorded incident",
+            )
             shown = app.screen.shown  # type: ignore[attr-defined]
             # `snapshot` after the TUI's poll, which journals what it sees: the other way
             # round, a history step ending between the two (slow on a busy machine) gave
