@@ -139,10 +139,14 @@ def one_round(s: Screen, times: KeyTimes, timeout_s: float, rng: random.Random) 
         here, there = probe.row_label(s, row), probe.row_label(s, row + step)
         if here == there:
             times.skipped[name] = "two neighbouring rows read alike: a move is not visible"
-        elif press(s, times, name, key, probe.cursor_on(there), timeout_s):
+        elif press(s, times, name, key, probe.cursor_moved(here, there, step), timeout_s):
             gap()
-            name, key, _ = moves[1]
-            press(s, times, name, key, probe.cursor_on(here), timeout_s)
+            name, key, back = moves[1]
+            row = probe.cursor_row(s)
+            if row is not None:
+                now_on = probe.row_label(s, row)
+                before = probe.row_label(s, row + back)
+                press(s, times, name, key, probe.cursor_moved(now_on, before, back), timeout_s)
     gap()
     before = probe.focus_signature(s)
     if press(s, times, "Tab", b"\t", probe.focus_moved(before), timeout_s):

@@ -119,13 +119,18 @@ def row_label(s: Screen, row: int) -> str:
     return ""
 
 
-def cursor_on(label: str) -> Predicate:
-    """The cursor sits on the row that read `label` (wherever a poll moved that row):
-    a new row above it shifts both, so only the key's own move makes this true."""
+def cursor_moved(here: str, there: str, step: int) -> Predicate:
+    """The cursor left the row that read `here` for its neighbour `step` rows away: it
+    sits on the row that read `there`, or (alerts arriving meanwhile put another row in
+    between) on a row other than `here` with `here` right behind it. A poll alone never
+    makes this true: the cursor stays on its row, wherever new rows push it."""
 
     def check(s: Screen) -> bool:
         row = cursor_row(s)
-        return row is not None and row_label(s, row) == label
+        if row is None:
+            return False
+        label = row_label(s, row)
+        return label == there or (label != here and row_label(s, row - step) == here)
 
     return check
 
