@@ -15,9 +15,11 @@ from textual.coordinate import Coordinate
 from oncall_tui import cpu_lane
 from oncall_tui.config_types import Config
 from oncall_tui.cpu_lane import in_lane
-from oncall_tui.model.snapshot import Incident
+from oncall_tui.model.snapshot import Alert, Incident
 from oncall_tui.ui.app import OncallApp, make_app
-from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells
+from oncall_tui.ui.state import filter_alerts
+from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells, alert_rows
+from oncall_tui.ui.widgets.format import Palette
 from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
 from oncall_tui.ui.widgets.table import CellCache, KeyedTable
@@ -143,6 +145,28 @@ async def test_overview_incidents_list_the_newest_and_say_how_many_more(config: 
         more = table.get_row_at(OVERVIEW_ROWS)
         assert any(cell.plain == f"… {extra} more: I" for cell in more)
         assert f"· {OVERVIEW_ROWS + extra} (" in app.overview.incidents.title_text()
+
+
+def test_alert_cells_outlive_a_filter_that_hid_their_alerts() -> None:
+    # In a storm, Esc out of a filter lists thousands of alerts again: their cells are
+    # the ones made before the filter, not made anew while the keys wait.
+    alerts = [alert(f"Name{i % 7}", "warning", f"fp{i}", {"i": str(i)}) for i in range(1000)]
+    palette, cache, since = Palette({}), CellCache[Alert](), SinceCells()
+
+    def cells(rows: list[tuple[str, list[Text]]]) -> dict[str, list[Text]]:
+        return {key: row for key, row in rows if key.startswith("fp")}
+
+    before = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
+    narrowed = filter_alerts(alerts, "i=42")
+    assert 0 < len(narrowed) < 20
+    alert_rows(narrowed, palette, NOW, cache, since, of=len(alerts))
+    after = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
+    assert after.keys() == before.keys()
+    assert all(after[k][0] is before[k][0] for k in before)  # the same Text objects
+    # Without `of`, a build of the few filtered alerts lets the rest go.
+    alert_rows(narrowed, palette, NOW, cache, since)
+    again = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
+    assert not any(again[k][0] is before[k][0] for k in before)
 
 
 def test_since_cells_are_shared_by_equal_ages_and_say_unknown_for_no_start() -> None:

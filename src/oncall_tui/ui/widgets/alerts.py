@@ -152,12 +152,15 @@ def alert_rows(
     cache: CellCache[Alert] | None = None,
     since: SinceCells | None = None,
     expanded: Collection[str] = (),
+    of: int | None = None,
 ) -> list[tuple[str, list[Text]]]:
-    """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts."""
+    """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts. `of`:
+    how many alerts there are before a filter (default: `alerts`), so the cells of those
+    a filter hides are kept for when it is cleared."""
     cache = cache if cache is not None else CellCache()
     since = since if since is not None else SinceCells()
     since.begin()
-    cache.begin(palette.key, len(alerts))
+    cache.begin(palette.key, max(len(alerts), of or 0))
     make = _alert_cells(palette)
     rows: list[tuple[str, list[Text]]] = []
     for group in group_alerts(alerts):
@@ -230,8 +233,11 @@ class AlertsPanel(TablePanel):
         return len(snapshot.alerts.items)
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
-        shown = filter_alerts(snapshot.alerts.items, self.filter_text)
-        rows = alert_rows(shown, palette, now, self._cells, self._since, frozenset(self.expanded))
+        items = snapshot.alerts.items
+        shown = filter_alerts(items, self.filter_text)
+        rows = alert_rows(
+            shown, palette, now, self._cells, self._since, frozenset(self.expanded), len(items)
+        )
         # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
         names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
         name_w = min(32, max(names, default=14))

@@ -46,7 +46,7 @@ class CellCache(Generic[Item]):
         self, key: str, item: Item, make: Callable[[Item], tuple[Text, ...]]
     ) -> tuple[Text, ...]:
         kept = self._cells.get(key)
-        if kept is not None and kept[0] == item:
+        if kept is not None and (kept[0] is item or kept[0] == item):
             return kept[1]
         made = make(item)
         self._cells[key] = (item, made)
