@@ -56,7 +56,10 @@ def _key(severity: str) -> str:
 
 def severity_rank(severity: str) -> int:
     """0 for the most urgent severity; unknown names and "none" sort last."""
-    return _RANK.get(_key(severity), _OTHER_RANK)
+    # Most labels are written as listed: no normalising for them (a storm's sort asks
+    # this for every alert).
+    rank = _RANK.get(severity)
+    return rank if rank is not None else _RANK.get(_key(severity), _OTHER_RANK)
 
 
 def severity_level(severity: str) -> Level:

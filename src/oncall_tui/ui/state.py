@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from oncall_tui.durations import format_duration
-from oncall_tui.model.severity import is_paging, most_severe, severity_rank
+from oncall_tui.model.severity import NO_SEVERITY, is_paging, severity_rank
 from oncall_tui.model.snapshot import Alert, Section, Snapshot
 from oncall_tui.text import clean
 
@@ -123,10 +123,11 @@ def filter_alerts(alerts: Iterable[Alert], query: str) -> list[Alert]:
 class AlertGroup:
     name: str
     alerts: tuple[Alert, ...]
+    """Most urgent first (`group_alerts`)."""
 
     @property
     def severity(self) -> str:
-        return most_severe(a.severity for a in self.alerts)
+        return self.alerts[0].severity if self.alerts else NO_SEVERITY
 
     def count(self, state: str) -> int:
         return sum(1 for a in self.alerts if a.display_state == state)
