@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oncall_tui.config_dash import PanelColumn, PanelConfig
 from oncall_tui.config_types import Runbook
-from oncall_tui.model.coverage import runbook_coverage
+from oncall_tui.model.coverage import AnyLinked, linked_runbooks, runbook_coverage
 from oncall_tui.model.panels import failed, instant_panel, series_name, series_panel, table_panel
 from oncall_tui.model.series import Sample, Series
 from oncall_tui.model.slo import PERIOD
@@ -135,6 +137,25 @@ def test_runbook_coverage() -> None:
     assert cov.uncovered == ("Lonely", "NoBook")
     assert cov.ratio == pytest.approx(0.6)
     assert runbook_coverage(0, 60, [], [], catalogue).ratio is None
+
+
+NAMES = st.sampled_from(["A", "B", "restart", "drain", "", "a"])
+
+
+@given(
+    books=st.lists(st.tuples(NAMES, st.lists(NAMES, max_size=3)), max_size=4),
+    alertname=NAMES,
+    label=st.none() | NAMES,
+    annotation=st.none() | NAMES,
+)
+def test_any_linked_is_linked_runbooks_rule(
+    books: list[tuple[str, list[str]]], alertname: str, label: str | None, annotation: str | None
+) -> None:
+    catalogue = [Runbook(n, "exec", ("true",), alerts=tuple(a)) for n, a in books]
+    labels = {"runbook": label} if label is not None else {}
+    annotations = {"runbook": annotation} if annotation is not None else {}
+    expected = bool(linked_runbooks(alertname, labels, annotations, catalogue))
+    assert AnyLinked(catalogue)(alertname, labels, annotations) == expected
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,24 @@ def linked_runbooks(
     return {rb.name for rb in catalogue if alertname in rb.alerts or rb.name in named}
 
 
+class AnyLinked:
+    """Whether `linked_runbooks` would name any runbook, with the catalogue indexed once:
+    coverage asks it for every alert and incident of a poll, thousands in a storm."""
+
+    def __init__(self, catalogue: Sequence[Runbook]) -> None:
+        self._listed = {name for rb in catalogue for name in rb.alerts}
+        self._names = {rb.name for rb in catalogue}
+
+    def __call__(
+        self, alertname: str, labels: Mapping[str, str], annotations: Mapping[str, str]
+    ) -> bool:
+        return (
+            alertname in self._listed
+            or labels.get("runbook") in self._names
+            or annotations.get("runbook") in self._names
+        )
+
+
 def runbook_coverage(
     now: float,
     window_s: float,
@@ -35,19 +53,17 @@ def runbook_coverage(
     """Alert names that fired at some time in [now - window, now] (the incident log's
     history and the alerts firing now), and those of them with a linked runbook."""
     start = now - window_s
+    linked = AnyLinked(catalogue)
     seen: dict[str, bool] = {}
     for i in incidents:
-        if not i.alertname or i.started_at > now:
+        if not i.alertname or i.started_at > now or seen.get(i.alertname):
             continue
         if i.resolved_at is not None and i.resolved_at < start:
             continue
-        linked = bool(linked_runbooks(i.alertname, i.labels, {}, catalogue))
-        seen[i.alertname] = seen.get(i.alertname, False) or linked
+        seen[i.alertname] = linked(i.alertname, i.labels, {})
     for a in alerts:
-        if not a.alertname:
-            continue
-        linked = bool(linked_runbooks(a.alertname, a.labels, a.annotations, catalogue))
-        seen[a.alertname] = seen.get(a.alertname, False) or linked
+        if a.alertname and not seen.get(a.alertname):
+            seen[a.alertname] = linked(a.alertname, a.labels, a.annotations)
     names = tuple(sorted(seen))
     return RunbookCoverage(
         seen=names,
