@@ -216,3 +216,21 @@ async def test_the_page_is_kept_and_reopens_as_new_with_what_came_meanwhile() ->
         assert screen.sort_by == "start" and screen.needle == ""
         assert not screen.query_one("#incidents-filter").has_class("active")
         assert table.cursor_row == 0 and screen.selected() is screen.shown[0]
+
+
+async def test_a_page_reopened_on_the_same_record_builds_no_rows_again() -> None:
+    # In a storm the record is thousands of rows: `I` on an unchanged record shows the
+    # rows it built last time, without building them again.
+    snap = replace(snapshot(NOW), incidents=record())
+    app = make_app(Config(refresh_s=3600), FakePoller([snap]), clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        await until(lambda: len(rows(screen)) == 3, pilot, what="the rows shown")
+        built = screen._generation
+        await pilot.press("q")
+        await until(lambda: app.screen is app.overview, pilot)
+        await pilot.press("I")
+        await until(lambda: app.screen is screen, pilot, what="the same page, again")
+        await pilot.pause()
+        assert screen._generation == built
+        assert rows(screen) == ["DiskFull", "APIHighErrorRate", EVIL]

@@ -177,6 +177,7 @@ class IncidentsScreen(Screen[None]):
         self.shown: list[Incident] = []
         self._rendered: tuple[object, ...] | None = None
         self._generation = 0  # of the rows being built off the loop
+        self._taken = 0  # the generation whose rows were built and taken
         self._cells: CellCache[tuple[Incident, bool]] = CellCache()
         self._ready = False  # columns added: rows can be shown
         self._to_top = False  # reopened: the cursor goes to the first row once shown
@@ -214,9 +215,11 @@ class IncidentsScreen(Screen[None]):
         self._to_top = True
 
     def on_screen_suspend(self) -> None:
-        # A build still running for the page just closed (or covered) is not wanted.
-        self._generation += 1
-        self._rendered = None
+        # A build still running for the page just closed (or covered) is not wanted;
+        # rows already built stay, and the next `I` rebuilds only if the record changed.
+        if self._taken != self._generation:
+            self._generation += 1
+            self._rendered = None
 
     def on_screen_resume(self) -> None:
         self.render_rows()
@@ -272,6 +275,7 @@ class IncidentsScreen(Screen[None]):
     def _show_built(self, generation: int, built: tuple[list[Incident], TableRows] | None) -> None:
         if built is None or generation != self._generation or not self.is_attached:
             return  # superseded meanwhile
+        self._taken = generation
         self._built = built
         self._present()
 
