@@ -61,6 +61,7 @@ class FakePoller:
     closed: bool = False
     invalidated: int = 0
     early: dict[str, object] = field(default_factory=dict)
+    alerts_delay_s: float = 0.0
 
     async def poll(self, window_s: float) -> Snapshot:
         self.windows.append(window_s)
@@ -81,6 +82,8 @@ class FakePoller:
     async def poll_alerts(self) -> Alerts:
         """The alerts of the script item the last poll answered."""
         item = self.script[max(0, min(self.calls - 1, len(self.script) - 1))]
+        if self.alerts_delay_s:
+            await asyncio.sleep(self.alerts_delay_s)
         if isinstance(item, BaseException):
             raise item
         window = self.windows[-1] if self.windows else 3600.0

@@ -1,5 +1,6 @@
-"""The first poll is staged: its cheap sections (sections.EARLY) are on screen before
-the rest of the snapshot, and health says it is waiting, never a score, until then."""
+"""The first poll is staged: its cheap sections (sections.EARLY) are on screen first,
+then the alert list, then the rest of the snapshot; health says it is waiting, never a
+score, until then."""
 
 from __future__ import annotations
 
@@ -27,13 +28,15 @@ async def test_latency_is_on_screen_while_the_rest_of_the_first_poll_waits(
     full = snapshot()
     # The full poll takes long (the 7-day history, a storm of alerts): it is still
     # running when the test looks.
-    poller = FakePoller(script=[full], delay_s=60.0)
+    # The alert list (asked next) and the full poll take long: both still running
+    # when the test looks.
+    poller = FakePoller(script=[full], delay_s=60.0, alerts_delay_s=60.0)
     poller.early = {"latency": full.latency, "errors": full.errors}
     app = make_app(config, poller, clock=FakeClock())
     async with app.run_test(size=(160, 48)) as pilot:
         await until(lambda: app.view is not None, pilot, 10.0, "the early sections")
         await pilot.pause()
-        assert app.polling and poller.calls == 1  # the full poll is still waiting
+        assert app.polling and poller.calls == 0  # the full poll has not started
         view = app.view
         assert view is not None
         assert view.latency == full.latency and view.errors == full.errors
@@ -72,7 +75,7 @@ async def test_what_the_early_view_does_not_hold_is_unknown_not_zero(config: Con
     and silences are not asked yet: no "0 active", "0 incidents", "0 executions" or
     "no silence", on the overview or on the pages opened meanwhile."""
     full = snapshot()
-    poller = FakePoller(script=[full], delay_s=60.0)
+    poller = FakePoller(script=[full], delay_s=60.0, alerts_delay_s=60.0)
     poller.early = {"latency": full.latency, "errors": full.errors}
     app = make_app(config, poller, clock=FakeClock())
     async with app.run_test(size=(160, 48)) as pilot:
@@ -93,3 +96,30 @@ async def test_what_the_early_view_does_not_hold_is_unknown_not_zero(config: Con
         await until(lambda: "Silences" in screen_text(app), pilot, 5.0, "the silences")
         silences = screen_text(app)
         assert "Waiting for the Alertmanager" in silences and "No active" not in silences
+
+
+async def test_the_alert_list_comes_before_the_rest_of_the_first_poll(config: Config) -> None:
+    """In a storm the full poll (the incident record's first merge) takes seconds: the
+    alerts, what the on-call engineer acts on, are listed as soon as they are read."""
+    full = snapshot()
+    poller = FakePoller(script=[full], delay_s=60.0)
+    poller.early = {"latency": full.latency, "errors": full.errors}
+    app = make_app(config, poller, clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(
+            lambda: app.view is not None and app.view.alerts.section.fetched_at is not None,
+            pilot,
+            10.0,
+            "the alert list",
+        )
+        await until(
+            lambda: all(a.alertname in region_text(app, "alerts") for a in full.alerts.items),
+            pilot,
+            10.0,
+            "the alerts listed",
+        )
+        await until(lambda: poller.calls == 1, pilot, 10.0, "the full poll, started after it")
+        assert "active /" in screen_text(app)
+        view = app.view
+        assert view is not None and view.health.score is None  # the rest is still waiting
+        assert "waiting for data" in region_text(app, "health")

@@ -92,6 +92,7 @@ class PollDriver:
                     # That frame first: the full poll's requests would take the loop's
                     # CPU before it is drawn (at start-up the early parts come at once).
                     await drawn.wait()
+                await self._first_alerts(generation)
             snapshot = await self.poller.poll(window_s)
         except asyncio.CancelledError:
             raise
@@ -99,6 +100,26 @@ class PollDriver:
             self.app.post_message(PollFailed(f"{type(exc).__name__}: {exc}", generation))
             return
         self.app.post_message(SnapshotReady(snapshot, generation))
+
+    async def _first_alerts(self, generation: int) -> None:
+        """The first poll's alert list, alone and before the rest: in a storm the full
+        poll (the incident record's first merge of thousands of alerts) takes seconds,
+        and the alerts are what the on-call engineer acts on. The full poll then re-uses
+        the alerts parsed here (the poller's AlertReuse) and brings everything else."""
+        try:
+            alerts = await self.poller.poll_alerts()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the full poll that follows says what is wrong
+            return
+        if not alerts.section.ok or not self.app.is_running:
+            return
+        if not self.schedule.is_current(generation):
+            return  # superseded (R, a window key): that poll shows its own
+        sched = self.schedule
+        paging = self.store.apply_alerts(alerts, sched.clock(), sched.window_s)
+        self.host.view_changed()
+        self.host.new_paging_alerts(paging)
 
     def snapshot_ready(self, message: SnapshotReady) -> None:
         if not self.schedule.is_current(message.generation) or not self.app.is_running:
