@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import minimal_app, screen_keys, storm_alerts
+from benchmarks import bytecode, minimal_app, screen_keys, storm_alerts
 from benchmarks import screen_probes as probe
 from benchmarks.bench_process import cpu_seconds, rss_mb
 from benchmarks.screen_term import Screen, spawn
@@ -245,6 +245,7 @@ def screen_env(w: World) -> dict[str, str]:
 def measure_all(w: World, quick: bool, say: Callable[[str], None]) -> list[Phase]:
     """Every phase, in order, in the (demo) world `w`."""
     t = Timings(quick)
+    bytecode.compile_package()  # cold starts as installed (see bytecode.py)
     env = screen_env(w)
     config_file = write_config(w, env)
     say("screen: minimal app")

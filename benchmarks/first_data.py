@@ -13,7 +13,8 @@ Medians beside the minimal app's, with the load average before and after. --hold
 the world up after the run and prints the TUI's command line (for py-spy, -X importtime).
 --other-src DIR adds a third app to the rotation: `python -m oncall_tui` from another
 checkout's src/ (e.g. `git archive <commit> src | tar -x -C DIR/..`), on the same
-interpreter and packages: a before/after in one run.
+interpreter and packages: a before/after in one run. Both are byte-compiled first, as an
+installed package is (benchmarks/bytecode.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import machine, minimal_app, storm_alerts
+from benchmarks import bytecode, machine, minimal_app, storm_alerts
 from benchmarks import screen_probes as probe
 from benchmarks.bench_process import cpu_seconds
 from benchmarks.bench_screen import COLS, FIRST_TIMEOUT_S, REFRESH, ROWS, screen_env
@@ -72,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hold", action="store_true", help="keep the world up afterwards")
     p.add_argument("--other-src", metavar="DIR", help="also start oncall-tui from DIR")
     args = p.parse_args(argv)
+    bytecode.compile_package()  # as installed (see bytecode.py), both builds alike
+    if args.other_src:
+        bytecode.compile_package(args.other_src)
     with world("demo") as w:
         env = screen_env(w)
         config_file = write_config(w, env)

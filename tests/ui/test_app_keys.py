@@ -181,12 +181,45 @@ async def test_polls_never_overlap(config: Config) -> None:
         assert most == 1
 
 
+async def test_configured_theme_is_styled_once_at_start(config: Config) -> None:
+    # The configured theme is in place before the first parse: no re-parse of every
+    # stylesheet and restyle of every widget at start-up (as `T` does later).
+    light = replace(config, ui=replace(config.ui, theme="oncall-light"))
+    app = app_for(light)
+    parses = 0
+    reparse = app.stylesheet.reparse
+
+    def counted() -> None:
+        nonlocal parses
+        parses += 1
+        reparse()
+
+    app.stylesheet.reparse = counted  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.theme == "oncall-light" and parses == 0
+        assert app.has_class("-light-mode", "-theme-oncall-light")
+        assert not app.has_class("-dark-mode")
+        light_bg = app.current_theme.background
+        assert light_bg is not None
+        assert app.theme_variables["background"].lower() == light_bg.lower()
+        await pilot.press("t")  # the key still switches, re-styling then
+        await until(lambda: app.theme != "oncall-light", pilot, what="the next theme")
+        await settled(app, pilot)
+        assert parses >= 1 and not app.has_class("-theme-oncall-light")
+
+
 async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> None:
     poller = FakePoller()
     app = app_for(config, poller)
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
+        # The box is mounted at the first `/`: styling it was part of every cold start.
+        assert not app.overview.alerts.filter_mounted
         everything = row_keys(app)
+        await pilot.press("escape")  # Esc before any `/`: nothing to clear, nothing breaks
+        await settled(app, pilot)
+        assert row_keys(app) == everything and app.is_running
         await pilot.press("/")
         assert app.focused is app.overview.alerts.filter_input
         await pilot.press(*"instance=api")

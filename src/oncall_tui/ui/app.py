@@ -83,6 +83,7 @@ class OncallApp(App[int]):
         self._theme_defaults = dict(FALLBACK_COLORS)
         self._themes = self._load_themes(theme_dir)
         super().__init__()
+        self._start_theme()
         self.store = ViewStore(actions.pending_fingerprints if actions is not None else None)
         self.schedule = PollSchedule(config.refresh_s, config.ui.window_s, clock)
         self.view_signal: Signal[Snapshot] = Signal(self, "view")
@@ -141,16 +142,27 @@ class OncallApp(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return self._theme_defaults
 
-    def on_mount(self) -> None:
+    def _start_theme(self) -> None:
+        """The configured theme, in place before anything is styled. Set as `App.theme`
+        is set later (by `T`), it would re-parse every stylesheet and restyle every
+        widget already mounted at start-up; here the first parse has its colours."""
         for theme in self._themes:
             self.register_theme(theme)
         self.theme_names = [t.name for t in self._themes] or list(FALLBACK_THEMES)
         wanted = self.config.ui.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
-            self.theme = self.theme_names[0]
-            self.theme_errors.append(f"theme {wanted!r} not found; using {self.theme!r}")
+        name = wanted if wanted in self.available_themes else self.theme_names[0]
+        if name != wanted:
+            self.theme_errors.append(f"theme {wanted!r} not found; using {name!r}")
+        self.set_reactive(OncallApp.theme, name)  # no watcher: what it would do follows
+        dark = self.current_theme.dark
+        self.update_classes(
+            {f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark},
+            update=False,
+        )
+        self._refresh_truecolor_filter(self.ansi_theme)  # Textual 8.2's, as its watcher
+        self.stylesheet.set_variables(self.get_css_variables())
+
+    def on_mount(self) -> None:
         for error in self.theme_errors:
             self.notify(error, title="Theme", severity="warning", markup=False, timeout=8)
         for warning in self.startup_warnings:
