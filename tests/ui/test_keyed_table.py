@@ -19,7 +19,14 @@ from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Incident
 from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells
-from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
+from oncall_tui.ui.widgets.format import Palette
+from oncall_tui.ui.widgets.incidents import (
+    MORE_KEY,
+    OVERVIEW_ROWS,
+    IncidentCells,
+    incident_key,
+    incident_rows,
+)
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
 from oncall_tui.ui.widgets.table import CellCache, KeyedTable
 
@@ -278,3 +285,19 @@ class lane_held:
 
     def __exit__(self, *exc: object) -> None:
         cpu_lane._LANE.release()
+
+
+def test_incident_rows_keep_the_cells_of_unchanged_rows_and_remake_those_the_clock_moved() -> None:
+    palette = Palette({})
+    firing = Incident("Down", "critical", "firing", NOW - 170, None, labels={"a": "1"})
+    resolved = Incident("Slow", "warning", "resolved", NOW - 7200, NOW - 3600, labels={})
+    cache: CellCache[IncidentCells] = CellCache()
+    first = dict(incident_rows([firing, resolved], palette, NOW, cache))
+    again = dict(incident_rows([firing, resolved], palette, NOW + 2, cache))
+    assert all(a is b for key in first for a, b in zip(first[key], again[key], strict=True))
+    later = dict(incident_rows([firing, resolved], palette, NOW + 20, cache))  # 3m now
+    key = incident_key(firing)
+    assert later[key][3].plain == "firing 3m" and first[key][3].plain == "firing 2m"
+    assert later[key] == list(incident_rows([firing], palette, NOW + 20)[0][1])
+    other = incident_key(resolved)
+    assert all(a is b for a, b in zip(first[other], later[other], strict=True))
