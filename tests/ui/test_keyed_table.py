@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 
 from oncall_tui import cpu_lane
@@ -20,7 +21,13 @@ from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.state import filter_alerts
 from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells, alert_rows
 from oncall_tui.ui.widgets.format import Palette
-from oncall_tui.ui.widgets.incidents import MORE_KEY, OVERVIEW_ROWS
+from oncall_tui.ui.widgets.incidents import (
+    MORE_KEY,
+    OVERVIEW_ROWS,
+    IncidentCells,
+    incident_key,
+    incident_rows,
+)
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
 from oncall_tui.ui.widgets.table import CellCache, KeyedTable
 
@@ -104,6 +111,38 @@ async def test_renderings_of_past_polls_are_not_kept() -> None:
         # 10 visible rows x 2 columns (+ the header): this poll's renderings only.
         assert len(table._cell_render_cache) <= 2 * 11
         assert len(table._line_cache) <= 11
+
+
+class RecordingCache(LRUCache[Any, Any]):
+    """A cell render cache that lists what is put in it (a rendering made)."""
+
+    made: list[Any]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.made.append(key)
+        self.set(key, value)
+
+
+async def test_a_changed_cell_alone_is_rendered_again_and_the_lines_are_a_fresh_renders() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = await showing_rows(app, pilot)
+        await pilot.pause()
+        cache = RecordingCache(10_000)
+        for key in table._cell_render_cache.keys():  # noqa: SIM118 (LRUCache has no __iter__)
+            cache.set(key, table._cell_render_cache[key])
+        cache.made = []
+        table._cell_render_cache = cache
+        assert table.apply(rows({3: "NEW3", 5: "NEW5"}))
+        await pilot.pause()
+        value = table.ordered_columns[1].key
+        made = sorted((k[0].value, k[1] == value) for k in cache.made)
+        assert made == [("r3", True), ("r5", True)]  # the name cells were kept
+        shown = [table.render_line(y) for y in range(table.size.height)]
+        table._drop_rendered()  # everything rendered from scratch
+        assert [table.render_line(y) for y in range(table.size.height)] == shown
+        assert "NEW3" in shown[4].text
+        assert "NEW5" in shown[6].text
 
 
 def test_cell_cache_keeps_cells_of_an_unchanged_item_and_remakes_changed_ones() -> None:
@@ -269,3 +308,19 @@ class lane_held:
 
     def __exit__(self, *exc: object) -> None:
         cpu_lane._LANE.release()
+
+
+def test_incident_rows_keep_the_cells_of_unchanged_rows_and_remake_those_the_clock_moved() -> None:
+    palette = Palette({})
+    firing = Incident("Down", "critical", "firing", NOW - 170, None, labels={"a": "1"})
+    resolved = Incident("Slow", "warning", "resolved", NOW - 7200, NOW - 3600, labels={})
+    cache: CellCache[IncidentCells] = CellCache()
+    first = dict(incident_rows([firing, resolved], palette, NOW, cache))
+    again = dict(incident_rows([firing, resolved], palette, NOW + 2, cache))
+    assert all(a is b for key in first for a, b in zip(first[key], again[key], strict=True))
+    later = dict(incident_rows([firing, resolved], palette, NOW + 20, cache))  # 3m now
+    key = incident_key(firing)
+    assert later[key][3].plain == "firing 3m" and first[key][3].plain == "firing 2m"
+    assert later[key] == list(incident_rows([firing], palette, NOW + 20)[0][1])
+    other = incident_key(resolved)
+    assert all(a is b for a, b in zip(first[other], later[other], strict=True))

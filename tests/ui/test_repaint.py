@@ -14,7 +14,7 @@ from textual.widgets._footer import FooterKey
 from oncall_tui.config_types import Config
 from oncall_tui.ui.app import make_app
 from oncall_tui.ui.widgets.footer import KeyFooter, shown_keys
-from oncall_tui.ui.widgets.line import TextLine
+from oncall_tui.ui.widgets.line import Body, TextLine
 from oncall_tui.ui.widgets.panel import Panel
 
 from .conftest import FakeClock, FakePoller
@@ -172,3 +172,42 @@ async def test_a_full_page_over_the_overview_leaves_its_footer_alone(
         assert overview_keys == [], "no key of the hidden overview was greyed and back"
         assert list(footer.query(FooterKey)) == first
         assert not any(k.has_class("-disabled") for k in first if k.description == "Ack")
+
+
+async def test_a_changed_body_is_rendered_once_and_shows_what_textual_would(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Body hands the lines it compared to Textual's render cache: the repaint after a
+    poll renders no body again, and its lines are those a full render makes."""
+    first = snapshot(NOW)
+    slower = tuple(
+        replace(s, quantiles={k: (v or 0.0) * 1.5 for k, v in s.quantiles.items()})
+        for s in first.latency.services
+    )
+    second = replace(first, latency=replace(first.latency, services=slower))
+    poller = FakePoller([first, second])
+    app = make_app(config, poller, clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await settle(pilot)
+        body = app.overview.query_one("#latency-table", Body)
+        before = [body.render_line(y) for y in range(body.size.height)]
+        rendered: list[Widget] = []
+        original = Widget._render_content
+
+        def counting(self: Widget) -> None:
+            rendered.append(self)
+            original(self)
+
+        monkeypatch.setattr(Widget, "_render_content", counting)
+        await pilot.press("R")
+        await until(lambda: poller.calls == 2 and not app.polling, pilot)
+        await settle(pilot)
+        assert not [w for w in rendered if isinstance(w, Body)]
+        shown = [body.render_line(y) for y in range(body.size.height)]
+        assert shown != before  # the numbers moved
+        assert "412" not in "".join(s.text for s in shown)  # checkout p95 was 412 ms
+        body.refresh()  # anything else that repaints it: Textual renders from scratch
+        again = [body.render_line(y) for y in range(body.size.height)]
+        assert [w for w in rendered if w is body]
+        assert again == shown

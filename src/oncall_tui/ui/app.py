@@ -10,6 +10,7 @@ the tests.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -76,6 +77,7 @@ class OncallApp(App[int]):
         self.clock = clock
         self.poll_on_start = poll_on_start
         self.owns_poller = False  # make_app sets it when it created the poller
+        self.freeze_start_heap = False  # run_app sets it (see _freeze_start_heap)
         self._incidents_page: IncidentsScreen | None = None
         self.theme_names: list[str] = []
         self.theme_errors: list[str] = []
@@ -169,8 +171,18 @@ class OncallApp(App[int]):
             self.notify(warning, title="Journal", severity="warning", markup=False, timeout=30)
         self.theme_changed_signal.subscribe(self, lambda _: self.overview.rerender())
         self.push_screen(self.overview)
+        if self.freeze_start_heap:
+            self.call_after_refresh(self._freeze_start_heap)
         if self.poll_on_start:
             self.polls.poll_now()
+
+    def _freeze_start_heap(self) -> None:
+        """After the first frame, what start-up made (modules, the screens, their styles:
+        most of the heap, and alive until the end) is left out of every later garbage
+        collection: a full collection walked all of it again, ~10 % of the CPU at steady
+        state. Objects freed since are still freed by their reference counts; only a
+        reference cycle among them, which start-up rarely leaves, is kept."""
+        gc.freeze()
 
     async def on_unmount(self) -> None:
         if self.owns_poller:
@@ -418,6 +430,7 @@ def run_app(
     sys.setswitchinterval(GIL_SWITCH_S)
     try:
         app = live_app(config, backend, actions)
+        app.freeze_start_heap = True  # not in tests: many apps share their process
         result = app.run()
         if backend.setup_error is not None:
             raise backend.setup_error

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 
 from rich.style import Style
 from rich.text import Text
@@ -57,14 +58,10 @@ class Palette:
         return tuple(sorted(self._vars.items()))
 
     def color(self, name: str) -> str:
-        raw = self._vars.get(name) or FALLBACK_COLORS.get(name, "")
-        try:
-            return Color.parse(raw).hex
-        except ColorParseError:
-            return Color.parse(FALLBACK_COLORS.get(name, "white")).hex
+        return _hex(self._vars.get(name) or FALLBACK_COLORS.get(name, ""), name)
 
     def style(self, name: str, bold: bool = False) -> Style:
-        return Style(color=self.color(name), bold=bold)
+        return _style(self.color(name), bold)
 
     def severity(self, severity: str) -> Style:
         level = severity_level(severity)
@@ -79,6 +76,23 @@ class Palette:
         if level == "unknown":
             return self.style("stale")
         return self.style(f"health-{level}")
+
+
+@lru_cache(maxsize=256)
+def _hex(raw: str, name: str) -> str:
+    """A theme colour as "#rrggbb". Cached: every coloured cell asks, thousands a poll,
+    and a theme has a few dozen colours (parsing one costs more than the cell)."""
+    try:
+        return Color.parse(raw).hex
+    except ColorParseError:
+        return Color.parse(FALLBACK_COLORS.get(name, "white")).hex
+
+
+@lru_cache(maxsize=256)
+def _style(color: str, bold: bool) -> Style:
+    # Styles are immutable: one object per colour serves every cell (and compares by
+    # identity first in the table's diff).
+    return Style(color=color, bold=bold)
 
 
 def finite(x: float | None) -> float | None:

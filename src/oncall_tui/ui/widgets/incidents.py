@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 
@@ -11,7 +11,7 @@ from oncall_tui.durations import format_duration
 from oncall_tui.model.snapshot import Incident, Snapshot
 from oncall_tui.ui.widgets.format import Palette, coarse_age, dur, txt
 from oncall_tui.ui.widgets.panel import TablePanel, TableRows
-from oncall_tui.ui.widgets.table import natural_widths
+from oncall_tui.ui.widgets.table import CellCache, natural_widths
 
 COLUMNS = ("Started", "Sev", "Alert", "Status", "TTA", "TTR", "Acked by")
 
@@ -38,9 +38,35 @@ def incident_key(inc: Incident) -> str:
     return f"{when}|{inc.alertname}|{labels}"
 
 
+IncidentCells = tuple[Incident, str, str]
+"""What an overview row shows: the incident, its start as shown, its status words."""
+
+
 def incident_rows(
-    items: Sequence[Incident], palette: Palette, now: float
+    items: Sequence[Incident],
+    palette: Palette,
+    now: float,
+    cache: CellCache[IncidentCells] | None = None,
 ) -> list[tuple[str, list[Text]]]:
+    """The rows; `cache` keeps the cells of a row whose incident and clock-made words
+    ("21:50", "firing 3m") are as at the last poll: the same Text objects, which the
+    table's diff skips at once (most rows, most polls)."""
+    cache = cache if cache is not None else CellCache()
+    cache.begin(palette.key, len(items))
+
+    def make(item: IncidentCells) -> tuple[Text, ...]:
+        inc, started, status_words = item
+        firing = inc.status == "firing"
+        return (
+            Text(started),
+            txt(inc.severity, style=palette.severity(inc.severity)),
+            txt(inc.alertname),
+            Text(status_words, style=palette.severity(inc.severity) if firing else "dim"),
+            Text(dur(inc.tta_s), justify="right"),
+            Text(dur(inc.ttr_s), justify="right"),
+            txt(inc.acked_by or ""),
+        )
+
     rows = []
     seen: set[str] = set()
     for inc in items:
@@ -49,24 +75,9 @@ def incident_rows(
             key += "+"
         seen.add(key)
         firing = inc.status == "firing"
-        status = Text(
-            f"firing {coarse_age(now, inc.started_at)}" if firing else "resolved",
-            style=palette.severity(inc.severity) if firing else "dim",
-        )
-        rows.append(
-            (
-                key,
-                [
-                    Text(started_text(inc.started_at, now)),
-                    txt(inc.severity, style=palette.severity(inc.severity)),
-                    txt(inc.alertname),
-                    status,
-                    Text(dur(inc.tta_s), justify="right"),
-                    Text(dur(inc.ttr_s), justify="right"),
-                    txt(inc.acked_by or ""),
-                ],
-            )
-        )
+        status = f"firing {coarse_age(now, inc.started_at)}" if firing else "resolved"
+        item = (inc, started_text(inc.started_at, now), status)
+        rows.append((key, list(cache.cells(key, item, make))))
     return rows
 
 
@@ -75,6 +86,10 @@ class IncidentsPanel(TablePanel):
     SECTION = "incidents"
     COLUMNS = COLUMNS
     TABLE_ID = "incidents-table"
+
+    def __init__(self, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(clock, id=id)
+        self._cells: CellCache[IncidentCells] = CellCache()
 
     def title_text(self) -> str:
         if self.snapshot is None or self.waiting:  # counts unknown, not 0
@@ -96,7 +111,7 @@ class IncidentsPanel(TablePanel):
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
         items = snapshot.incidents.items
-        rows = incident_rows(items[:OVERVIEW_ROWS], palette, now)
+        rows = incident_rows(items[:OVERVIEW_ROWS], palette, now, self._cells)
         if len(items) > OVERVIEW_ROWS:
             more = f"… {len(items) - OVERVIEW_ROWS:,} more: I"
             rows.append((MORE_KEY, [Text(""), Text(""), Text(more, style="dim italic")]))

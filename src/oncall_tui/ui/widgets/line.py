@@ -6,7 +6,9 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Region
-from textual.widget import Widget
+from textual.strip import Strip
+from textual.visual import Visual, visualize
+from textual.widget import Widget, _RenderCache
 from textual.widgets import Static
 
 
@@ -51,24 +53,32 @@ class Body(Widget):
     """A panel's body (a Rich renderable). The panel draws it only when its data
     changed; then only the lines that differ are repainted (Textual sends a refreshed
     region whole: over SSH a panel where one number moved would be the whole panel),
-    and a layout pass only when the number of lines changed."""
+    and a layout pass only when the number of lines changed.
+
+    The lines are made once per change, the way Textual makes them (`Visual.to_strips`
+    with the widget's style), compared with the last ones, and handed to Textual's
+    render cache: a partial repaint does not render the whole body a second time. Any
+    other reason to repaint (a style or theme change, a resize, a selection) goes
+    through `_set_dirty`, and Textual renders afresh as usual."""
 
     DEFAULT_CSS = "Body { height: auto; }"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._renderable: RenderableType = Text("")
-        self._lines: list[list[Segment]] = []
+        self._lines: list[Strip] = []
+        self._made: list[Strip] | None = None
+        """The lines `show` gave Textual's render cache, until something else dirties it."""
 
     def render(self) -> RenderableType:
         return self._renderable
 
-    def _render_lines(self, renderable: RenderableType) -> list[list[Segment]]:
-        width = self.content_size.width
+    def _render_lines(self, renderable: RenderableType) -> list[Strip]:
+        width = self.size.width
         if width <= 0:
             return []
-        console = self.app.console
-        return console.render_lines(renderable, console.options.update_width(width), pad=False)
+        visual = visualize(self, renderable, markup=self._render_markup)
+        return Visual.to_strips(self, visual, width, None, self.visual_style)
 
     def show(self, renderable: RenderableType) -> None:
         self._renderable = renderable
@@ -81,10 +91,24 @@ class Body(Widget):
             Region(x0, y, x1 - x0, 1)
             for y, (a, b) in enumerate(zip(old, new, strict=True))
             if a != b
-            for x0, x1 in [changed_span(a, b)]
+            for x0, x1 in [changed_span(list(a), list(b))]
         ]
         if changed:
             self.refresh(*changed)
+            if len(new) == self.size.height:  # else cut to its height: Textual renders it
+                self._render_cache = _RenderCache(self.size, new)
+                self._made = new
+
+    def _set_dirty(self, *regions: Region) -> None:
+        self._made = None  # repainted for another reason: Textual renders it again
+        super()._set_dirty(*regions)
+
+    def render_line(self, y: int) -> Strip:
+        if self._made is not None and self._made is self._render_cache.lines:
+            if self._render_cache.size == self.size:
+                self._dirty_regions.clear()  # the cache holds what show() made
+            self._made = None
+        return super().render_line(y)
 
     def on_resize(self) -> None:
         self._lines = self._render_lines(self._renderable)

@@ -187,8 +187,8 @@ class KeyedTable(DataTable[Text]):
         if not structural and not dirty:
             return False
         with self.app.batch_update():
-            self._drop_rendered()
             if structural:
+                self._drop_rendered()
                 locations = self._row_locations
                 self._row_locations = type(locations)({RowKey(k): i for i, k in enumerate(keys)})
                 self._require_update_dimensions = True
@@ -198,6 +198,7 @@ class KeyedTable(DataTable[Text]):
                 self.refresh()
                 self.check_idle()
             else:
+                self._drop_cells(dirty, columns)
                 self._refresh_cells(dirty)
         self._applied = (keys, self._update_count)
         return True
@@ -237,6 +238,20 @@ class KeyedTable(DataTable[Text]):
         self._update_count += 1
         self._row_render_cache.clear()
         self._cell_render_cache.clear()
+        self._row_renderable_cache.clear()
+        self._line_cache.clear()
+
+    def _drop_cells(self, dirty: Mapping[str, list[int]], columns: Sequence[Any]) -> None:
+        """Forget the renderings of the changed cells only (same rows, same order): a
+        repainted row renders its changed cells again and takes the others from the
+        cell cache (each a Rich render; a poll changes one or two cells of a row, e.g.
+        "Since"). The row and line caches are built from the cell cache, and cheap."""
+        gone = {(key, columns[i]) for key, indices in dirty.items() for i in indices}
+        cells = self._cell_render_cache
+        stale = [k for k in cells.keys() if (k[0].value, k[1]) in gone]  # noqa: SIM118 (no __iter__)
+        for cache_key in stale:
+            cells.discard(cache_key)
+        self._row_render_cache.clear()
         self._row_renderable_cache.clear()
         self._line_cache.clear()
 
