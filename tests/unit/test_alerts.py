@@ -414,3 +414,13 @@ def test_parse_10000_alerts() -> None:
         severity_rank(a.severity) for a in alerts
     )
     assert sum(a.ack_pending for a in alerts) == 10
+
+
+def test_alerts_decoded_apart_share_their_label_strings() -> None:
+    alerts, _ = AlertReuse().parse_counted(_texts(_storm(4)), ())
+    by_name = {a.alertname: a for a in alerts}
+    a, b = by_name["A0"], by_name["A3"]  # both critical, each from its own text
+    assert a.labels["severity"] == b.labels["severity"] == "critical"
+    assert a.labels["severity"] is b.labels["severity"]
+    assert next(iter(a.labels)) is next(iter(b.labels))
+

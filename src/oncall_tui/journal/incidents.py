@@ -10,6 +10,7 @@ record`) merge into the same rows instead of each keeping its own version.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from oncall_tui.model.incident_record import (
     Seen,
     merge,
 )
+from oncall_tui.model.interned import interned_dict
 from oncall_tui.model.snapshot import IncidentRun
 
 _COLUMNS = (
@@ -36,18 +38,22 @@ _COLUMNS = (
 class _Decoder:
     """Rows -> records. In an alert storm every poll reads thousands of open rows whose
     labels are the same JSON text as last poll: each distinct text is decoded once
-    (records never mutate their labels, so they can share the dict)."""
+    (records never mutate their labels, so they can share the dict), its strings
+    interned (the same as the alerts' own, model.interned). A text is known by its
+    SHA-256, not kept: 20,000 rows' label texts were ~6 MB (see model.alerts.AlertReuse
+    on why a digest cannot take one text for another)."""
 
     def __init__(self) -> None:
-        self._labels: dict[str, Mapping[str, str]] = {}
-        self._read: dict[str, Mapping[str, str]] = {}
+        self._labels: dict[bytes, Mapping[str, str]] = {}
+        self._read: dict[bytes, Mapping[str, str]] = {}
         self._runs: dict[str, tuple[int, ...]] = {}
 
     def labels(self, raw: str) -> Mapping[str, str]:
-        got = self._labels.get(raw)
+        key = hashlib.sha256(raw.encode()).digest()
+        got = self._labels.get(key)
         if got is None:
-            got = json.loads(raw)
-        self._read[raw] = got
+            got = interned_dict(json.loads(raw))
+        self._read[key] = got
         return got
 
     def run_ids(self, raw: str) -> tuple[int, ...]:
