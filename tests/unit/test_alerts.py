@@ -424,3 +424,15 @@ def test_alerts_decoded_apart_share_their_label_strings() -> None:
     assert a.labels["severity"] is b.labels["severity"]
     assert next(iter(a.labels)) is next(iter(b.labels))
 
+
+def test_reuse_takes_views_as_it_takes_bytes() -> None:
+    raw, silences = _storm(12), parse_silences(SILENCES)
+    body = b"".join(_texts(raw))
+    views, at = [], 0
+    for text in _texts(raw):
+        views.append(memoryview(body)[at : at + len(text)])
+        at += len(text)
+    reuse = AlertReuse()
+    first = reuse.parse_counted(views, silences)
+    assert first == parse_alerts_counted(raw, silences)
+    assert reuse.parse_counted(_texts(raw), silences)[0] is first[0]  # the same texts

@@ -225,7 +225,7 @@ def _as_set(pending_acks: Collection[str]) -> Collection[str]:
 
 
 def _parse_entry(
-    entry: bytes, by_id: Mapping[str, Silence], pending: Collection[str]
+    entry: bytes | memoryview, by_id: Mapping[str, Silence], pending: Collection[str]
 ) -> Alert | None:
     """One alert's JSON text -> Alert; None when it is malformed."""
     try:
@@ -279,7 +279,7 @@ class AlertReuse:
 
     def parse_counted(
         self,
-        entries: Sequence[bytes],
+        entries: Sequence[bytes | memoryview],
         silences: Sequence[Silence],
         pending_acks: Collection[str] = (),
     ) -> tuple[tuple[Alert, ...], int]:
