@@ -133,10 +133,13 @@ class IncidentRepository:
         settle = rules.grace_s + rules.history_settle_s
         horizon = obs.now - settle - (reach_s if obs.history is not None else 0.0)
         with self.db.write() as db:
-            rows = db.execute(
-                "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
-            ).fetchall()
-            before = [self._decode.record(r) for r in rows]
+            # Decoded as they come: a storm's thousands of rows are not all held at once.
+            before = [
+                self._decode.record(r)
+                for r in db.execute(
+                    "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
+                )
+            ]
             by_id = {r.id: r for r in before}
             changed = merge(before, obs, rules)
             stored = []
@@ -176,12 +179,12 @@ class IncidentRepository:
 
     def window(self, start: float, end: float) -> list[IncidentRecord]:
         """Rows that overlap [start, end], newest start first."""
-        rows = self.db.read(
+        return self.db.read_each(
             "SELECT * FROM incidents WHERE started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) "
             "ORDER BY started_at DESC, alertname, key",
             (end, start),
+            self._decode.record,
         )
-        return [self._decode.record(r) for r in rows]
 
     def runs_seen(self, since: float) -> list[RunSeen]:
         """Runbook runs started at or after `since`, to attach to their incidents."""
