@@ -10,7 +10,8 @@ benchmark's key rounds (benchmarks/screen_keys.py: `I`, `/` and typing build tho
 of rows) on both at once; VmRSS of each every second from spawn to quit. Phases: 5,000
 alerts, with the rounds repeated while 15,000 more arrive at 250/s; then 20,000
 alerts (a fresh TUI per build; the journals keep their incidents, as in the screen
-benchmark). Prints each build's median and max RSS per phase.
+benchmark). Prints each build's median and max RSS per phase, and the median and worst
+of all its key presses (a check that a memory change costs the keys nothing).
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def _build_env(env: dict[str, str], src: str, state: Path) -> dict[str, str]:
 
 
 def _phase(
-    builds: dict[str, dict[str, str]], config_file: str, rounds: int, arrive: bool, am_url: str
+    builds: dict[str, dict[str, str]],
+    config_file: str,
+    rounds: int,
+    arrive: bool,
+    am_url: str,
+    presses: dict[str, list[float]],
 ) -> dict[str, list[float]]:
+    """Each build's VmRSS samples (MB); each build's key times (ms) go into `presses`."""
     argv = [sys.executable, "-m", "oncall_tui", "--config", config_file, "--refresh", REFRESH]
     screens: dict[str, Screen] = {}
     rss: dict[str, list[tuple[float, float]]] = {name: [] for name in builds}
@@ -68,15 +75,16 @@ def _phase(
                 raise SystemExit(f"{name}: no alert row after 180 s")
         time.sleep(SETTLE_S)  # the first polls and the history read
 
-        def keys(s: Screen, keep_going: threading.Thread | None) -> None:
+        def keys(name: str, s: Screen, keep_going: threading.Thread | None) -> None:
             s.until(probe.overview_idle, KEY_TIMEOUT_S)
             alive = keep_going.is_alive if keep_going is not None else None
-            screen_keys.measure(s, rounds, KEY_TIMEOUT_S, alive)
+            times = screen_keys.measure(s, rounds, KEY_TIMEOUT_S, alive)
+            presses.setdefault(name, []).extend(ms for v in times.ms.values() for ms in v)
 
         def both(poster: threading.Thread | None) -> None:
             pressers = [
-                threading.Thread(target=keys, args=(s, poster), daemon=True)
-                for s in screens.values()
+                threading.Thread(target=keys, args=(name, s, poster), daemon=True)
+                for name, s in screens.items()
             ]
             for t in pressers:
                 t.start()
@@ -104,10 +112,11 @@ def _phase(
     return {name: [mb for _, mb in samples] for name, samples in rss.items()}
 
 
-def _line(phase: str, name: str, mb: list[float]) -> str:
+def _line(phase: str, name: str, mb: list[float], ms: list[float]) -> str:
+    keys = f"median {statistics.median(ms):5.0f} ms, worst {max(ms):6.0f} ms" if ms else "none"
     return (
-        f"{phase:<34} {name:<6} median {statistics.median(mb):6.1f} MB  max {max(mb):6.1f} MB"
-        f"  (n={len(mb)})"
+        f"{phase:<34} {name:<6} RSS median {statistics.median(mb):6.1f} MB, max {max(mb):6.1f} MB"
+        f" (n={len(mb)}); keys {keys} (n={len(ms)})"
     )
 
 
@@ -127,14 +136,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         _say(f"{STORM} alerts, then {BIG_STORM - STORM} more while keys are pressed")
         storm_alerts.post(w.am_url, STORM)
-        got = _phase(builds, config_file, args.rounds, True, w.am_url)
-        lines += [
-            _line(f"{STORM:,} alerts (+{BIG_STORM - STORM:,} arriving)", n, mb)
-            for n, mb in got.items()
-        ]
+        ms: dict[str, list[float]] = {}
+        got = _phase(builds, config_file, args.rounds, True, w.am_url, ms)
+        phase = f"{STORM:,} alerts (+{BIG_STORM - STORM:,} arriving)"
+        lines += [_line(phase, n, mb, ms.get(n, [])) for n, mb in got.items()]
         _say(f"{BIG_STORM} alerts")
-        got = _phase(builds, config_file, args.rounds, False, w.am_url)
-        lines += [_line(f"{BIG_STORM:,} alerts", n, mb) for n, mb in got.items()]
+        ms = {}
+        got = _phase(builds, config_file, args.rounds, False, w.am_url, ms)
+        lines += [_line(f"{BIG_STORM:,} alerts", n, mb, ms.get(n, [])) for n, mb in got.items()]
     print("\n".join(lines))
     return 0
 
