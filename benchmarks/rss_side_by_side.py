@@ -109,13 +109,17 @@ def _phase(
             sampler.stop()
         for s in screens.values():
             s.close()
+    for name, samples in rss.items():
+        top = [(round(t), round(mb)) for t, mb in sorted(samples, key=lambda x: -x[1])[:5]]
+        _say(f"{name}: highest samples (s since spawn, MB): {top}")
     return {name: [mb for _, mb in samples] for name, samples in rss.items()}
 
 
 def _line(phase: str, name: str, mb: list[float], ms: list[float]) -> str:
     keys = f"median {statistics.median(ms):5.0f} ms, worst {max(ms):6.0f} ms" if ms else "none"
     return (
-        f"{phase:<34} {name:<6} RSS median {statistics.median(mb):6.1f} MB, max {max(mb):6.1f} MB"
+        f"{phase:<34} {name:<6} RSS median {statistics.median(mb):6.1f} MB, "
+        f"p95 {sorted(mb)[int(0.95 * (len(mb) - 1))]:6.1f} MB, max {max(mb):6.1f} MB"
         f" (n={len(mb)}); keys {keys} (n={len(ms)})"
     )
 
