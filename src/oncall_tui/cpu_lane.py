@@ -5,6 +5,7 @@ Threads share one interpreter lock with the event loop: each runnable thread tak
 its turn, so with three heavy jobs at once the loop (every key pressed) gets a quarter
 of the time, and with one it gets half. Heavy jobs therefore run one at a time; none
 of them waits on the loop while in the lane, so the loop is never blocked by it.
+After a job, out of the lane, the memory it freed may go back to the OS (heap.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+
+from oncall_tui.heap import TRIMMER
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -21,8 +24,11 @@ _LANE = threading.Lock()
 
 def in_lane(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`call(*args, **kwargs)` once no other heavy job is running (call it in a thread)."""
-    with _LANE:
-        return call(*args, **kwargs)
+    try:
+        with _LANE:
+            return call(*args, **kwargs)
+    finally:
+        TRIMMER.after_heavy_work()
 
 
 def in_lane_unless(
@@ -31,7 +37,10 @@ def in_lane_unless(
     """`in_lane(call, ...)`, or None without calling it when `superseded()` holds once
     the lane is free: a build asked for again while it waited (a filter typed a letter
     at a time, a storm's polls) need not run."""
-    with _LANE:
-        if superseded():
-            return None
-        return call(*args, **kwargs)
+    try:
+        with _LANE:
+            if superseded():
+                return None
+            return call(*args, **kwargs)
+    finally:
+        TRIMMER.after_heavy_work()

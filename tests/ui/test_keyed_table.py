@@ -18,6 +18,7 @@ from oncall_tui.config_types import Config
 from oncall_tui.cpu_lane import in_lane
 from oncall_tui.model.snapshot import Alert, Incident
 from oncall_tui.ui.app import OncallApp, make_app
+from oncall_tui.ui.screens.incidents import build_rows, incident_row
 from oncall_tui.ui.state import filter_alerts
 from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells, alert_rows
 from oncall_tui.ui.widgets.format import Palette
@@ -29,7 +30,7 @@ from oncall_tui.ui.widgets.incidents import (
     incident_rows,
 )
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
-from oncall_tui.ui.widgets.table import CellCache, KeyedTable
+from oncall_tui.ui.widgets.table import CellCache, KeyedTable, SharedCells
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, alert, snapshot
@@ -162,6 +163,35 @@ def test_cell_cache_keeps_cells_of_an_unchanged_item_and_remakes_changed_ones() 
     cache.begin("light", keep=2)  # other colours: everything is made again
     cache.cells("a", "ALPHA", make)
     assert made == ["alpha", "ALPHA", "ALPHA"]
+
+
+def test_shared_cells_make_each_cell_once_and_stay_bounded() -> None:
+    shared = SharedCells(limit=3)
+    one = shared.text("critical", style="red")
+    assert shared.text("critical", style="red") is one
+    assert (one.plain, one.style) == ("critical", "red")
+    other = shared.text("critical", style="dim")
+    right = shared.text("5m", justify="right")
+    assert other is not one and right.justify == "right"
+    assert len(shared) == 3
+    fresh = shared.text("warning")  # past the limit: it starts afresh
+    assert len(shared) == 1 and fresh.plain == "warning"
+    assert shared.text("critical", style="red") is not one  # made again, equal
+    assert shared.text("critical", style="red").plain == one.plain
+
+
+def test_incident_rows_share_the_cells_that_read_alike() -> None:
+    storm = [
+        Incident("Storm", "critical", "firing", NOW - i, None, {"i": str(i)}, id=i)
+        for i in range(300)
+    ]
+    built = build_rows(storm, "start", "", Palette({}), NOW, CellCache())
+    assert built is not None
+    rows = built[1].rows
+    (_, first), (_, second) = rows[0], rows[1]
+    assert first[0] is not second[0]  # the start: each its own
+    assert all(a is b for a, b in zip(first[1:], second[1:], strict=True))
+    assert [c.plain for c in first] == [c.plain for c in incident_row(storm[0], Palette({}), NOW)]
 
 
 async def test_overview_incidents_list_the_newest_and_say_how_many_more(config: Config) -> None:

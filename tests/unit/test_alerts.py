@@ -414,3 +414,25 @@ def test_parse_10000_alerts() -> None:
         severity_rank(a.severity) for a in alerts
     )
     assert sum(a.ack_pending for a in alerts) == 10
+
+
+def test_alerts_decoded_apart_share_their_label_strings() -> None:
+    alerts, _ = AlertReuse().parse_counted(_texts(_storm(4)), ())
+    by_name = {a.alertname: a for a in alerts}
+    a, b = by_name["A0"], by_name["A3"]  # both critical, each from its own text
+    assert a.labels["severity"] == b.labels["severity"] == "critical"
+    assert a.labels["severity"] is b.labels["severity"]
+    assert next(iter(a.labels)) is next(iter(b.labels))
+
+
+def test_reuse_takes_views_as_it_takes_bytes() -> None:
+    raw, silences = _storm(12), parse_silences(SILENCES)
+    body = b"".join(_texts(raw))
+    views, at = [], 0
+    for text in _texts(raw):
+        views.append(memoryview(body)[at : at + len(text)])
+        at += len(text)
+    reuse = AlertReuse()
+    first = reuse.parse_counted(views, silences)
+    assert first == parse_alerts_counted(raw, silences)
+    assert reuse.parse_counted(_texts(raw), silences)[0] is first[0]  # the same texts

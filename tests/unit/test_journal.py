@@ -226,3 +226,12 @@ def test_journal_and_actions_never_load_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_read_each_decodes_each_row_as_read_gives_it(journal: Journal) -> None:
+    sql = "SELECT version FROM schema_version WHERE version >= ? ORDER BY version"
+    rows = journal.db.read(sql, (1,))
+    decoded = journal.db.read_each(sql, (1,), lambda r: ("v", r["version"]))
+    assert decoded == [("v", r["version"]) for r in rows]
+    assert len(decoded) == SCHEMA_VERSION
+    assert journal.db.read_each(sql, (SCHEMA_VERSION + 1,), lambda r: r) == []

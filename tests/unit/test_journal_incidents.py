@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -187,3 +188,30 @@ def test_an_alert_that_began_while_the_poll_waited_is_in_its_incidents(tmp_path:
         )
     (item,) = inc.items
     assert item.status == "firing" and item.started_at == now + 0.4
+
+
+def test_labels_read_back_share_the_alerts_strings(tmp_path: Path) -> None:
+    now = time.time()
+    b = {**A, "service": "web"}
+    with Journal(tmp_path / "j.sqlite3") as j:
+        log = IncidentLog(Config(refresh_s=5.0), j.incidents)
+        inc = log.observe(now, alerts((A, now - 30), (b, now - 20)), None, {}, SECTION)
+        one, two = inc.items
+        assert {one.labels["service"], two.labels["service"]} == {"api", "web"}
+        assert one.labels["alertname"] is two.labels["alertname"]
+        assert one.labels["alertname"] is sys.intern("HighLatency")
+
+
+def test_rows_of_the_alerts_merged_share_their_labels_dict(tmp_path: Path) -> None:
+    now = time.time()
+    firing = alerts((dict(sorted(A.items())), now - 30))
+    other_order = alerts(({"service": "web", "alertname": "Other"}, now - 20))
+    with Journal(tmp_path / "j.sqlite3") as j:
+        log = IncidentLog(Config(refresh_s=5.0), j.incidents)
+        inc = log.observe(now, Alerts(items=firing.items + other_order.items), None, {}, SECTION)
+        by_name = {i.alertname: i for i in inc.items}
+        assert by_name["HighLatency"].labels is firing.items[0].labels
+        # Read back in the journal's (sorted) order, not the alert's: its own dict.
+        assert by_name["Other"].labels == other_order.items[0].labels
+        assert by_name["Other"].labels is not other_order.items[0].labels
+        assert list(by_name["Other"].labels) == ["alertname", "service"]

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from oncall_tui.private_files import make_private
+
+T = TypeVar("T")
 
 
 class JournalError(RuntimeError):
@@ -95,6 +98,15 @@ class Database:
         lock = self._write_lock if self.memory else self._read_lock
         with lock:
             return self._reader.execute(sql, params).fetchall()
+
+    def read_each(
+        self, sql: str, params: Sequence[object], decode: Callable[[sqlite3.Row], T]
+    ) -> list[T]:
+        """`read`, each row decoded as it comes: thousands of rows (an alert storm's
+        incidents) are never all held as rows and decoded at once as well."""
+        lock = self._write_lock if self.memory else self._read_lock
+        with lock:
+            return [decode(row) for row in self._reader.execute(sql, params)]
 
     def _migrate(self, migrations: Sequence[str]) -> None:
         latest = len(migrations)

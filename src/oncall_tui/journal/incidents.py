@@ -10,6 +10,7 @@ record`) merge into the same rows instead of each keeping its own version.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,6 +26,7 @@ from oncall_tui.model.incident_record import (
     Seen,
     merge,
 )
+from oncall_tui.model.interned import interned_dict
 from oncall_tui.model.snapshot import IncidentRun
 
 _COLUMNS = (
@@ -36,18 +38,30 @@ _COLUMNS = (
 class _Decoder:
     """Rows -> records. In an alert storm every poll reads thousands of open rows whose
     labels are the same JSON text as last poll: each distinct text is decoded once
-    (records never mutate their labels, so they can share the dict)."""
+    (records never mutate their labels, so they can share the dict), its strings
+    interned (the same as the alerts' own, model.interned). A text is known by its
+    SHA-256, not kept: 20,000 rows' label texts were ~6 MB (see model.alerts.AlertReuse
+    on why a digest cannot take one text for another)."""
 
     def __init__(self) -> None:
-        self._labels: dict[str, Mapping[str, str]] = {}
-        self._read: dict[str, Mapping[str, str]] = {}
+        self._labels: dict[bytes, Mapping[str, str]] = {}
+        self._read: dict[bytes, Mapping[str, str]] = {}
         self._runs: dict[str, tuple[int, ...]] = {}
+        self.alerts: Mapping[str, Mapping[str, str]] = {}
+        """The labels of the last merge's alerts, by fingerprint: a row of one of them
+        with the same labels shares its dict (20,000 label sets: ~7 MB) rather than
+        keep a copy decoded from the row."""
 
-    def labels(self, raw: str) -> Mapping[str, str]:
-        got = self._labels.get(raw)
+    def labels(self, raw: str, key: str) -> Mapping[str, str]:
+        digest = hashlib.sha256(raw.encode()).digest()
+        got = self._labels.get(digest)
         if got is None:
-            got = json.loads(raw)
-        self._read[raw] = got
+            got = interned_dict(json.loads(raw))
+            same = self.alerts.get(key)
+            # In the same order too (the row's is sorted; Alertmanager sorts its own).
+            if same is not None and list(same.items()) == list(got.items()):
+                got = same
+        self._read[digest] = got
         return got
 
     def run_ids(self, raw: str) -> tuple[int, ...]:
@@ -69,7 +83,7 @@ class _Decoder:
         runs = row["run_ids"]
         return IncidentRecord(
             key=row["key"],
-            labels=self.labels(row["labels"]),
+            labels=self.labels(row["labels"], row["key"]),
             started_at=row["started_at"],
             ended_at=row["ended_at"],
             last_seen_at=row["last_seen_at"],
@@ -126,11 +140,17 @@ class IncidentRepository:
         history; without history only rows that may still change are read."""
         settle = rules.grace_s + rules.history_settle_s
         horizon = obs.now - settle - (reach_s if obs.history is not None else 0.0)
+        # Kept until the next merge: the window read after it decodes the new rows.
+        alerts = obs.alerts or ()
+        self._decode.alerts = {a.fingerprint: a.labels for a in alerts}
         with self.db.write() as db:
-            rows = db.execute(
-                "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
-            ).fetchall()
-            before = [self._decode.record(r) for r in rows]
+            # Decoded as they come: a storm's thousands of rows are not all held at once.
+            before = [
+                self._decode.record(r)
+                for r in db.execute(
+                    "SELECT * FROM incidents WHERE ended_at IS NULL OR ended_at >= ?", (horizon,)
+                )
+            ]
             by_id = {r.id: r for r in before}
             changed = merge(before, obs, rules)
             stored = []
@@ -170,12 +190,12 @@ class IncidentRepository:
 
     def window(self, start: float, end: float) -> list[IncidentRecord]:
         """Rows that overlap [start, end], newest start first."""
-        rows = self.db.read(
+        return self.db.read_each(
             "SELECT * FROM incidents WHERE started_at <= ? AND (ended_at IS NULL OR ended_at >= ?) "
             "ORDER BY started_at DESC, alertname, key",
             (end, start),
+            self._decode.record,
         )
-        return [self._decode.record(r) for r in rows]
 
     def runs_seen(self, since: float) -> list[RunSeen]:
         """Runbook runs started at or after `since`, to attach to their incidents."""

@@ -129,13 +129,14 @@ class AlertmanagerClient:
         sends them (labels, annotations, status.state, silencedBy, fingerprint, ...)."""
         return await self._list(_ALERTS)
 
-    async def alert_entries(self) -> list[bytes]:
-        """`alerts()`, each alert left as its own JSON text: in a storm most of them are
-        the same text as at the last poll, and the model decodes only those that are not
-        (model.alerts.AlertReuse). The body is checked as `alerts()` checks it."""
+    async def alert_entries(self) -> list[memoryview]:
+        """`alerts()`, each alert left as its own JSON text (a view into the body): in a
+        storm most of them are the same text as at the last poll, and the model decodes
+        only those that are not (model.alerts.AlertReuse). The body is checked as
+        `alerts()` checks it."""
         body = await self._call("GET", _ALERTS, parse=parse_json_items)
         if not isinstance(body, list) or not all(
-            isinstance(e, bytes) and e[:1] == b"{" for e in body
+            isinstance(e, memoryview) and e[:1].tobytes() == b"{" for e in body
         ):
             raise self._bad(f"{_ALERTS} with something other than a list of objects")
         return body

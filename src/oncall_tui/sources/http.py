@@ -500,8 +500,11 @@ _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def parse_json_items(response: httpx.Response, base: str) -> object:
-    """A JSON array's items each as its own JSON text (bytes), undecoded; anything
-    else decoded as `parse_json` does it (and the caller says it is no list).
+    """A JSON array's items each as its own JSON text (a read-only memoryview into the
+    body, which it keeps alive), undecoded; anything else decoded as `parse_json` does
+    it (and the caller says it is no list). Views, not copies: 20,000 alerts' texts
+    copied were 15 MB more per poll, in 20,000 blocks of malloc's heap scattered
+    between the alerts kept (freed, they stayed mapped).
 
     The whole body is checked as JSON all the same: broken, truncated or not UTF-8 is
     the `BadResponse` of `parse_json`, never half a list."""
@@ -512,7 +515,7 @@ def parse_json_items(response: httpx.Response, base: str) -> object:
         except UnicodeDecodeError:
             return parse_json(response, base)  # orjson's words for the broken text
     try:
-        return [bytes(item) for item in _ITEMS.decode(body)]
+        return [memoryview(item) for item in _ITEMS.decode(body)]
     except msgspec.DecodeError:  # not JSON, or JSON but not an array
         return parse_json(response, base)
 

@@ -32,7 +32,13 @@ from oncall_tui.ui.widgets.footer import KeyFooter
 from oncall_tui.ui.widgets.format import Palette, dur, txt
 from oncall_tui.ui.widgets.ordered_input import OrderedInput
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS, TableRows
-from oncall_tui.ui.widgets.table import CellCache, KeyedTable, column_widths, natural_widths
+from oncall_tui.ui.widgets.table import (
+    CellCache,
+    KeyedTable,
+    SharedCells,
+    column_widths,
+    natural_widths,
+)
 
 from .detail import DetailScreen, kv_grid, literal_table, local_time
 
@@ -80,20 +86,25 @@ def row_key(i: Incident, n: int) -> str:
     return f"id-{i.id}" if i.id is not None else f"n-{n}"
 
 
-def incident_row(i: Incident, palette: Palette, now: float) -> list[Text]:
+def incident_row(
+    i: Incident, palette: Palette, now: float, shared: SharedCells | None = None
+) -> list[Text]:
+    """The row's cells; with `shared`, the cells that read like another row's are
+    that row's (all but the start, most of them, in a storm's thousands)."""
+    same = (shared if shared is not None else SharedCells()).text
     firing = i.status == "firing"
     sev = palette.severity(i.severity)
     runs = ", ".join(run_words(r) for r in i.runbooks)
     return [
         Text(started_text(i.started_at, now)),
-        txt(i.severity, style=sev),
-        txt(i.alertname),
-        Text(i.status, style=sev if firing else "dim"),
-        Text(dur(i.tta_s), justify="right"),
-        Text(dur(i.ttr_s), justify="right"),
-        txt(i.acked_by or ""),
-        txt(runs),
-        Text(i.seen, style="" if i.seen == "live" else "dim"),
+        same(clean(i.severity, one_line=True), style=sev),
+        same(clean(i.alertname, one_line=True)),
+        same(i.status, style=sev if firing else "dim"),
+        same(dur(i.tta_s), justify="right"),
+        same(dur(i.ttr_s), justify="right"),
+        same(clean(i.acked_by or "", one_line=True)),
+        same(clean(runs, one_line=True)),
+        same(i.seen, style="" if i.seen == "live" else "dim"),
     ]
 
 
@@ -115,15 +126,16 @@ def build_rows(
     shown = sort_incidents([i for i in items if matches(i, needle)], by, now)
 
     def make(item: tuple[Incident, bool]) -> tuple[Text, ...]:
-        return tuple(incident_row(item[0], palette, now))
+        return tuple(incident_row(item[0], palette, now, cache.shared))
 
-    rows = []
+    rows: list[tuple[str, Sequence[Text]]] = []
     for n, i in enumerate(shown):
         if n % STOP_EVERY == 0 and stop():
             return None
         key = row_key(i, n)
-        # The clock shows in a cell only as "today" (a time) or not (a date).
-        rows.append((key, list(cache.cells(key, (i, now - i.started_at < 86400), make))))
+        # The clock shows in a cell only as "today" (a time) or not (a date). The
+        # cached cells themselves, no copy of them per row and build.
+        rows.append((key, cache.cells(key, (i, now - i.started_at < 86400), make)))
     # The alert and the runbooks (free text) give way on a narrow screen.
     return shown, TableRows(rows, natural_widths(COLUMNS, rows), flexible={2: 14, 7: 0})
 
