@@ -144,8 +144,17 @@ class OverviewScreen(Screen[None]):
         summary.show(kept[2])
 
     def on_resize(self) -> None:
-        # Sparklines and bars are sized to the panel: draw them again at the new width.
-        self.call_after_refresh(self.rerender)
+        self.call_after_refresh(self._after_resize)
+
+    def _after_resize(self) -> None:
+        # Sparklines, bars and columns are sized to the panel: a displayed panel whose
+        # size changed draws again on its own resize (Panel.on_resize), here it would
+        # draw twice (at start-up: three times before the first frame). A hidden one
+        # (compact layout) draws when shown, at its width then.
+        for panel in self.panels:
+            if not panel.display:
+                panel.rerender()
+        self.refresh_status()
 
     # -- panels and focus ------------------------------------------------------------
 
