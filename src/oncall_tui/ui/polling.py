@@ -18,7 +18,7 @@ from textual.app import App
 from textual.timer import Timer
 
 from oncall_tui.config_types import Config
-from oncall_tui.model.snapshot import Alert, Snapshot
+from oncall_tui.model.snapshot import Alert, Alerts, Snapshot
 from oncall_tui.text import clean
 from oncall_tui.ui.actions_protocol import AppActions, PollerLike
 from oncall_tui.ui.messages import EarlySections, PollFailed, SnapshotReady
@@ -116,10 +116,7 @@ class PollDriver:
             return
         if not self.schedule.is_current(generation):
             return  # superseded (R, a window key): that poll shows its own
-        sched = self.schedule
-        paging = self.store.apply_alerts(alerts, sched.clock(), sched.window_s)
-        self.host.view_changed()
-        self.host.new_paging_alerts(paging)
+        self._show_alerts(alerts)
 
     def snapshot_ready(self, message: SnapshotReady) -> None:
         if not self.schedule.is_current(message.generation) or not self.app.is_running:
@@ -168,6 +165,11 @@ class PollDriver:
         if not alerts.section.ok or not self.app.is_running or not self.schedule.polling:
             return
         self.schedule.alerts_refreshed()
+        self._show_alerts(alerts)
+
+    def _show_alerts(self, alerts: Alerts) -> None:
+        """An alerts-only answer into the view (the first poll's, or one while a poll
+        hangs): shown, and its new paging alerts rung."""
         sched = self.schedule
         paging = self.store.apply_alerts(alerts, sched.clock(), sched.window_s)
         self.host.view_changed()
