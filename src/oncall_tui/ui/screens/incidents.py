@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.console import RenderableType
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -92,18 +93,22 @@ def incident_row(
     """The row's cells; with `shared`, the cells that read like another row's are
     that row's (all but the start, most of them, in a storm's thousands)."""
     same = (shared if shared is not None else SharedCells()).text
+
+    def literal(s: str, style: str | Style = "") -> Text:
+        return same(clean(s, one_line=True), style=style)  # outside text, as `txt` shows it
+
     firing = i.status == "firing"
     sev = palette.severity(i.severity)
     runs = ", ".join(run_words(r) for r in i.runbooks)
     return [
         Text(started_text(i.started_at, now)),
-        same(clean(i.severity, one_line=True), style=sev),
-        same(clean(i.alertname, one_line=True)),
+        literal(i.severity, style=sev),
+        literal(i.alertname),
         same(i.status, style=sev if firing else "dim"),
         same(dur(i.tta_s), justify="right"),
         same(dur(i.ttr_s), justify="right"),
-        same(clean(i.acked_by or "", one_line=True)),
-        same(clean(runs, one_line=True)),
+        literal(i.acked_by or ""),
+        literal(runs),
         same(i.seen, style="" if i.seen == "live" else "dim"),
     ]
 
