@@ -4,8 +4,6 @@ text output) takes its answer from it: `page` behaves like `critical` everywhere
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from rich.style import Style
 
 from oncall_tui.config_types import HealthConfig
@@ -16,7 +14,6 @@ from oncall_tui.model.severity import (
     SEVERITIES,
     Level,
     is_paging,
-    most_severe,
     severity_level,
     severity_rank,
     severity_text,
@@ -53,16 +50,6 @@ def test_rank_orders_known_names_and_puts_unknown_last() -> None:
 def test_level_of_each_name(name: str, level: Level) -> None:
     assert severity_level(name) is level
     assert is_paging(name) == (level is Level.CRITICAL)
-
-
-@given(st.lists(st.text(max_size=12), max_size=8))
-def test_most_severe_is_the_lowest_rank(names: list[str]) -> None:
-    got = most_severe(names)
-    if not names:
-        assert got == NO_SEVERITY
-    else:
-        assert got in names
-        assert severity_rank(got) == min(severity_rank(n) for n in names)
 
 
 def test_severity_text_is_cleaned_and_never_empty() -> None:

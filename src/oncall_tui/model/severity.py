@@ -17,7 +17,6 @@ text` to a Rich colour; neither decides a level itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 
 from oncall_tui.text import clean
@@ -70,11 +69,6 @@ def severity_level(severity: str) -> Level:
 def is_paging(severity: str) -> bool:
     """Critical tier (critical, page, error, high): bell, desktop notice, biggest penalty."""
     return severity_level(severity) is Level.CRITICAL
-
-
-def most_severe(severities: Iterable[str]) -> str:
-    """The most urgent of some severity names ("none" when there are none)."""
-    return min(severities, key=severity_rank, default=NO_SEVERITY)
 
 
 def severity_text(severity: str) -> str:
