@@ -44,6 +44,8 @@ from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.format import FALLBACK_COLORS
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from oncall_tui.actions.deferred import DeferredBackend
     from oncall_tui.head_start import HeadStart
     from oncall_tui.ui.screens.incidents import IncidentsScreen
@@ -104,6 +106,18 @@ class OncallApp(App[int]):
         )
         if config.ui.keys:
             self.set_keymap(dict(config.ui.keys))
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but on Linux the one that answers a lone Esc at once
+        (ui/driver.py); tests run headless and never get here."""
+        chosen = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if chosen is not LinuxDriver:
+            return chosen  # TEXTUAL_DRIVER, another platform
+        from oncall_tui.ui.driver import PromptEscapeDriver
+
+        return PromptEscapeDriver
 
     # -- read-only views of the parts (tests and scripts read them) ---------------------
 
