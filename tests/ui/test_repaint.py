@@ -111,6 +111,37 @@ async def test_a_changed_alert_repaints_its_cell_only(
         assert "someone-else" in str(table.get_row(changed.fingerprint)[4])
 
 
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_tab_repaints_the_panels_it_leaves_and_enters_not_the_screen(
+    config: Config, repaints: list[Widget], size: tuple[int, int]
+) -> None:
+    app = make_app(config, FakePoller([snapshot(NOW)]), clock=FakeClock())
+    async with app.run_test(size=size) as pilot:
+        await started(app, pilot)
+        await settle(pilot)
+        screen = app.overview
+        whole: list[object] = []
+        original = screen.refresh
+
+        def spy(*regions: Any, **kwargs: Any) -> Any:
+            if not regions:
+                whole.append(kwargs)
+            return original(*regions, **kwargs)
+
+        screen.refresh = spy  # type: ignore[method-assign]
+        for _ in range(3):
+            left = screen.panels[screen.active]
+            repaints.clear()
+            await pilot.press("tab")
+            await settle(pilot)
+            entered = screen.panels[screen.active]
+            assert entered is not left and app.focused in entered.walk_children(with_self=True)
+            assert {
+                p for p in screen.panels if p in repaints or any(p in w.ancestors for w in repaints)
+            } <= {left, entered}
+        assert whole == []  # the screen as a whole never asked for a repaint
+
+
 async def test_the_footer_keeps_its_keys_when_they_stay_the_same(config: Config) -> None:
     app = make_app(config, FakePoller([snapshot(NOW)]), clock=FakeClock())
     async with app.run_test(size=(160, 48)) as pilot:

@@ -15,13 +15,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from oncall_tui.model.snapshot import Snapshot
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.messages import DetailsRequested, SelectionChanged
-from oncall_tui.ui.partial_update import use_trimmed_updates
+from oncall_tui.ui.partial_update import focus_without_repaint, use_trimmed_updates
 from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.widgets.alerts import AlertsPanel
 from oncall_tui.ui.widgets.breakers import BreakersPanel
@@ -51,6 +53,7 @@ class OverviewScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]  # noqa: RUF012
     AUTO_FOCUS = "#alerts-table"  # what the on-call engineer acts on
     BINDINGS: ClassVar[list[BindingType]] = bindings("overview")
+    focused: Reactive[Widget | None] = focus_without_repaint()
 
     def __init__(self, clock: Callable[[], float], poll_state: Callable[[], PollState]) -> None:
         super().__init__()

@@ -14,14 +14,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from oncall_tui.config_types import Config
 from oncall_tui.model.snapshot import Snapshot
 from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.messages import DetailsRequested
-from oncall_tui.ui.partial_update import use_trimmed_updates
+from oncall_tui.ui.partial_update import focus_without_repaint, use_trimmed_updates
 from oncall_tui.ui.schedule import PollState
 from oncall_tui.ui.store import ViewStore
 from oncall_tui.ui.widgets.dashboard import DashboardPage
@@ -35,6 +37,7 @@ class DashboardScreen(Screen[None]):
     OVERVIEW_PAGE = True
     """The app's global keys (windows, pause, refresh, theme, help, quit) act here too."""
     BINDINGS: ClassVar[list[BindingType]] = bindings("dashboard")
+    focused: Reactive[Widget | None] = focus_without_repaint()
 
     def __init__(
         self,
