@@ -230,8 +230,11 @@ class AlertsPanel(TablePanel):
         return len(snapshot.alerts.items)
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
-        items = snapshot.alerts.items
-        shown = filter_alerts(items, self.filter_text)
+        items, query = snapshot.alerts.items, self.filter_text
+        shown = filter_alerts(items, query)
+        # Kept for visible_alerts (the title's count, the keys): in a storm the loop
+        # would filter 20,000 alerts again after every poll.
+        self._visible = (items, query, shown)
         rows = alert_rows(
             shown, palette, now, self._cells, self._since, frozenset(self.expanded), len(items)
         )
