@@ -171,7 +171,12 @@ class OverviewScreen(Screen[None]):
         self.call_after_refresh(self.panels[self.active].catch_up)
 
     def on_screen_resume(self) -> None:
-        # A modal closed: the panels drew nothing under it.
+        # A modal closed: the panels drew nothing under it. They catch up once the
+        # screen without the modal is out: in a storm the alert rows' build (off the
+        # loop, but sharing the interpreter) would hold that frame back.
+        self.call_after_refresh(self._catch_up)
+
+    def _catch_up(self) -> None:
         for panel in self.panels:
             panel.catch_up()
         self.refresh_status()

@@ -221,6 +221,11 @@ class AlertsPanel(TablePanel):
         if self.snapshot is None or self.waiting:  # counts unknown, not 0
             return self.TITLE
         items = self.snapshot.alerts.items
+        known = self._visible
+        if self._title and (known is None or known[0] is not items or known[1] != self.filter_text):
+            # The rows are being built off the loop (a storm's poll, a letter typed):
+            # the title changes with them (rows_shown), not by filtering them here too.
+            return self._title
         active = sum(1 for a in items if a.display_state == "active")
         shown = len(self.visible_alerts())
         title = f"{self.TITLE} · {active} active / {len(items)}"
@@ -326,8 +331,9 @@ class AlertsPanel(TablePanel):
             # follows: in a storm each rebuild is thousands of rows.
             return
         self.filter_text = text
-        self.rerender()
-        self.set_title(self.title_text())
+        # The box's change (a letter, the box closed) is drawn first: the rows' build
+        # (off the loop for a long list) shares the interpreter with that frame.
+        self.call_after_refresh(self.rerender)
 
     @on(Input.Changed, "#alert-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
