@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,6 +16,7 @@ from oncall_tui.config_types import Config, Runbook
 from oncall_tui.model.snapshot import Alert, Snapshot
 from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.screens.help import HelpScreen
+from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
 from waiting import until
 
 from .conftest import FakeClock, FakePoller
@@ -255,6 +257,49 @@ async def test_filter_narrows_enter_selects_first_esc_clears(config: Config) -> 
         await pilot.press("escape")
         assert row_keys(app) == everything
         assert app.focused is alerts_table(app)
+
+
+async def test_a_long_list_is_filtered_off_the_loop_only(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storm's list is filtered where its rows are built (the lane's thread), never
+    again on the loop: not for the title's count, not at a letter typed, not at a poll."""
+    from oncall_tui.ui.widgets import alerts as alerts_module
+
+    on_loop: list[str] = []
+    filtered: list[str] = []
+    original = alerts_module.filter_alerts
+
+    def spy(items: Any, query: str) -> list[Alert]:
+        (on_loop if threading.current_thread() is threading.main_thread() else filtered).append(
+            query
+        )
+        return original(items, query)
+
+    monkeypatch.setattr(alerts_module, "filter_alerts", spy)
+    many = tuple(
+        alert(f"Disk{i % 7}", "warning", f"fp-{i:04d}", labels={"instance": f"db-{i}"})
+        for i in range(OFF_LOOP_ITEMS + 100)
+    )
+    poller = FakePoller([snapshot(NOW, alerts=many)])
+    app = app_for(config, poller)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("/", *"db-12")
+        panel = app.overview.alerts
+        await until(lambda: "filter: 11 match" in panel.border_title, pilot, what="the count")
+        await pilot.press("enter")  # out of the box, the filter kept
+        calls = poller.calls
+        await pilot.press("R")
+        await until(lambda: poller.calls > calls and not app.polling, pilot, what="a poll")
+        await settled(app, pilot)
+        assert "filter: 11 match" in panel.border_title  # db-12, db-120 .. db-129
+        await pilot.press("/")
+        await pilot.press("escape")
+        await until(lambda: "filter" not in panel.border_title, pilot, what="the filter gone")
+        await settled(app, pilot)
+        assert filtered and "db-12" in filtered
+        assert on_loop == []
 
 
 async def test_help_lists_the_bindings_and_closes(config: Config) -> None:
