@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 from hypothesis import given, settings
@@ -247,3 +247,24 @@ def test_history_from_drops_name_and_state() -> None:
     full = {"__name__": "ALERTS", "alertstate": "firing", **A}
     h = history_from([Series(full, ((60.0, 1.0), (120.0, 1.0), (600.0, 1.0)))], 60.0, 600.0)
     assert h.runs == (HistoryRun(A, 60.0, 120.0, FP_A), HistoryRun(A, 600.0, 600.0, FP_A))
+
+
+def test_seen_until_is_replace_of_last_seen_at_and_copies_every_field() -> None:
+    r = IncidentRecord(
+        key="k",
+        labels={"alertname": "A"},
+        started_at=1.0,
+        ended_at=5.0,
+        last_seen_at=4.0,
+        seen="history",
+        acked_at=2.0,
+        acked_by="bob",
+        run_ids=(3, 4),
+        id=9,
+    )
+    assert r.seen_until(7.5) == replace(r, last_seen_at=7.5)
+    # Every field given above: a field added later must be copied by seen_until too.
+    assert {f.name for f in fields(IncidentRecord)} == {
+        "key", "labels", "started_at", "ended_at", "last_seen_at", "seen",
+        "acked_at", "acked_by", "run_ids", "id",
+    }  # fmt: skip

@@ -79,6 +79,22 @@ class IncidentRecord:
     def tta_s(self) -> float | None:
         return elapsed(self.started_at, self.acked_at)
 
+    def seen_until(self, at: float) -> IncidentRecord:
+        """`replace(self, last_seen_at=at)`, made directly: every open row of a storm
+        gets one each poll, and `replace` looks the fields up again every time."""
+        return IncidentRecord(
+            key=self.key,
+            labels=self.labels,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            last_seen_at=at,
+            seen=self.seen,
+            acked_at=self.acked_at,
+            acked_by=self.acked_by,
+            run_ids=self.run_ids,
+            id=self.id,
+        )
+
     @property
     def ttr_s(self) -> float | None:
         return elapsed(self.started_at, self.ended_at)
@@ -318,7 +334,8 @@ def _merge_alerts(book: _Book, obs: Observation, matched: dict[int, set[str]]) -
         if open_rows:
             i = min(open_rows, key=lambda i: book.rows[i].started_at)
             r = book.rows[i]
-            book.set(i, replace(r, last_seen_at=max(r.last_seen_at, now)))
+            if now > r.last_seen_at:  # else unchanged: nothing to set
+                book.set(i, r.seen_until(now))
             matched[i].add(alert.fingerprint)
             continue
         flapped = [
