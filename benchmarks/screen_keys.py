@@ -46,6 +46,9 @@ class KeyTimes:
 
     ms: dict[str, list[float]] = field(default_factory=dict)
     missed: dict[str, int] = field(default_factory=dict)
+    missed_screens: dict[str, str] = field(default_factory=dict)
+    """Per key, what the first unanswered press waited for and what the screen showed
+    instead (an app that did not answer, or a probe that could not see the answer)."""
     skipped: dict[str, str] = field(default_factory=dict)
     deadline: float = float("inf")
     """time.monotonic() after which no more keys are pressed (a slow TUI would take
@@ -68,6 +71,7 @@ def press(
     key: bytes,
     shows: Callable[[Screen], bool],
     timeout_s: float,
+    waiting_for: str = "",
 ) -> bool:
     """Press `key` and time it until `shows` holds. False (and a miss) on a timeout."""
     if time.monotonic() > times.deadline:
@@ -81,6 +85,13 @@ def press(
     at = s.wait(e, timeout_s)
     if at is None:
         times.miss(name, timeout_s)
+        if name not in times.missed_screens:
+            row = probe.cursor_row(s)
+            on = "no cursor row" if row is None else f"cursor on {probe.row_label(s, row)!r}"
+            panel = " / ".join(t.strip()[:40] for _, t in probe.alerts_panel(s)[:6])
+            times.missed_screens[name] = (
+                f"waited for {waiting_for or 'its change'}; {on}; Alerts panel: {panel}"
+            )
         return False
     times.add(name, (at - t0) * 1000.0)
     return True
@@ -139,14 +150,20 @@ def one_round(s: Screen, times: KeyTimes, timeout_s: float, rng: random.Random) 
         here, there = probe.row_label(s, row), probe.row_label(s, row + step)
         if here == there:
             times.skipped[name] = "two neighbouring rows read alike: a move is not visible"
-        elif press(s, times, name, key, probe.cursor_moved(here, there, step), timeout_s):
+        elif press(
+            s, times, name, key, probe.cursor_moved(here, there, step), timeout_s,
+            f"the cursor from {here!r} to {there!r}",
+        ):  # fmt: skip
             gap()
             name, key, back = moves[1]
             row = probe.cursor_row(s)
             if row is not None:
                 now_on = probe.row_label(s, row)
                 before = probe.row_label(s, row + back)
-                press(s, times, name, key, probe.cursor_moved(now_on, before, back), timeout_s)
+                press(
+                    s, times, name, key, probe.cursor_moved(now_on, before, back), timeout_s,
+                    f"the cursor from {now_on!r} to {before!r}",
+                )  # fmt: skip
     gap()
     before = probe.focus_signature(s)
     if press(s, times, "Tab", b"\t", probe.focus_moved(before), timeout_s):

@@ -49,6 +49,8 @@ def _key_rows(label: str, times: KeyTimes, scale: int, why: str) -> list[Result]
                 f"{times.missed[name]} press(es) not answered within {KEY_TIMEOUT_S:g} s "
                 f"(counted as {KEY_TIMEOUT_S:g} s)"
             )
+            if name in times.missed_screens:
+                detail.append(times.missed_screens[name])
         if name in times.skipped:
             detail.append(f"skipped: {times.skipped[name]}")
         if samples or detail:
