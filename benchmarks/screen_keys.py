@@ -148,7 +148,7 @@ def one_round(s: Screen, times: KeyTimes, timeout_s: float, rng: random.Random) 
             moves.reverse()
         name, key, step = moves[0]
         here, there = probe.row_label(s, row), probe.row_label(s, row + step)
-        if here == there:
+        if probe.same_row(here, there):
             times.skipped[name] = "two neighbouring rows read alike: a move is not visible"
         elif press(
             s, times, name, key, probe.cursor_moved(here, there, step), timeout_s,
