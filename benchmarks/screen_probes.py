@@ -80,8 +80,14 @@ def filter_open(s: Screen) -> bool:
     return any(FILTER_BOX in text for _, text in alerts_panel(s))
 
 
+def _alerts_title(s: Screen) -> str:
+    return next((line for line in s.lines() if ALERTS_TITLE in line), "")
+
+
 def filter_closed(s: Screen) -> bool:
-    return _overview(s) and not filter_open(s)
+    """The box gone and the whole list back: the title no longer counts matches (the
+    app draws the closed box first and the rows when rebuilt; Escape's answer is both)."""
+    return _overview(s) and not filter_open(s) and "filter:" not in _alerts_title(s)
 
 
 def filter_reads(typed: str) -> Predicate:
