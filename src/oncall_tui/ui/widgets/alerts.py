@@ -210,22 +210,30 @@ class AlertsPanel(TablePanel):
         changes: the keys ask for it on every footer refresh)."""
         if self.snapshot is None:
             return []
-        items = self.snapshot.alerts.items
-        cached = self._visible
-        if cached is None or cached[0] is not items or cached[1] != self.filter_text:
-            cached = (items, self.filter_text, filter_alerts(items, self.filter_text))
-            self._visible = cached
-        return cached[2]
+        known = self._known_visible()
+        if known is None:
+            items = self.snapshot.alerts.items
+            known = filter_alerts(items, self.filter_text)
+            self._visible = (items, self.filter_text, known)
+        return known
+
+    def _known_visible(self) -> list[Alert] | None:
+        """The filtered list of the current alerts and filter, if made already (by the
+        rows' build, or an earlier `visible_alerts`)."""
+        kept = self._visible
+        if self.snapshot is None or kept is None:
+            return None
+        items, query, shown = kept
+        return shown if items is self.snapshot.alerts.items and query == self.filter_text else None
 
     def title_text(self) -> str:
         if self.snapshot is None or self.waiting:  # counts unknown, not 0
             return self.TITLE
-        items = self.snapshot.alerts.items
-        known = self._visible
-        if self._title and (known is None or known[0] is not items or known[1] != self.filter_text):
+        if self._title and self._known_visible() is None:
             # The rows are being built off the loop (a storm's poll, a letter typed):
             # the title changes with them (rows_shown), not by filtering them here too.
             return self._title
+        items = self.snapshot.alerts.items
         active = sum(1 for a in items if a.display_state == "active")
         shown = len(self.visible_alerts())
         title = f"{self.TITLE} · {active} active / {len(items)}"
