@@ -268,10 +268,8 @@ class KeyedTable(DataTable[Text]):
         LRU caches, 10,000 cells' renderings piled up per table: RSS grew for the first
         half hour of a soak)."""
         self._update_count += 1
-        self._row_render_cache.clear()
         self._cell_render_cache.clear()
-        self._row_renderable_cache.clear()
-        self._line_cache.clear()
+        self._drop_rows()
 
     def _drop_cells(self, dirty: Mapping[str, list[int]], columns: Sequence[Any]) -> None:
         """Forget the renderings of the changed cells only (same rows, same order): a
@@ -283,6 +281,10 @@ class KeyedTable(DataTable[Text]):
         stale = [k for k in cells.keys() if (k[0].value, k[1]) in gone]  # noqa: SIM118 (no __iter__)
         for cache_key in stale:
             cells.discard(cache_key)
+        self._drop_rows()
+
+    def _drop_rows(self) -> None:
+        """Forget the rows' and lines' renderings (made from the cells' renderings)."""
         self._row_render_cache.clear()
         self._row_renderable_cache.clear()
         self._line_cache.clear()
