@@ -111,6 +111,8 @@ class OncallApp(App[int]):
         """Textual's driver, but on Linux the one that answers a lone Esc at once
         (ui/driver.py); tests run headless and never get here."""
         chosen = super().get_driver_class()
+        if sys.platform == "win32":
+            return chosen  # no termios: Textual's Linux driver cannot even be imported
         from textual.drivers.linux_driver import LinuxDriver
 
         if chosen is not LinuxDriver:
