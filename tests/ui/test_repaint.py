@@ -242,3 +242,32 @@ async def test_a_changed_body_is_rendered_once_and_shows_what_textual_would(
         again = [body.render_line(y) for y in range(body.size.height)]
         assert [w for w in rendered if w is body]
         assert again == shown
+
+
+async def test_a_resize_makes_charts_for_the_new_width_without_drawing_the_panel(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Latency, errors and health bodies are made for the size a layout gives them
+    (Body.show_sized): a wider terminal gets wider sparklines, and the panel itself
+    does not draw again (its data did not change)."""
+    drawn: list[str] = []
+    original = Panel._draw
+
+    def counting(self: Panel) -> None:
+        drawn.append(self.id or "")
+        original(self)
+
+    monkeypatch.setattr(Panel, "_draw", counting)
+    app = make_app(config, FakePoller([snapshot(NOW)]), clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        body = app.overview.query_one("#latency-table", Body)
+        await until(lambda: body.size.width > 0, pilot)
+        before = body.size.width, max(len(line.text.rstrip()) for line in body._lines)
+        drawn.clear()
+        await pilot.resize_terminal(200, 60)
+        await until(lambda: body.size.width > before[0], pilot)
+        await pilot.pause()
+        after = max(len(line.text.rstrip()) for line in body._lines)
+        assert after > before[1]  # the trend column took the new room
+        assert not {"latency", "errors", "health"} & set(drawn)

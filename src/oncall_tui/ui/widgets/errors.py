@@ -50,6 +50,7 @@ def errors_text(
 class ErrorsPanel(Panel):
     TITLE = "Error rate"
     SECTION = "errors"
+    SIZED_BY_BODIES = True
     BINDINGS: ClassVar[list[BindingType]] = bindings("charts")  # Enter: the chart
 
     def detail_subject(self) -> ErrorRate | None:
@@ -59,9 +60,11 @@ class ErrorsPanel(Panel):
         yield Body(id="errors-body")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        width = max(10, self.content_size.width or 40)
-        # The chart takes the rows left under the value line and above min / max.
-        height = max(1, min(8, (self.content_size.height or 3) - 2))
-        self.query_one("#errors-body", Body).show(
-            errors_text(snapshot.errors, self.palette, width, height, window_span(snapshot))
-        )
+        errors, palette, span = snapshot.errors, self.palette, window_span(snapshot)
+
+        def make(width: int, room: int) -> Text:
+            # The chart takes the rows left under the value line and above min / max.
+            height = max(1, min(8, room - 2))
+            return errors_text(errors, palette, max(10, width), height, span)
+
+        self.query_one("#errors-body", Body).show_sized(make)

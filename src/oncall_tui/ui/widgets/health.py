@@ -75,6 +75,7 @@ class HealthPanel(Panel):
     TITLE = "Health"
     SECTION = "health"
     can_focus = True
+    SIZED_BY_BODIES = True
     BINDINGS: ClassVar[list[BindingType]] = bindings("health")
 
     def title_text(self) -> str:
@@ -95,5 +96,7 @@ class HealthPanel(Panel):
         level = score_level(health.score, partial=bool(health.unknown))
         for name in LEVELS:
             digits.set_class(name == level, f"-{name}")
-        width = max(10, self.content_size.width or 40)
-        self.query_one("#health-lines", Body).show(health_lines(health, self.palette, width))
+        palette = self.palette
+        self.query_one("#health-lines", Body).show_sized(
+            lambda width, _room: health_lines(health, palette, max(10, width))
+        )

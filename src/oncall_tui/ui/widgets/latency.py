@@ -93,6 +93,7 @@ def latency_bars(latency: Latency, palette: Palette, width: int) -> Text:
 class LatencyPanel(Panel):
     TITLE = "Latency (ms)"
     SECTION = "latency"
+    SIZED_BY_BODIES = True
     BINDINGS: ClassVar[list[BindingType]] = bindings("charts")  # Enter: the chart
 
     def detail_subject(self) -> Latency | None:
@@ -107,10 +108,10 @@ class LatencyPanel(Panel):
         return self.TITLE + (f" · SLO p95 {format_duration(slo)}" if slo else "")
 
     def render_snapshot(self, snapshot: Snapshot) -> None:
-        width = max(20, self.content_size.width or 60)
-        self.query_one("#latency-table", Body).show(
-            latency_table(snapshot.latency, self.palette, width, window_span(snapshot))
+        latency, palette, span = snapshot.latency, self.palette, window_span(snapshot)
+        self.query_one("#latency-table", Body).show_sized(
+            lambda width, _room: latency_table(latency, palette, max(20, width), span)
         )
-        self.query_one("#latency-bars", Body).show(
-            latency_bars(snapshot.latency, self.palette, width)
+        self.query_one("#latency-bars", Body).show_sized(
+            lambda width, _room: latency_bars(latency, palette, max(20, width))
         )

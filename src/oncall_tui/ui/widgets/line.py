@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import RenderableType
 from rich.segment import Segment
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widget import Widget, _RenderCache
@@ -49,11 +51,20 @@ def changed_span(old: list[Segment], new: list[Segment]) -> tuple[int, int]:
     return x0, max(end_old, end_new, x0 + 1)
 
 
+Sized = Callable[[int, int], RenderableType]
+"""What a body shows, made for a size: (its width, the height of the panel around it)."""
+
+
 class Body(Widget):
     """A panel's body (a Rich renderable). The panel draws it only when its data
     changed; then only the lines that differ are repainted (Textual sends a refreshed
     region whole: over SSH a panel where one number moved would be the whole panel),
     and a layout pass only when the number of lines changed.
+
+    A chart fitted to the width is shown with `show_sized`: the body makes it for its
+    own size, at the layout that gives it one. So data that comes before the first
+    layout (the head start's) is in the first frame, and a resize makes it again
+    without the panel drawing twice.
 
     The lines are made once per change, the way Textual makes them (`Visual.to_strips`
     with the widget's style), compared with the last ones, and handed to Textual's
@@ -69,6 +80,11 @@ class Body(Widget):
         self._lines: list[Strip] = []
         self._made: list[Strip] | None = None
         """The lines `show` gave Textual's render cache, until something else dirties it."""
+        self._sized: Sized | None = None
+        self._sized_for: tuple[int, int] | None = None
+        """The (width, room) `_renderable` was made for by `_sized`."""
+        self._room = 0
+        """The height of the container, as the last layout gave it."""
 
     def render(self) -> RenderableType:
         return self._renderable
@@ -81,6 +97,33 @@ class Body(Widget):
         return Visual.to_strips(self, visual, width, None, self.visual_style)
 
     def show(self, renderable: RenderableType) -> None:
+        self._sized = None
+        self._show(renderable)
+
+    def show_sized(self, make: Sized) -> None:
+        """Show what `make(width, room)` makes for this body's width and the height of
+        its container (`room`): now when laid out, else at the first layout."""
+        self._sized = make
+        width = self.size.width
+        if not width:
+            self._sized_for = None
+            self.refresh(layout=True)  # made in get_content_height, for the size it gets
+            return
+        self._sized_for = (width, self._room)
+        self._show(make(width, self._room))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Every layout that sizes this body asks (a resize too): made again for a new size.
+        self._room = container.height
+        make = self._sized
+        if make is not None and width and self._sized_for != (width, container.height):
+            self._sized_for = (width, container.height)
+            self._renderable = make(width, container.height)
+            self._layout_cache.pop("_render.visual", None)  # Textual's visual of the old one
+            self.clear_cached_dimensions()
+        return super().get_content_height(container, viewport, width)
+
+    def _show(self, renderable: RenderableType) -> None:
         self._renderable = renderable
         old, new = self._lines, self._render_lines(renderable)
         self._lines = new

@@ -62,6 +62,11 @@ class Panel(Vertical):
     SECTION = ""
     """The Snapshot field this panel shows (its `.section` says how fresh it is)."""
     can_focus = True  # panels without a table take the focus themselves (Tab stops)
+    SIZED_BY_BODIES = False
+    """True when nothing the panel draws depends on its size but what its bodies make
+    for theirs (Body.show_sized): it draws as soon as it is mounted (data that came
+    first is in the first frame) and not again on a resize. Otherwise it waits for its
+    size (the first layout) and draws again when that changes."""
 
     shown_key: reactive[object] = reactive(None, layout=False, repaint=False, init=False)
     """What the panel shows (`render_key`); set on each poll, rendered only on change."""
@@ -148,13 +153,18 @@ class Panel(Vertical):
     def on_mount(self) -> None:
         # Subclasses' on_mount run too (Textual calls the handler of every class).
         self.mount(self.age_line)
-        if self.snapshot is not None:
+        if self.snapshot is None:
+            return
+        if self.SIZED_BY_BODIES:
+            # Queued: it runs once mounted, before the first layout makes the bodies.
+            self.call_later(self.update_snapshot, self.snapshot)
+        else:
             self.call_after_refresh(self.update_snapshot, self.snapshot)
 
     def on_resize(self) -> None:
         # Charts and table columns are fitted to the width they had when drawn: a panel
         # that changed size (first layout, grid rearranged) draws them again.
-        if self.snapshot is not None:
+        if self.snapshot is not None and not self.SIZED_BY_BODIES:
             self.call_after_refresh(self.rerender)
 
     # -- frame ----------------------------------------------------------------------

@@ -59,6 +59,7 @@ def top_table(stats: RunbookStats, palette: Palette) -> Table | Text:
 class RunbooksPanel(Panel):
     TITLE = "Runbooks"
     SECTION = "runbooks"
+    SIZED_BY_BODIES = True  # Rich lays its tables out at the width they are rendered at
 
     def compose(self) -> ComposeResult:
         # Side by side: the top list gets the panel's height, as on the static page.
