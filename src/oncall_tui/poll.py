@@ -146,6 +146,11 @@ class Poller:
         brings the trends a moment later."""
         return await self.poll_parts(EARLY, window_s, trends=False)
 
+    def early_ready(self, window_s: float) -> None:
+        """Nothing is asked before this poller asks (the head start is the app's:
+        actions/deferred.py)."""
+        return None
+
     async def poll_alerts(self) -> Alerts:
         """Only the Alertmanager's part. While a full poll waits on a slow or hanging
         Prometheus, the app keeps the alert list current with this."""

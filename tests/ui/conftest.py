@@ -61,6 +61,8 @@ class FakePoller:
     closed: bool = False
     invalidated: int = 0
     early: dict[str, object] = field(default_factory=dict)
+    early_at_once: bool = False
+    """`early` is here before the app asks (a head start): `early_ready` gives it."""
     alerts_delay_s: float = 0.0
 
     async def poll(self, window_s: float) -> Snapshot:
@@ -78,6 +80,9 @@ class FakePoller:
     async def poll_early(self, window_s: float) -> dict[str, object]:
         """`early` (none by default: the first view is the first poll's)."""
         return dict(self.early)
+
+    def early_ready(self, window_s: float) -> dict[str, object] | None:
+        return dict(self.early) if self.early_at_once else None
 
     async def poll_alerts(self) -> Alerts:
         """The alerts of the script item the last poll answered."""

@@ -112,6 +112,16 @@ class DeferredPoller:
                 return parts
         return await self.backend.real_poller().poll_early(window_s)
 
+    def early_ready(self, window_s: float) -> Mapping[str, object] | None:
+        head = self.backend.head_start
+        if head is None or head.window_s != window_s:
+            return None
+        parts = head.ready()
+        if parts is not None:
+            self.backend.head_start = None
+            head.close()
+        return parts
+
     async def poll(self, window_s: float) -> Snapshot:
         return await self.backend.real_poller().poll(window_s)
 

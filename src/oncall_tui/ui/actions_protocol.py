@@ -23,6 +23,11 @@ class PollerLike(Protocol):
         """The first poll's cheap sections (Snapshot field -> part), before the rest."""
         ...
 
+    def early_ready(self, window_s: float) -> Mapping[str, object] | None:
+        """The first poll's cheap sections if they are here already (asked ahead of the
+        app, head_start.py), without waiting; None: `poll_early` asks for them."""
+        ...
+
     async def poll_alerts(self) -> Alerts:
         """Only the Alertmanager's part (kept current while a full poll waits)."""
         ...

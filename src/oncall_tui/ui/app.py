@@ -220,6 +220,10 @@ class OncallApp(App[int]):
     def after_drawn(self, callback: Callable[[], object]) -> None:
         if self.screen is self.overview and self.overview.is_mounted:
             self.overview.call_after_refresh(callback)
+        elif self.screen is self.overview:
+            # Start-up: the screen's messages wait for its mount; the refresh after that
+            # is its first frame (before it, a refresh callback may run at any idle).
+            self.overview.call_later(self.overview.call_after_refresh, callback)
         else:
             callback()
 

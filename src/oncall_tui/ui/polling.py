@@ -71,8 +71,17 @@ class PollDriver:
         if not self.app.is_running:
             return  # shutting down
         generation = self.schedule.start()
+        first = self.store.view is None
+        if first:
+            # Asked ahead (the head start) and here already: in the view before the
+            # overview mounts, so its first frame shows them.
+            ready = self.poller.early_ready(self.schedule.window_s)
+            if ready and self.store.apply_early(
+                ready, self.schedule.clock(), self.schedule.window_s
+            ):
+                self.host.view_changed()
         self.app.run_worker(
-            self._poll(generation, self.schedule.window_s),
+            self._poll(generation, self.schedule.window_s, first),
             group="poll",
             exclusive=True,
             exit_on_error=False,
@@ -81,14 +90,19 @@ class PollDriver:
             self._alerts_watch = self.app.set_interval(self.config.refresh_s, self._alerts_tick)
         self.host.poll_state_changed()
 
-    async def _poll(self, generation: int, window_s: float) -> None:
+    async def _poll(self, generation: int, window_s: float, first: bool = False) -> None:
         try:
-            if self.store.view is None:
+            if first:
                 # The first poll: its cheap sections on screen before the slow ones.
-                early = await self.poller.poll_early(window_s)
                 drawn = asyncio.Event()
-                self.app.post_message(EarlySections(early, generation, drawn))
-                if early:
+                if self.store.view is None:
+                    early = await self.poller.poll_early(window_s)
+                    self.app.post_message(EarlySections(early, generation, drawn))
+                    shown = bool(early)
+                else:  # in the view already (poll_now): drawn with the first frame
+                    self.host.after_drawn(drawn.set)
+                    shown = True
+                if shown:
                     # That frame first: the full poll's requests would take the loop's
                     # CPU before it is drawn (at start-up the early parts come at once).
                     await drawn.wait()
