@@ -19,6 +19,7 @@ from textual.app import App
 from textual.widget import Widget
 
 from oncall_tui.config_types import Config
+from oncall_tui.model.snapshot import Alerts
 from oncall_tui.ui.app import make_app
 from oncall_tui.ui.partial_update import TrimmedChopsUpdate
 
@@ -46,6 +47,9 @@ class Terminal:
 
     def __post_init__(self) -> None:
         self.cells = [[(" ", ())] * self.width for _ in range(self.height)]
+
+    def text(self) -> str:
+        return "\n".join("".join(char for char, _ in row) for row in self.cells)
 
     def feed(self, data: str) -> None:
         for m in SEQUENCES.finditer(data):
@@ -237,3 +241,33 @@ async def test_the_compact_summary_is_made_only_when_shown(
         await pilot.resize_terminal(80, 24)
         summary = app.overview.query_one("#summary")
         await until(lambda: "Health" in str(summary.render()), pilot, 5, "the summary shown")
+
+
+async def test_early_sections_already_here_are_in_the_first_frame_written(
+    config: Config, wire: Wire
+) -> None:
+    """The head start's answer, here when the app starts, is drawn into the overview's
+    first frame: the first bytes the terminal gets show the latency rows (the bodies
+    are made for their size at the first layout), and that frame is not lost to the
+    batch Textual mounts the app in (it would be counted as sent, and only what
+    changed after it written)."""
+    full = snapshot()
+    alerts_asked_after: list[int] = []
+
+    class Watching(FakePoller):
+        async def poll_alerts(self) -> Alerts:
+            alerts_asked_after.append(len(wire.ours))
+            return await super().poll_alerts()
+
+    poller = Watching(script=[full], delay_s=60.0)
+    poller.early = {"latency": full.latency, "errors": full.errors}
+    poller.early_at_once = True
+    app = make_app(config, poller, clock=FakeClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(lambda: bool(alerts_asked_after), pilot)
+        first = played(wire.ours[:1], (160, 48)).text()
+        assert all(s.service in first for s in full.latency.services)
+        assert "Error rate" in first and "Alerts" in first
+        # The alert list is asked once that frame is out, not before (its requests
+        # and their build would hold the frame back).
+        assert alerts_asked_after[0] >= 1

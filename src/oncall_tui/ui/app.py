@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import RenderableType
+from textual._compositor import LayoutUpdate
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -106,6 +108,31 @@ class OncallApp(App[int]):
         )
         if config.ui.keys:
             self.set_keymap(dict(config.ui.keys))
+        self._dropped: list[tuple[Screen[Any], RenderableType]] = []
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        if self._batch_count and renderable is not None:
+            # Textual drops a frame made inside a batch, yet its compositor counts it
+            # as sent: later frames carry only what changed after it. The overview's
+            # first frame is made inside the app's mount batch, so the screen stayed
+            # blank where nothing changed since (until a resize repainted it all).
+            # Kept, and written when the batch ends.
+            if isinstance(renderable, LayoutUpdate):
+                self._dropped.clear()  # the whole screen: nothing before it matters
+            self._dropped.append((screen, renderable))
+            return
+        super()._display(screen, renderable)
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        if self._batch_count or not self._dropped:
+            return
+        dropped, self._dropped = self._dropped, []
+        for screen, renderable in dropped:
+            if screen is self.screen:
+                super()._display(screen, renderable)
+            else:  # another screen is on top now: it is painted whole instead
+                self.screen.refresh()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, but on Linux the one that answers a lone Esc at once
