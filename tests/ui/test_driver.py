@@ -132,3 +132,39 @@ def test_the_input_thread_waits_no_longer_than_a_pending_escape(
 
 def test_the_app_runs_on_the_prompt_driver(config: Config) -> None:
     assert make_app(config, FakePoller()).driver_class is PromptEscapeDriver
+
+
+async def test_a_hung_up_terminal_ends_the_reading_not_a_busy_loop() -> None:
+    """Over SSH the terminal goes when the link drops: select() then says "readable"
+    at once forever and a read gives nothing. The thread stops reading (it spun at
+    half a core, for hours, in `oncall-tui demo`, which outlives a hangup to stop its
+    servers) and waits for the app to end."""
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTSTP, signal.SIGCONT)}
+    reads: list[bool] = []
+
+    class Counting(Recording):
+        def _read(self, *args: object, **kwargs: object) -> bool:
+            reads.append(super()._read(*args, **kwargs))  # type: ignore[arg-type]
+            return reads[-1]
+
+    terminal, tty = pty.openpty()
+    termios_tty.setraw(tty)
+    driver = Counting(App(), tty)
+    thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+    thread.start()
+    try:
+        os.write(terminal, b"a")
+        assert keys(driver, 1) == ["a"]
+        os.close(terminal)  # the hangup
+        threading.Event().wait(0.5)
+        assert reads[-1] is False
+        assert len(reads) < 20  # a busy loop reads thousands of times in 0.5 s
+        assert thread.is_alive()  # waiting for the app's end, not gone on its own
+        driver.exit_event.set()
+        thread.join(5)
+        assert not thread.is_alive()
+    finally:
+        driver.exit_event.set()
+        os.close(tty)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)

@@ -61,7 +61,12 @@ class PromptEscapeDriver(LinuxDriver):
             selector.register(self.fileno, selectors.EVENT_READ)
             try:
                 while not self.exit_event.is_set():
-                    self._read(parser, decode, selector, final=False)
+                    if not self._read(parser, decode, selector, final=False):
+                        # The terminal is gone (a hangup) or stdin at its end: select()
+                        # would say "readable" at once forever, a busy loop. Nothing
+                        # more can come; wait for the app to end.
+                        self.exit_event.wait()
+                        return
                 self._read(parser, decode, selector, final=True)
             finally:
                 try:
@@ -77,14 +82,20 @@ class PromptEscapeDriver(LinuxDriver):
         selector: selectors.BaseSelector,
         *,
         final: bool,
-    ) -> None:
-        """One wait for input: parse what came, then whatever timed out (a lone Esc)."""
+    ) -> bool:
+        """One wait for input: parse what came, then whatever timed out (a lone Esc).
+        False at the input's end."""
         ready = selector.select(select_timeout(parser._timeout_time, get_time()))
         for n, _ in enumerate(ready):
-            text = decode(os.read(self.fileno, 4096), final=final and n == len(ready) - 1)
-            if not text:
-                break  # stdin piped and at its end
+            try:
+                data = os.read(self.fileno, 4096)
+            except OSError:  # EIO: the terminal hung up
+                data = b""
+            if not data:
+                return False
+            text = decode(data, final=final and n == len(ready) - 1)
             for event in parser.feed(text):
                 self.process_message(event)
         for event in parser.tick():
             self.process_message(event)
+        return True
