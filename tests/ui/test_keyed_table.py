@@ -30,7 +30,7 @@ from oncall_tui.ui.widgets.incidents import (
     incident_rows,
 )
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
-from oncall_tui.ui.widgets.table import CellCache, KeyedTable, SharedCells
+from oncall_tui.ui.widgets.table import CellCache, KeyedTable, SharedCells, natural_widths
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, alert, snapshot
@@ -236,6 +236,16 @@ def test_alert_cells_outlive_a_filter_that_hid_their_alerts() -> None:
     alert_rows(narrowed, palette, NOW, cache, since)
     again = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
     assert not any(again[k][0] is before[k][0] for k in before)
+
+
+def test_natural_widths_are_terminal_cells_for_any_text() -> None:
+    # Printable ASCII is measured by its length; wide, combining or control characters
+    # as Rich measures them.
+    texts = ["db-1", "数据库", "e\u0301", "a\tb", "\x1b[31m", "▾ Disk", ""]
+    rows = [(str(i), [Text(t)]) for i, t in enumerate(texts)]
+    for key, cells in rows:
+        assert natural_widths([""], [(key, cells)]) == [cells[0].cell_len]
+    assert natural_widths(["Alert"], rows) == [max(6, max(c[0].cell_len for _, c in rows))]
 
 
 def test_since_cells_are_shared_by_equal_ages_and_say_unknown_for_no_start() -> None:
