@@ -209,16 +209,20 @@ class KeyedTable(DataTable[Text]):
             del data[row_key]
             del self.rows[row_key]
             structural = True
-        shown = {k.value: cells for k, cells in data.items()}
+        shown = {k.value: (k, cells) for k, cells in data.items()}
+        order: list[RowKey] = []  # the row keys in display order, the stored objects
         for key, cells in rows:
-            current = shown.get(key)
-            if current is None:
+            got = shown.get(key)
+            if got is None:
                 row_key = RowKey(key)
                 self.rows[row_key] = Row(row_key, height=1)
-                data[row_key] = {c: _fixed(cell) for c, cell in zip(columns, cells, strict=True)}
+                data[row_key] = dict(zip(columns, _fixed_all(cells), strict=True))
                 added.append(row_key)
+                order.append(row_key)
                 structural = True
                 continue
+            row_key, current = got
+            order.append(row_key)
             # A row's cells are stored in column order (made here, written in place).
             for i, (old, cell) in enumerate(zip(tuple(current.values()), cells, strict=True)):
                 if old is not cell and not _same(old, cell):
@@ -232,7 +236,9 @@ class KeyedTable(DataTable[Text]):
             if structural:
                 self._drop_rendered()
                 locations = self._row_locations
-                self._row_locations = type(locations)({RowKey(k): i for i, k in enumerate(keys)})
+                # The stored key objects: looking a row up by its location then finds
+                # it by identity, not by Textual's key equality (Python-level).
+                self._row_locations = type(locations)({k: i for i, k in enumerate(order)})
                 self._require_update_dimensions = True
                 if any(c.auto_width for c in self.ordered_columns):
                     self._new_rows.update(added)  # not fitted yet: Textual measures them
@@ -321,6 +327,14 @@ def _same(a: Text, b: Text) -> bool:
     return a is b or (
         a.plain == b.plain and a.style == b.style and a.spans == b.spans and a.justify == b.justify
     )
+
+
+def _fixed_all(cells: Sequence[Text]) -> Sequence[Text]:
+    """`_fixed` for a new row's cells (one call a row: thousands come back at an Esc)."""
+    for cell in cells:
+        cell.no_wrap = True
+        cell.overflow = "ellipsis"
+    return cells
 
 
 def _fixed(cell: Text) -> Text:
