@@ -242,20 +242,36 @@ class TablePanel(Panel):
         """The rows to show (pure: may run in a thread)."""
         raise NotImplementedError
 
+    def kept_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows | None:
+        """Rows kept from an earlier build that serve `snapshot` as they are (shown
+        without a build), or None."""
+        return None
+
+    def after_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> None:
+        """Once the rows of `snapshot` are shown: work a later key will need done, in the
+        lane after the rows' build (in a thread) or on the loop for a short list."""
+
     def render_snapshot(self, snapshot: Snapshot) -> None:
         palette, now = self.palette, self.clock()
         self._built += 1
+        kept = self.kept_rows(snapshot, palette, now)
+        if kept is not None:
+            self.show_rows(kept)
+            return
         if self.item_count(snapshot) <= OFF_LOOP_ITEMS:
             self.show_rows(self.table_rows(snapshot, palette, now))
+            self.after_rows(snapshot, palette, now)
             return
         generation = self._built
 
+        def superseded() -> bool:
+            return generation != self._built
+
         def build() -> None:
-            built = in_lane_unless(
-                lambda: generation != self._built, self.table_rows, snapshot, palette, now
-            )
+            built = in_lane_unless(superseded, self.table_rows, snapshot, palette, now)
             if built is not None:
                 self.app.call_from_thread(self._show_built, generation, built)
+                in_lane_unless(superseded, self.after_rows, snapshot, palette, now)
 
         self.run_worker(build, thread=True, group=f"rows-{self.id}", exit_on_error=False)
 
