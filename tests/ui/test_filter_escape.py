@@ -87,6 +87,7 @@ async def test_esc_shows_the_kept_whole_list_at_once_with_the_cursor_on_its_aler
             assert f"{COUNT} active / {COUNT}" in panel.border_title
         assert builds == []  # shown from the kept rows, not built again
         assert selected_key(panel.table) == h12  # still on the alert it was on
+        assert panel.table._parked == {}  # the rows the filter hid came back, none kept
         assert not panel.filter_input.display and app.focused is panel.table
 
 

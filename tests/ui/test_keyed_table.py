@@ -99,6 +99,31 @@ async def test_a_new_order_shows_whether_or_not_the_table_changed_meanwhile() ->
         assert [r.key.value for r in table.ordered_rows][:3] == ["r1", "r0", "r2"]
 
 
+async def test_rows_a_filter_hid_come_back_as_stored_with_their_changed_cells() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = await showing_rows(app, pilot)
+        stored = {key.value: cells for key, cells in table._data.items()}
+        assert table.apply(rows()[40:43], keep_gone=True)  # a filter: r40 .. r42
+        assert [r.key.value for r in table.ordered_rows] == ["r40", "r41", "r42"]
+        table.move_cursor(row=1)  # on r41
+        await pilot.pause()
+        assert table.apply(rows({40: "NEW40"}))  # the filter cleared, a cell changed meanwhile
+        assert [r.key.value for r in table.ordered_rows] == [f"r{i}" for i in range(100)]
+        back = {key.value: cells for key, cells in table._data.items()}
+        assert all(back[k] is stored[k] for k in stored)  # not made again
+        assert table.get_row("r40")[1].plain == "NEW40"
+        assert table.get_row_at(table.cursor_row)[0].plain == "row41"  # still on its row
+        await pilot.pause()
+        assert "NEW40" in app.export_screenshot()  # drawn, the cursor row scrolled to
+        # Without keep_gone, the rows taken away are let go: nothing kept past a filter.
+        assert table.apply(rows()[:5])
+        assert table.apply(rows())
+        again = {key.value: cells for key, cells in table._data.items()}
+        assert not any(again[f"r{i}"] is back[f"r{i}"] for i in range(5, 100))
+        assert again["r0"] is back["r0"]  # a row shown throughout stays as it is
+
+
 async def test_renderings_of_past_polls_are_not_kept() -> None:
     # A soak (hours of polls) must not grow: a cell's old renderings can never be shown
     # again once it changed, so they do not pile up in Textual's LRU caches.

@@ -205,8 +205,9 @@ def list_rows(
 SINCE, ACKED = COLUMNS.index("Since"), COLUMNS.index("Acked by")
 
 
-def table_of(rows: list[tuple[str, list[Text]]]) -> TableRows:
-    """The table's rows, and how its columns share the width."""
+def table_of(rows: list[tuple[str, list[Text]]], filtered: bool = False) -> TableRows:
+    """The table's rows, and how its columns share the width. The rows a filter hides
+    are kept by the table for when it is cleared."""
     # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
     names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
     name_w = min(32, max(names, default=14))
@@ -215,6 +216,7 @@ def table_of(rows: list[tuple[str, list[Text]]]) -> TableRows:
         natural_widths(COLUMNS, rows),
         flexible={0: name_w, len(COLUMNS) - 1: 0},
         min_widths=((SINCE, len("59m 59s")),),
+        keep_gone=filtered,
     )
 
 
@@ -339,7 +341,7 @@ class AlertsPanel(TablePanel):
         # would filter 20,000 alerts again after every poll.
         self._visible = (items, query, shown)
         rows = alert_rows(shown, palette, now, self._cells, self._since, expanded, len(items))
-        return table_of(rows)
+        return table_of(rows, filtered=True)
 
     def after_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> None:
         # A new list while the filter is on: its whole rows are made now (off the loop

@@ -196,6 +196,9 @@ class TableRows:
     min_widths: tuple[tuple[int, int], ...] = ()
     """(column, width) for columns whose text grows with the clock ("9s" -> "12s"):
     room kept for it, so the columns do not shift (a full repaint) as it grows."""
+    keep_gone: bool = False
+    """The rows these hide are kept by the table for their return (a filter's rows:
+    `KeyedTable.apply`)."""
 
 
 OFF_LOOP_ITEMS = 300
@@ -288,7 +291,7 @@ class TablePanel(Panel):
             for column, width in built.min_widths:
                 natural[column] = max(natural[column], width)
             table.fit(column_widths(natural, room, pad, built.flexible), room)
-        table.apply(built.rows)
+        table.apply(built.rows, keep_gone=built.keep_gone)
         self.rows_shown(built)
 
     def rows_shown(self, built: TableRows) -> None:

@@ -155,6 +155,10 @@ def selected_key(table: DataTable[Any]) -> str | None:
 class KeyedTable(DataTable[Text]):
     _fitted_room = 0
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parked = {}
+
     def fit(self, widths: Sequence[int], room: int) -> None:
         """Fixed column widths; a repaint only when one differs. For the same room
         (no resize) columns only grow: a cell going from "9s" to "10s" and back must
@@ -187,13 +191,18 @@ class KeyedTable(DataTable[Text]):
         scrollbar = self.styles.scrollbar_size_vertical if rows + 1 > self.size.height else 0
         return self.size.width - scrollbar
 
-    def apply(self, rows: Rows) -> bool:
+    def apply(self, rows: Rows, keep_gone: bool = False) -> bool:
         """Make the table show `rows` (in that order); True when anything changed.
 
         In an alert storm this runs on the loop for thousands of rows a poll, nearly
         all unchanged: it looks rows up by their key's text and compares cells in
         column order, so an unchanged row costs no Python-level key hashing
-        (Textual's row and column keys hash in Python)."""
+        (Textual's row and column keys hash in Python).
+
+        `keep_gone`: the rows taken away are kept aside (a filter hides them) and come
+        back stored as they were, only their changed cells written: a new row costs
+        ~5 us of key hashing and objects, thousands at an Esc. An apply without it
+        takes back what returns and lets the rest go (bounded by one filter's use)."""
         keys = [key for key, _ in rows]
         wanted = set(keys)
         if len(wanted) != len(keys):
@@ -205,29 +214,40 @@ class KeyedTable(DataTable[Text]):
         structural = False
         dirty: dict[str, list[int]] = {}
         added: list[RowKey] = []
+        parked = self._parked
         for row_key in [k for k in data if k.value not in wanted]:
-            del data[row_key]
-            del self.rows[row_key]
+            gone = (row_key, self.rows.pop(row_key), data.pop(row_key))
+            if keep_gone:
+                parked[str(row_key.value)] = gone
             structural = True
         shown = {k.value: (k, cells) for k, cells in data.items()}
         order: list[RowKey] = []  # the row keys in display order, the stored objects
         for key, cells in rows:
             got = shown.get(key)
             if got is None:
-                row_key = RowKey(key)
-                self.rows[row_key] = Row(row_key, height=1)
-                data[row_key] = dict(zip(columns, _fixed_all(cells), strict=True))
-                added.append(row_key)
-                order.append(row_key)
+                back = parked.pop(key, None) if parked else None
                 structural = True
-                continue
-            row_key, current = got
+                if back is None:
+                    row_key = RowKey(key)
+                    self.rows[row_key] = Row(row_key, height=1)
+                    data[row_key] = dict(zip(columns, _fixed_all(cells), strict=True))
+                    added.append(row_key)
+                    order.append(row_key)
+                    continue
+                row_key, row, current = back
+                self.rows[row_key] = row
+                data[row_key] = current
+                added.append(row_key)
+            else:
+                row_key, current = got
             order.append(row_key)
             # A row's cells are stored in column order (made here, written in place).
             for i, (old, cell) in enumerate(zip(tuple(current.values()), cells, strict=True)):
                 if old is not cell and not _same(old, cell):
                     current[columns[i]] = _fixed(cell)
                     dirty.setdefault(key, []).append(i)
+        if not keep_gone:
+            parked.clear()
         if not structural and keys != self._order():
             structural = True  # same rows, new order
         if not structural and not dirty:
@@ -250,6 +270,9 @@ class KeyedTable(DataTable[Text]):
                 self._refresh_cells(dirty)
         self._applied = (keys, self._update_count)
         return True
+
+    _parked: dict[str, tuple[RowKey, Row, dict[Any, Text]]]
+    """Rows taken away by an apply with `keep_gone`, by key text: (key, row, cells)."""
 
     _applied: tuple[list[str], int] = ([], -1)
     """The row keys of the last `apply`, and the update count it left."""
