@@ -122,6 +122,12 @@ async def test_rows_a_filter_hid_come_back_as_stored_with_their_changed_cells() 
         again = {key.value: cells for key, cells in table._data.items()}
         assert not any(again[f"r{i}"] is back[f"r{i}"] for i in range(5, 100))
         assert again["r0"] is back["r0"]  # a row shown throughout stays as it is
+        # Kept aside: never more rows than the table showed before the filter.
+        assert table.apply(rows()[:3], keep_gone=True)
+        assert table.apply([(f"x{i}", [Text("x"), Text("y")]) for i in range(150)], True)
+        assert table.apply([("y", [Text("y"), Text("y")])], True)  # 250 taken away
+        assert len(table._parked) == 100 and "x149" in table._parked and "r5" not in table._parked
+        assert table.apply(rows())
 
 
 async def test_renderings_of_past_polls_are_not_kept() -> None:

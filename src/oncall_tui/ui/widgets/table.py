@@ -215,11 +215,16 @@ class KeyedTable(DataTable[Text]):
         dirty: dict[str, list[int]] = {}
         added: list[RowKey] = []
         parked = self._parked
+        if keep_gone and not parked:
+            self._park_limit = len(data)  # the table's size before the filter
         for row_key in [k for k in data if k.value not in wanted]:
             gone = (row_key, self.rows.pop(row_key), data.pop(row_key))
             if keep_gone:
                 parked[str(row_key.value)] = gone
             structural = True
+        while len(parked) > self._park_limit:
+            # A filter left on through a storm's churn: the oldest go first.
+            del parked[next(iter(parked))]
         shown = {k.value: (k, cells) for k, cells in data.items()}
         order: list[RowKey] = []  # the row keys in display order, the stored objects
         for key, cells in rows:
@@ -273,6 +278,8 @@ class KeyedTable(DataTable[Text]):
 
     _parked: dict[str, tuple[RowKey, Row, dict[Any, Text]]]
     """Rows taken away by an apply with `keep_gone`, by key text: (key, row, cells)."""
+    _park_limit = 0
+    """At most this many rows are kept aside: as many as the table showed before."""
 
     _applied: tuple[list[str], int] = ([], -1)
     """The row keys of the last `apply`, and the update count it left."""
