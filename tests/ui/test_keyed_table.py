@@ -30,7 +30,7 @@ from oncall_tui.ui.widgets.incidents import (
     incident_rows,
 )
 from oncall_tui.ui.widgets.panel import OFF_LOOP_ITEMS
-from oncall_tui.ui.widgets.table import CellCache, KeyedTable, SharedCells
+from oncall_tui.ui.widgets.table import CellCache, KeyedTable, SharedCells, natural_widths
 
 from .conftest import FakeClock, FakePoller
 from .factories import NOW, alert, snapshot
@@ -97,6 +97,37 @@ async def test_a_new_order_shows_whether_or_not_the_table_changed_meanwhile() ->
         table.sort(table.ordered_columns[0].key, key=lambda name: name.plain, reverse=True)
         assert table.apply(swapped)
         assert [r.key.value for r in table.ordered_rows][:3] == ["r1", "r0", "r2"]
+
+
+async def test_rows_a_filter_hid_come_back_as_stored_with_their_changed_cells() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 14)) as pilot:
+        table = await showing_rows(app, pilot)
+        stored = {key.value: cells for key, cells in table._data.items()}
+        assert table.apply(rows()[40:43], keep_gone=True)  # a filter: r40 .. r42
+        assert [r.key.value for r in table.ordered_rows] == ["r40", "r41", "r42"]
+        table.move_cursor(row=1)  # on r41
+        await pilot.pause()
+        assert table.apply(rows({40: "NEW40"}))  # the filter cleared, a cell changed meanwhile
+        assert [r.key.value for r in table.ordered_rows] == [f"r{i}" for i in range(100)]
+        back = {key.value: cells for key, cells in table._data.items()}
+        assert all(back[k] is stored[k] for k in stored)  # not made again
+        assert table.get_row("r40")[1].plain == "NEW40"
+        assert table.get_row_at(table.cursor_row)[0].plain == "row41"  # still on its row
+        await pilot.pause()
+        assert "NEW40" in app.export_screenshot()  # drawn, the cursor row scrolled to
+        # Without keep_gone, the rows taken away are let go: nothing kept past a filter.
+        assert table.apply(rows()[:5])
+        assert table.apply(rows())
+        again = {key.value: cells for key, cells in table._data.items()}
+        assert not any(again[f"r{i}"] is back[f"r{i}"] for i in range(5, 100))
+        assert again["r0"] is back["r0"]  # a row shown throughout stays as it is
+        # Kept aside: never more rows than the table showed before the filter.
+        assert table.apply(rows()[:3], keep_gone=True)
+        assert table.apply([(f"x{i}", [Text("x"), Text("y")]) for i in range(150)], True)
+        assert table.apply([("y", [Text("y"), Text("y")])], True)  # 250 taken away
+        assert len(table._parked) == 100 and "x149" in table._parked and "r5" not in table._parked
+        assert table.apply(rows())
 
 
 async def test_renderings_of_past_polls_are_not_kept() -> None:
@@ -236,6 +267,16 @@ def test_alert_cells_outlive_a_filter_that_hid_their_alerts() -> None:
     alert_rows(narrowed, palette, NOW, cache, since)
     again = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
     assert not any(again[k][0] is before[k][0] for k in before)
+
+
+def test_natural_widths_are_terminal_cells_for_any_text() -> None:
+    # Printable ASCII is measured by its length; wide, combining or control characters
+    # as Rich measures them.
+    texts = ["db-1", "数据库", "e\u0301", "a\tb", "\x1b[31m", "▾ Disk", ""]
+    rows = [(str(i), [Text(t)]) for i, t in enumerate(texts)]
+    for key, cells in rows:
+        assert natural_widths([""], [(key, cells)]) == [cells[0].cell_len]
+    assert natural_widths(["Alert"], rows) == [max(6, max(c[0].cell_len for _, c in rows))]
 
 
 def test_since_cells_are_shared_by_equal_ages_and_say_unknown_for_no_start() -> None:

@@ -6,7 +6,8 @@ Row keys: an alert's fingerprint, or "group:<alertname>" for a group's header ro
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -145,6 +146,16 @@ class SinceCells:
         return got
 
 
+@dataclass(frozen=True, slots=True)
+class ListRows:
+    """Rows as `alert_rows` makes them, and which of them show an alert: their Since and
+    Acked-by cells move with the clock, the others' cells do not."""
+
+    rows: list[tuple[str, list[Text]]]
+    clocked: list[tuple[int, Alert]]
+    """(row index, the alert it shows)."""
+
+
 def alert_rows(
     alerts: Sequence[Alert],
     palette: Palette,
@@ -157,12 +168,26 @@ def alert_rows(
     """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts. `of`:
     how many alerts there are before a filter (default: `alerts`), so the cells of those
     a filter hides are kept for when it is cleared."""
+    return list_rows(alerts, palette, now, cache, since, expanded, of).rows
+
+
+def list_rows(
+    alerts: Sequence[Alert],
+    palette: Palette,
+    now: float,
+    cache: CellCache[Alert] | None = None,
+    since: SinceCells | None = None,
+    expanded: Collection[str] = (),
+    of: int | None = None,
+) -> ListRows:
+    """`alert_rows`, with where its alerts are."""
     cache = cache if cache is not None else CellCache()
     since = since if since is not None else SinceCells()
     since.begin()
     cache.begin(palette.key, max(len(alerts), of or 0))
     make = _alert_cells(palette)
     rows: list[tuple[str, list[Text]]] = []
+    clocked: list[tuple[int, Alert]] = []
     for group in group_alerts(alerts):
         rows.append((GROUP_PREFIX + group.name, _group_row(group, palette)))
         listed = group.alerts if group.name in expanded else group.alerts[:GROUP_ROWS]
@@ -170,10 +195,68 @@ def alert_rows(
             name, severity, state, summary = cache.cells(a.fingerprint, a, make)
             started = since.cell(now, a.starts_at)
             acked = _acked_text(a, palette, now)
+            clocked.append((len(rows), a))
             rows.append((a.fingerprint, [name, severity, state, started, acked, summary]))
         if len(listed) < len(group.alerts):
             rows.append((MORE_PREFIX + group.name, _more_row(len(group.alerts) - len(listed))))
-    return rows
+    return ListRows(rows, clocked)
+
+
+SINCE, ACKED = COLUMNS.index("Since"), COLUMNS.index("Acked by")
+
+
+def table_of(rows: list[tuple[str, list[Text]]], filtered: bool = False) -> TableRows:
+    """The table's rows, and how its columns share the width. The rows a filter hides
+    are kept by the table for when it is cleared."""
+    # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
+    names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
+    name_w = min(32, max(names, default=14))
+    return TableRows(
+        rows,
+        natural_widths(COLUMNS, rows),
+        flexible={0: name_w, len(COLUMNS) - 1: 0},
+        min_widths=((SINCE, len("59m 59s")),),
+        keep_gone=filtered,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WholeList:
+    """The rows of the whole alert list (no filter), kept while a filter shows a few: Esc
+    brings them back at once, with only the cells that move with the clock made anew,
+    instead of thousands of rows built again while the key waits. Valid only for the
+    very list they were built from (`items`), in the same colours, with the same
+    groups listed whole: an older list's rows would show alerts that are gone."""
+
+    items: Sequence[Alert]
+    theme: Hashable
+    expanded: frozenset[str]
+    built: ListRows
+    table: TableRows
+    now: float
+    """When `table` was made (its clock cells are of then)."""
+
+    def serves(self, items: Sequence[Alert], theme: Hashable, expanded: frozenset[str]) -> bool:
+        return items is self.items and theme == self.theme and expanded == self.expanded
+
+    def at(self, now: float, palette: Palette, since: SinceCells) -> TableRows:
+        """The rows as of `now`."""
+        if now == self.now:
+            return self.table
+        rows = list(self.built.rows)
+        ages: dict[int, Text] = {}  # distinct cells (most are shared): measured once
+        acks: dict[int, Text] = {}
+        cell = since.cell
+        for i, a in self.built.clocked:
+            key, cells = rows[i]
+            started, acked = cell(now, a.starts_at), _acked_text(a, palette, now)
+            ages[id(started)] = started
+            acks[id(acked)] = acked
+            rows[i] = (key, [cells[0], cells[1], cells[2], started, acked, cells[5]])
+        natural = list(self.table.natural)
+        for column, made in ((SINCE, ages), (ACKED, acks)):
+            natural[column] = max([len(COLUMNS[column])] + [t.cell_len for t in made.values()])
+        return replace(self.table, rows=rows, natural=natural)
 
 
 def _more_row(hidden: int) -> list[Text]:
@@ -193,6 +276,7 @@ class AlertsPanel(TablePanel):
         self.filter_text = ""
         self._had_rows = False
         self._visible: tuple[object, str, list[Alert]] | None = None
+        self._whole: WholeList | None = None
         self._cells: CellCache[Alert] = CellCache()
         self._since = SinceCells()
         self.expanded: set[str] = set()
@@ -244,24 +328,53 @@ class AlertsPanel(TablePanel):
 
     def table_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows:
         items, query = snapshot.alerts.items, self.filter_text
+        expanded = frozenset(self.expanded)
+        if not query:
+            # Kept rows may have come meanwhile (made for this list while it waited).
+            whole = self._kept_whole(items, palette, expanded)
+            if whole is None:
+                whole = self._whole = self._whole_list(items, palette, now, expanded)
+            self._visible = (items, query, list(items))
+            return whole.at(now, palette, self._since)
         shown = filter_alerts(items, query)
         # Kept for visible_alerts (the title's count, the keys): in a storm the loop
         # would filter 20,000 alerts again after every poll.
         self._visible = (items, query, shown)
-        rows = alert_rows(
-            shown, palette, now, self._cells, self._since, frozenset(self.expanded), len(items)
-        )
-        # Alert names stay whole (up to 32 cells); long label sets are cut with "…".
-        names = [cells[0].cell_len for key, cells in rows if key.startswith(GROUP_PREFIX)]
-        name_w = min(32, max(names, default=14))
-        natural = natural_widths(COLUMNS, rows)
-        since = COLUMNS.index("Since")
-        return TableRows(
-            rows,
-            natural,
-            flexible={0: name_w, len(COLUMNS) - 1: 0},
-            min_widths=((since, len("59m 59s")),),
-        )
+        rows = alert_rows(shown, palette, now, self._cells, self._since, expanded, len(items))
+        return table_of(rows, filtered=True)
+
+    def after_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> None:
+        # A new list while the filter is on: its whole rows are made now (off the loop
+        # in a storm, once the few filtered ones are shown), so Esc need not wait for
+        # a build of thousands of rows, maybe behind a poll's in the lane.
+        items, expanded = snapshot.alerts.items, frozenset(self.expanded)
+        if self.filter_text and self._kept_whole(items, palette, expanded) is None:
+            self._whole = self._whole_list(items, palette, now, expanded)
+
+    def _whole_list(
+        self, items: Sequence[Alert], palette: Palette, now: float, expanded: frozenset[str]
+    ) -> WholeList:
+        built = list_rows(items, palette, now, self._cells, self._since, expanded)
+        return WholeList(items, palette.key, expanded, built, table_of(built.rows), now)
+
+    def _kept_whole(
+        self, items: Sequence[Alert], palette: Palette, expanded: frozenset[str]
+    ) -> WholeList | None:
+        whole = self._whole
+        return whole if whole is not None and whole.serves(items, palette.key, expanded) else None
+
+    def _ready_whole(self, snapshot: Snapshot, palette: Palette) -> WholeList | None:
+        """The whole list's rows, if no filter is on and they are kept for this list."""
+        if self.filter_text:
+            return None
+        return self._kept_whole(snapshot.alerts.items, palette, frozenset(self.expanded))
+
+    def kept_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows | None:
+        whole = self._ready_whole(snapshot, palette)
+        if whole is None:
+            return None
+        self._visible = (snapshot.alerts.items, "", list(snapshot.alerts.items))
+        return whole.at(now, palette, self._since)
 
     def rows_shown(self, built: TableRows) -> None:
         snapshot = self.snapshot
@@ -339,6 +452,10 @@ class AlertsPanel(TablePanel):
             # follows: in a storm each rebuild is thousands of rows.
             return
         self.filter_text = text
+        if self.snapshot is not None and self._ready_whole(self.snapshot, self.palette):
+            # The whole list's rows are kept: back in the frame that closes the box.
+            self.rerender()
+            return
         # The box's change (a letter, the box closed) is drawn first: the rows' build
         # (off the loop for a long list) shares the interpreter with that frame.
         self.call_after_refresh(self.rerender)

@@ -206,6 +206,9 @@ class TableRows:
     min_widths: tuple[tuple[int, int], ...] = ()
     """(column, width) for columns whose text grows with the clock ("9s" -> "12s"):
     room kept for it, so the columns do not shift (a full repaint) as it grows."""
+    keep_gone: bool = False
+    """The rows these hide are kept by the table for their return (a filter's rows:
+    `KeyedTable.apply`)."""
 
 
 OFF_LOOP_ITEMS = 300
@@ -252,20 +255,36 @@ class TablePanel(Panel):
         """The rows to show (pure: may run in a thread)."""
         raise NotImplementedError
 
+    def kept_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> TableRows | None:
+        """Rows kept from an earlier build that serve `snapshot` as they are (shown
+        without a build), or None."""
+        return None
+
+    def after_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> None:
+        """Once the rows of `snapshot` are shown: work a later key will need done, in the
+        lane after the rows' build (in a thread) or on the loop for a short list."""
+
     def render_snapshot(self, snapshot: Snapshot) -> None:
         palette, now = self.palette, self.clock()
         self._built += 1
+        kept = self.kept_rows(snapshot, palette, now)
+        if kept is not None:
+            self.show_rows(kept)
+            return
         if self.item_count(snapshot) <= OFF_LOOP_ITEMS:
             self.show_rows(self.table_rows(snapshot, palette, now))
+            self.after_rows(snapshot, palette, now)
             return
         generation = self._built
 
+        def superseded() -> bool:
+            return generation != self._built
+
         def build() -> None:
-            built = in_lane_unless(
-                lambda: generation != self._built, self.table_rows, snapshot, palette, now
-            )
+            built = in_lane_unless(superseded, self.table_rows, snapshot, palette, now)
             if built is not None:
                 self.app.call_from_thread(self._show_built, generation, built)
+                in_lane_unless(superseded, self.after_rows, snapshot, palette, now)
 
         self.run_worker(build, thread=True, group=f"rows-{self.id}", exit_on_error=False)
 
@@ -282,7 +301,7 @@ class TablePanel(Panel):
             for column, width in built.min_widths:
                 natural[column] = max(natural[column], width)
             table.fit(column_widths(natural, room, pad, built.flexible), room)
-        table.apply(built.rows)
+        table.apply(built.rows, keep_gone=built.keep_gone)
         self.rows_shown(built)
 
     def rows_shown(self, built: TableRows) -> None:

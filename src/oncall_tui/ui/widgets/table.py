@@ -126,10 +126,20 @@ def natural_widths(labels: Sequence[str], rows: Rows) -> list[int]:
     out = [len(label) for label in labels]
     for _, cells in rows:
         for i, cell in enumerate(cells):
-            n = cell.cell_len
+            n = cell_width(cell)
             if n > out[i]:
                 out[i] = n
     return out
+
+
+def cell_width(cell: Text) -> int:
+    """`cell.cell_len`, at C speed for printable ASCII (one cell a character), which most
+    cells are: Rich keeps the widths of 4,096 texts, and a storm's label sets are more,
+    so it measured each again on every build (half the CPU of a storm's rows)."""
+    plain = cell.plain
+    if plain.isascii() and plain.isprintable():
+        return len(plain)
+    return cell.cell_len
 
 
 def selected_key(table: DataTable[Any]) -> str | None:
@@ -144,6 +154,10 @@ def selected_key(table: DataTable[Any]) -> str | None:
 
 class KeyedTable(DataTable[Text]):
     _fitted_room = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parked = {}
 
     def fit(self, widths: Sequence[int], room: int) -> None:
         """Fixed column widths; a repaint only when one differs. For the same room
@@ -177,13 +191,18 @@ class KeyedTable(DataTable[Text]):
         scrollbar = self.styles.scrollbar_size_vertical if rows + 1 > self.size.height else 0
         return self.size.width - scrollbar
 
-    def apply(self, rows: Rows) -> bool:
+    def apply(self, rows: Rows, keep_gone: bool = False) -> bool:
         """Make the table show `rows` (in that order); True when anything changed.
 
         In an alert storm this runs on the loop for thousands of rows a poll, nearly
         all unchanged: it looks rows up by their key's text and compares cells in
         column order, so an unchanged row costs no Python-level key hashing
-        (Textual's row and column keys hash in Python)."""
+        (Textual's row and column keys hash in Python).
+
+        `keep_gone`: the rows taken away are kept aside (a filter hides them) and come
+        back stored as they were, only their changed cells written: a new row costs
+        ~5 us of key hashing and objects, thousands at an Esc. An apply without it
+        takes back what returns and lets the rest go (bounded by one filter's use)."""
         keys = [key for key, _ in rows]
         wanted = set(keys)
         if len(wanted) != len(keys):
@@ -195,25 +214,45 @@ class KeyedTable(DataTable[Text]):
         structural = False
         dirty: dict[str, list[int]] = {}
         added: list[RowKey] = []
+        parked = self._parked
+        if keep_gone and not parked:
+            self._park_limit = len(data)  # the table's size before the filter
         for row_key in [k for k in data if k.value not in wanted]:
-            del data[row_key]
-            del self.rows[row_key]
+            gone = (row_key, self.rows.pop(row_key), data.pop(row_key))
+            if keep_gone:
+                parked[str(row_key.value)] = gone
             structural = True
-        shown = {k.value: cells for k, cells in data.items()}
+        while len(parked) > self._park_limit:
+            # A filter left on through a storm's churn: the oldest go first.
+            del parked[next(iter(parked))]
+        shown = {k.value: (k, cells) for k, cells in data.items()}
+        order: list[RowKey] = []  # the row keys in display order, the stored objects
         for key, cells in rows:
-            current = shown.get(key)
-            if current is None:
-                row_key = RowKey(key)
-                self.rows[row_key] = Row(row_key, height=1)
-                data[row_key] = {c: _fixed(cell) for c, cell in zip(columns, cells, strict=True)}
-                added.append(row_key)
+            got = shown.get(key)
+            if got is None:
+                back = parked.pop(key, None) if parked else None
                 structural = True
-                continue
+                if back is None:
+                    row_key = RowKey(key)
+                    self.rows[row_key] = Row(row_key, height=1)
+                    data[row_key] = dict(zip(columns, _fixed_all(cells), strict=True))
+                    added.append(row_key)
+                    order.append(row_key)
+                    continue
+                row_key, row, current = back
+                self.rows[row_key] = row
+                data[row_key] = current
+                added.append(row_key)
+            else:
+                row_key, current = got
+            order.append(row_key)
             # A row's cells are stored in column order (made here, written in place).
             for i, (old, cell) in enumerate(zip(tuple(current.values()), cells, strict=True)):
                 if old is not cell and not _same(old, cell):
                     current[columns[i]] = _fixed(cell)
                     dirty.setdefault(key, []).append(i)
+        if not keep_gone:
+            parked.clear()
         if not structural and keys != self._order():
             structural = True  # same rows, new order
         if not structural and not dirty:
@@ -222,7 +261,9 @@ class KeyedTable(DataTable[Text]):
             if structural:
                 self._drop_rendered()
                 locations = self._row_locations
-                self._row_locations = type(locations)({RowKey(k): i for i, k in enumerate(keys)})
+                # The stored key objects: looking a row up by its location then finds
+                # it by identity, not by Textual's key equality (Python-level).
+                self._row_locations = type(locations)({k: i for i, k in enumerate(order)})
                 self._require_update_dimensions = True
                 if any(c.auto_width for c in self.ordered_columns):
                     self._new_rows.update(added)  # not fitted yet: Textual measures them
@@ -234,6 +275,11 @@ class KeyedTable(DataTable[Text]):
                 self._refresh_cells(dirty)
         self._applied = (keys, self._update_count)
         return True
+
+    _parked: dict[str, tuple[RowKey, Row, dict[Any, Text]]]
+    """Rows taken away by an apply with `keep_gone`, by key text: (key, row, cells)."""
+    _park_limit = 0
+    """At most this many rows are kept aside: as many as the table showed before."""
 
     _applied: tuple[list[str], int] = ([], -1)
     """The row keys of the last `apply`, and the update count it left."""
@@ -311,6 +357,14 @@ def _same(a: Text, b: Text) -> bool:
     return a is b or (
         a.plain == b.plain and a.style == b.style and a.spans == b.spans and a.justify == b.justify
     )
+
+
+def _fixed_all(cells: Sequence[Text]) -> Sequence[Text]:
+    """`_fixed` for a new row's cells (one call a row: thousands come back at an Esc)."""
+    for cell in cells:
+        cell.no_wrap = True
+        cell.overflow = "ellipsis"
+    return cells
 
 
 def _fixed(cell: Text) -> Text:
