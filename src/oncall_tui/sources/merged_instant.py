@@ -24,10 +24,10 @@ The price: Prometheus evaluates the parts one after another, so the request take
 sum of their times where separate requests overlapped (on the demo: a few ms).
 
 Range queries over the same start, end and step merge the same way (`ask_merged` with
-a range `Ask`; sources/settled_ranges.py): `or` is evaluated step by step, and a
-range answer is sorted by labels, where the tag comes right after `__name__`, so each
-query's series keep their order. A range answer says nothing of scalars: a scalar
-query among them fails the merged request and is then asked alone, like a bad one.
+a range `Ask`; sources/settled_ranges.py): `or` is evaluated step by step. A range
+answer is sorted by labels, the tag among them: the caller sorts each query's series
+again without it. A range answer says nothing of scalars: a scalar query among them
+fails the merged request and is then asked alone, like a bad one.
 """
 
 from __future__ import annotations

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from oncall_tui.model.series import Series
 from oncall_tui.sources.merged_instant import Answer, MergeMemory, ask_merged
 from oncall_tui.sources.prometheus import PrometheusClient
-from oncall_tui.sources.range_cache import RangeCache, extended, settled_bounds, tail_bounds
+from oncall_tui.sources.range_cache import (
+    RangeCache,
+    extended,
+    matrix_order,
+    settled_bounds,
+    tail_bounds,
+)
 
 Bounds = tuple[float, float, float]
 """(start, end, step) of a range request."""
@@ -85,7 +91,9 @@ class SettledRanges:
             value, error, seconds = answers[wanted.promql]
             if value is not None:
                 old = wanted.old
-                # Its own list: two sections may ask the same query.
-                value = list(value) if old is None else extended(old, value, wanted.bounds[0])
+                # Its own list (two sections may ask the same query), in the order it has
+                # asked alone: the tag sorted a series without `__name__` after the others.
+                value = sorted(value, key=lambda series: matrix_order(series.labels))
+                value = value if old is None else extended(old, value, wanted.bounds[0])
                 self.ranges.put(wanted.promql, wanted.span, step, wanted.bounds, value)
             wanted.answer.set_result((value, error, seconds))
