@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable
 
@@ -80,3 +81,22 @@ async def test_the_terminal_shows_what_a_full_render_draws(
         assert (
             played(wire.ours, size).cells == played([full.render_segments(app.console)], size).cells
         )
+
+
+def test_a_changed_number_in_a_run_repaints_only_its_cells() -> None:
+    from rich.segment import Segment
+    from rich.style import Style
+
+    from oncall_tui.ui.partial_update import _start_at
+    from oncall_tui.ui.widgets.line import changed_span
+
+    bold = Style(bold=True)
+    old = [Segment("payments  64    87  "), Segment("157", bold), Segment("  ▅▄▅▅")]
+    new = [Segment("payments  63    87  "), Segment("156", bold), Segment("  ▅▄▅▅")]
+    assert changed_span(old, new) == (11, 23)  # "3    87  15": not the name before it
+    assert changed_span([Segment("abc")], [Segment("abcd")]) == (3, 4)
+    assert changed_span([Segment("abc")], [Segment("xbc")]) == (0, 1)
+    # A wide character is never split: its segment is repainted whole.
+    assert changed_span([Segment("漢字1")], [Segment("漢字2")]) == (0, 5)
+    assert _start_at(Strip(old), 11) == 11
+    assert _start_at(Strip([Segment("漢字1")]), 4) == 0

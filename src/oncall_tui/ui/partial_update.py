@@ -79,12 +79,15 @@ def render_run(segments: list[Segment], color_system: ColorSystem) -> str:
 
 
 def _start_at(strip: Strip, skip_to: int) -> int:
-    """Cells of the whole segments of `strip` that end at or before `skip_to`: where
-    writing can start without splitting a segment (or a wide character)."""
+    """Where writing can start, at or before `skip_to`: `skip_to` itself inside a run of
+    one-cell characters (a chart's run of blocks, a row of plain text), else the start
+    of the segment holding it (never splitting a wide character)."""
     x = 0
     for segment in strip:
         width = segment.cell_length
         if x + width > skip_to:
+            if not segment.control and len(segment.text) == width:
+                return skip_to
             break
         x += width
     return x
