@@ -49,9 +49,9 @@ from oncall_tui.sections.spec import (
 from oncall_tui.sources.alertmanager import AlertmanagerClient
 from oncall_tui.sources.errors import AuthSetupError, BadResponse, Unreachable
 from oncall_tui.sources.http import make_http_client, redact
-from oncall_tui.sources.merged_instant import ask_instants
+from oncall_tui.sources.merged_instant import Answer, ask_merged
 from oncall_tui.sources.prometheus import PrometheusClient, choose_step
-from oncall_tui.sources.range_cache import extended, settled_bounds, tail_bounds
+from oncall_tui.sources.settled_ranges import SettledRanges
 
 __all__ = ["JournalView", "Outcome", "Poller"]
 
@@ -172,13 +172,15 @@ class Poller:
         ]
         instants = [q.promql for _, _, q in planned if isinstance(q, Instant) and q.promql]
         instants += [tail for tail in tails if tail is not None]
-        merged, *asked = await asyncio.gather(
-            self._instants(instants, now),
-            *(
-                _nothing() if skipped else self._ask(q, now, window)
-                for (_, _, q), skipped in zip(planned, skip, strict=True)
-                if not _merged(q)
-            ),
+        # Kept ranges whose grid moved are asked together, by `settled.run()`.
+        settled = SettledRanges(self.prometheus, self.memory.ranges, self.memory.range_merges, now)
+        asking = [
+            _nothing() if skipped else self._ask(q, now, window, settled)
+            for (_, _, q), skipped in zip(planned, skip, strict=True)
+            if not _merged(q)
+        ]
+        merged, _, *asked = await asyncio.gather(
+            self._instants(instants, now), settled.run(), *asking
         )
         answered = iter(asked)
         outcomes: list[Outcome[Any]] = []
@@ -201,7 +203,7 @@ class Poller:
         """Each distinct query's outcome, asked merged where they can be."""
         if not queries:
             return {}
-        answers = await ask_instants(
+        answers = await ask_merged(
             queries,
             lambda q: self.prometheus.instant_answer(q, at=now),
             self.memory.merges,
@@ -223,7 +225,9 @@ class Poller:
             return q.promql
         return None
 
-    def _ask(self, q: Query, now: float, window: float) -> Awaitable[Outcome[Any]]:
+    def _ask(
+        self, q: Query, now: float, window: float, settled: SettledRanges
+    ) -> Awaitable[Outcome[Any]]:
         prom, am = self.prometheus, self.alertmanager
         match q:
             case Instant():
@@ -233,7 +237,7 @@ class Poller:
                 span = window if back is None else back
                 kept = self._kept_step(q, window)
                 if kept is not None:
-                    return self._settled(promql, span, kept, now)
+                    return _outcome(settled.ask(promql, span, kept))
                 start = until - span
                 return timed(lambda: prom.range(promql, start, until, step))
             case AlertmanagerGet(what="alerts"):
@@ -241,23 +245,6 @@ class Poller:
             case AlertmanagerGet(what="silences"):
                 return timed(am.silences)
         raise TypeError(f"no source answers {q!r}")
-
-    async def _settled(self, promql: str, span: float, step: float, now: float) -> Outcome[Any]:
-        """A `settled` range: the answer kept for its bounds, or asked and kept if good."""
-        bounds = settled_bounds(now, span, step)
-        ranges = self.memory.ranges
-        kept = ranges.get(promql, span, step, bounds)
-        if kept is not None:
-            return Outcome(value=kept)
-        old_bounds, old = ranges.last(promql, span, step)
-        tail = tail_bounds(promql, step, old_bounds, bounds) if old is not None else None
-        start, end = bounds if tail is None else tail
-        outcome = await timed(lambda: self.prometheus.range(promql, start, end, step))
-        if outcome.ok:
-            if tail is not None:  # only the new points were asked
-                outcome.value = extended(old, outcome.value or [], bounds[0])
-            ranges.put(promql, span, step, bounds, outcome.value)
-        return outcome
 
     # -- build -------------------------------------------------------------------------
 
@@ -365,6 +352,11 @@ def _key(labels: dict[str, str]) -> frozenset[tuple[str, str]]:
 def _own(o: Outcome[Any]) -> Outcome[Any]:
     """A copy of a shared answer: two sections may ask the same query."""
     return Outcome(None if o.value is None else list(o.value), o.error, o.seconds)
+
+
+async def _outcome(answer: Awaitable[Answer[Any]]) -> Outcome[Any]:
+    value, error, seconds = await answer
+    return Outcome(value, error, seconds)
 
 
 async def _nothing() -> Outcome[Any]:

@@ -19,7 +19,7 @@ from oncall_tui.sources.merged_instant import (
     RETRY_MERGE_S,
     Answer,
     MergeMemory,
-    ask_instants,
+    ask_merged,
 )
 from oncall_tui.sources.prometheus import PrometheusClient
 
@@ -58,7 +58,7 @@ GOOD = [
 SCALARS = ["1 + 1", 'scalar(sum(shop_up{job="app"}))', "scalar(nothing_here)"]
 
 
-def _alone(answer: Answer) -> tuple[object, ...]:
+def _alone(answer: Answer[Sample]) -> tuple[object, ...]:
     samples, error, _ = answer
     return (None if samples is None else [_sample(s) for s in samples], str(error))
 
@@ -81,7 +81,7 @@ async def _each_alone(prom: PrometheusClient, queries: list[str], at: float) -> 
 async def test_merged_answers_are_each_query_asked_alone(prom: PrometheusClient) -> None:
     at = time.time() - 1
     memory, ask = MergeMemory(), Counting(prom, at)
-    got = await ask_instants(GOOD, ask, memory, at)
+    got = await ask_merged(GOOD, ask, memory, at)
     assert len(ask.asked) == 1 and MERGE_LABEL in ask.asked[0]
     assert {q: _alone(a) for q, a in got.items()} == await _each_alone(prom, GOOD, at)
 
@@ -90,12 +90,12 @@ async def test_a_scalar_is_learnt_then_merged_inside_vector(prom: PrometheusClie
     at = time.time() - 1
     queries = GOOD[:2] + SCALARS
     memory, ask = MergeMemory(), Counting(prom, at)
-    first = await ask_instants(queries, ask, memory, at)
+    first = await ask_merged(queries, ask, memory, at)
     # The merged request is refused (label_replace of a scalar): each asked alone.
     assert len(ask.asked) == 1 + len(queries)
     assert memory.scalars == set(SCALARS) and not memory.alone
     ask.asked.clear()
-    second = await ask_instants(queries, ask, memory, at)
+    second = await ask_merged(queries, ask, memory, at)
     assert len(ask.asked) == 1
     alone = await _each_alone(prom, queries, at)
     assert {q: _alone(a) for q, a in first.items()} == alone
@@ -110,13 +110,13 @@ async def test_a_bad_query_says_its_own_words_and_is_then_asked_alone(
     bad = ["sum(rate(shop_up[5m]", 'label_replace(shop_up, "x", "$1", "job", "(")']
     queries = [GOOD[0], bad[0], GOOD[1], bad[1]]
     memory, ask = MergeMemory(), Counting(prom, at)
-    got = await ask_instants(queries, ask, memory, at)
+    got = await ask_merged(queries, ask, memory, at)
     alone = await _each_alone(prom, queries, at)
     assert {q: _alone(a) for q, a in got.items()} == alone
     assert all(got[q][1] is not None for q in bad)
     assert got[GOOD[0]][1] is None and got[GOOD[1]][1] is None
     ask.asked.clear()
-    again = await ask_instants(queries, ask, memory, at)
+    again = await ask_merged(queries, ask, memory, at)
     assert sorted(ask.asked, key=len)[:2] == sorted(bad, key=len)  # alone
     assert len(ask.asked) == 3  # the two bad ones alone, the good ones merged
     assert {q: _alone(a) for q, a in again.items()} == alone
@@ -127,7 +127,7 @@ async def test_a_query_naming_the_merge_label_is_asked_alone(prom: PrometheusCli
     own = f'label_replace(shop_up{{job="app"}}, "{MERGE_LABEL}", "mine", "", "")'
     queries = [GOOD[0], GOOD[1], own]
     memory, ask = MergeMemory(), Counting(prom, at)
-    got = await ask_instants(queries, ask, memory, at)
+    got = await ask_merged(queries, ask, memory, at)
     assert own in ask.asked and len(ask.asked) == 2
     assert {q: _alone(a) for q, a in got.items()} == await _each_alone(prom, queries, at)
     assert all(s.labels[MERGE_LABEL] == "mine" for s in got[own][0] or [])
@@ -136,7 +136,7 @@ async def test_a_query_naming_the_merge_label_is_asked_alone(prom: PrometheusCli
 async def test_duplicates_are_asked_once(prom: PrometheusClient) -> None:
     at = time.time() - 1
     memory, ask = MergeMemory(), Counting(prom, at)
-    got = await ask_instants([GOOD[0], GOOD[1], GOOD[0]], ask, memory, at)
+    got = await ask_merged([GOOD[0], GOOD[1], GOOD[0]], ask, memory, at)
     assert len(got) == 2 and len(ask.asked) == 1
 
 
@@ -153,14 +153,14 @@ async def test_a_merge_that_fails_while_each_answers_rests(prom: PrometheusClien
         return await prom.instant_answer(query, at=at)
 
     memory = MergeMemory()
-    got = await ask_instants(GOOD[:3], merged_refused, memory, at)
+    got = await ask_merged(GOOD[:3], merged_refused, memory, at)
     assert calls["n"] == 4
     assert {q: _alone(a) for q, a in got.items()} == await _each_alone(prom, GOOD[:3], at)
     calls["n"] = 0
-    await ask_instants(GOOD[:3], merged_refused, memory, at + RETRY_MERGE_S - 1)
+    await ask_merged(GOOD[:3], merged_refused, memory, at + RETRY_MERGE_S - 1)
     assert calls["n"] == 3  # alone
     calls["n"] = 0
-    await ask_instants(GOOD[:3], merged_refused, memory, at + RETRY_MERGE_S)
+    await ask_merged(GOOD[:3], merged_refused, memory, at + RETRY_MERGE_S)
     assert calls["n"] == 4  # merged again (and refused again)
 
 
@@ -170,7 +170,7 @@ async def test_prometheus_down_is_every_query_error_in_one_request(
     down = PrometheusClient(f"http://127.0.0.1:{free_port()}", http)
     at = time.time()
     ask = Counting(down, at)
-    got = await ask_instants(GOOD[:3], ask, MergeMemory(), at)
+    got = await ask_merged(GOOD[:3], ask, MergeMemory(), at)
     assert len(ask.asked) == 1
     words = {str(a[1]) for a in got.values()}
     assert words == {f"connection refused to {down.url}"}

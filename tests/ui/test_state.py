@@ -142,8 +142,8 @@ def test_sparkline_colours_against_threshold() -> None:
     points = [(float(i), v) for i, v in enumerate([0.1, 0.2, 0.29, 0.5])]
     line = sparkline(points, 10, threshold=0.3, ok="green", warn="yellow", bad="red")
     assert line.plain == "▂▄▅█"
-    styles = [str(span.style) for span in line.spans]
-    assert styles == ["green", "green", "yellow", "red"]
+    assert cell_styles(line) == ["green", "green", "yellow", "red"]
+    assert len(line.spans) == 3  # a run of one style is one span
     # A flat series under the threshold stays low; squeezing keeps the spike.
     assert set(sparkline([(0, 0.1), (1, 0.1)], 5, threshold=1.0).plain) == {BLOCKS[1]}
     assert max(resample([1, 1, 9, 1, 1, 1], 3)) == 9
@@ -182,6 +182,28 @@ def test_status_line_says_what_polling_waits_for() -> None:
     assert "polled 40s ago" in later
     assert "poll failed: boom [x] · retry in 20s" in text
     assert "PAUSED" in status_line(None, PollState(3600, 5, paused=True), palette, NOW).plain
+
+
+def cell_styles(text: Text) -> list[str]:
+    """The style of each character (the last span over it wins, as Rich draws it)."""
+    out = [str(text.style)] * len(text.plain)
+    for span in text.spans:
+        out[span.start : span.end] = [str(span.style)] * (span.end - span.start)
+    return out
+
+
+def test_charts_are_runs_of_one_style_not_a_span_per_cell() -> None:
+    # Drawn every poll: each span is a segment to convert and compare again.
+    points = [(float(i), 0.55) for i in range(36)]
+    chart = bar_chart(points, 36, 8, threshold=0.8, ok="green", warn="yellow", bad="red")
+    assert len(chart.spans) <= 8  # a row of one colour is one span, not 36
+    assert set(cell_styles(chart)) == {"", "green"}
+    spiky = [(float(i), [0.1, 0.9, 0.7][i % 3]) for i in range(36)]
+    line = sparkline(spiky, 36, threshold=0.8, ok="green", warn="yellow", bad="red")
+    expected = ["green", "red", "yellow"] * 12
+    assert cell_styles(line) == expected and len(line.spans) == 36  # no run to merge
+    flat = sparkline([(float(i), 0.1) for i in range(36)], 36, threshold=0.8, ok="green")
+    assert cell_styles(flat) == ["green"] * 36 and len(flat.spans) == 1
 
 
 def test_bar_chart_is_as_tall_as_asked() -> None:

@@ -106,6 +106,8 @@ class PollMemory:
     """The `settled` range answers, until their step boundary moves on."""
     merges: MergeMemory = field(default_factory=MergeMemory)
     """Which instant queries answer scalars, and which must be asked alone."""
+    range_merges: MergeMemory = field(default_factory=MergeMemory)
+    """Which kept ranges must be asked alone (sources/settled_ranges.py)."""
     latency_history: Derived[dict[str, dict[str, tuple[Point, ...]]]] = field(
         default_factory=Derived
     )

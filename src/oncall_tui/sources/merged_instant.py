@@ -22,6 +22,12 @@ What cannot be merged is asked alone, and so says exactly what it says today:
 
 The price: Prometheus evaluates the parts one after another, so the request takes the
 sum of their times where separate requests overlapped (on the demo: a few ms).
+
+Range queries over the same start, end and step merge the same way (`ask_merged` with
+a range `Ask`; sources/settled_ranges.py): `or` is evaluated step by step. A range
+answer is sorted by labels, the tag among them: the caller sorts each query's series
+again without it. A range answer says nothing of scalars: a scalar query among them
+fails the merged request and is then asked alone, like a bad one.
 """
 
 from __future__ import annotations
@@ -31,19 +37,30 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
-from oncall_tui.model.series import Sample
 from oncall_tui.sources.errors import AuthRefused, SourceError, TimedOut, Unreachable
 
 MERGE_LABEL = "__oncall_q"
 RETRY_MERGE_S = 600.0
 """How long queries whose merged request failed (while each answered alone) stay alone."""
 
-Answer = tuple[list[Sample] | None, SourceError | None, float]
-"""(samples, error, seconds) of one query: one of the first two is None."""
 
-Ask = Callable[[str], Awaitable[tuple[list[Sample], bool]]]
-"""Asks one query at the poll's instant: (samples, whether it answered a scalar)."""
+class Labelled(Protocol):
+    """A Sample or a Series: freshly decoded, its labels are ours to change."""
+
+    @property
+    def labels(self) -> dict[str, str]: ...
+
+
+L = TypeVar("L", bound=Labelled)
+
+Answer = tuple[list[L] | None, SourceError | None, float]
+"""(samples or series, error, seconds) of one query: one of the first two is None."""
+
+Ask = Callable[[str], Awaitable[tuple[list[L], bool]]]
+"""Asks one query (at the poll's instant, or over a range's bounds): (samples or
+series, whether it answered a scalar)."""
 
 
 def merged_query(queries: Sequence[str], scalars: frozenset[str] | set[str]) -> str:
@@ -56,10 +73,10 @@ def merged_query(queries: Sequence[str], scalars: frozenset[str] | set[str]) -> 
     return " or ".join(parts)
 
 
-def split_answer(samples: list[Sample], count: int) -> list[list[Sample]] | None:
+def split_answer(samples: list[L], count: int) -> list[list[L]] | None:
     """The merged answer back as each query's samples (tag removed); None when a sample
     carries no valid tag (the answer cannot be told apart)."""
-    out: list[list[Sample]] = [[] for _ in range(count)]
+    out: list[list[L]] = [[] for _ in range(count)]
     for s in samples:
         tag = s.labels.pop(MERGE_LABEL, None)  # freshly decoded: ours to change
         if tag is None or not tag.isdigit() or int(tag) >= count:
@@ -94,7 +111,7 @@ class MergeMemory:
             return [], alone + merged
         return merged, alone
 
-    def learn(self, query: str, answer: Answer, is_scalar: bool) -> None:
+    def learn(self, query: str, answer: Answer[L], is_scalar: bool) -> None:
         """A query's answer when asked alone."""
         if answer[1] is not None:
             self.alone[query] = math.inf
@@ -113,31 +130,31 @@ def _shared(error: SourceError) -> bool:
     )
 
 
-async def ask_instants(
+async def ask_merged(
     queries: Sequence[str],
-    ask: Ask,
+    ask: Ask[L],
     memory: MergeMemory,
     now: float,
-) -> dict[str, Answer]:
+) -> dict[str, Answer[L]]:
     """Each distinct query's answer, asked merged where it can be (see the module);
     `now` is the poll's clock, for `RETRY_MERGE_S`."""
     distinct = list(dict.fromkeys(queries))
     merged, alone = memory.plan(distinct, now)
-    answers: dict[str, Answer] = {}
+    answers: dict[str, Answer[L]] = {}
 
-    async def one(q: str) -> Answer:
+    async def one(q: str) -> Answer[L]:
         start = time.perf_counter()
         try:
             samples, is_scalar = await ask(q)
         except SourceError as e:
-            answer: Answer = (None, e, time.perf_counter() - start)
+            answer: Answer[L] = (None, e, time.perf_counter() - start)
             memory.learn(q, answer, False)
             return answer
         answer = (samples, None, time.perf_counter() - start)
         memory.learn(q, answer, is_scalar)
         return answer
 
-    async def together() -> Answer:
+    async def together() -> Answer[L]:
         start = time.perf_counter()
         try:
             samples, _ = await ask(merged_query(merged, memory.scalars))

@@ -86,8 +86,8 @@ def tail_bounds(
     return old_end + step_s, end
 
 
-def _key(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    # The order Prometheus sorts a matrix in (labels compared name, value, pair by pair).
+def matrix_order(labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The order Prometheus sorts a matrix in (labels compared name, value, pair by pair)."""
     return tuple(sorted(labels.items()))
 
 
@@ -95,10 +95,10 @@ def extended(kept: list[Series], tail: list[Series], start: float) -> list[Serie
     """`kept` with `tail`'s points appended to each series (new series added), the points
     before `start` dropped (series left with none removed): the answer a whole range
     query from `start` would give."""
-    newer = {_key(s.labels): s for s in tail}
+    newer = {matrix_order(s.labels): s for s in tail}
     out: list[Series] = []
     for series in kept:
-        more = newer.pop(_key(series.labels), None)
+        more = newer.pop(matrix_order(series.labels), None)
         points = tuple(p for p in series.points if p[0] >= start)
         if more is not None:
             points += more.points
@@ -106,5 +106,5 @@ def extended(kept: list[Series], tail: list[Series], start: float) -> list[Serie
             out.append(Series(series.labels, points))
     if newer:
         out += newer.values()
-        out.sort(key=lambda s: _key(s.labels))
+        out.sort(key=lambda s: matrix_order(s.labels))
     return out

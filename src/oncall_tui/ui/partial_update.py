@@ -11,18 +11,27 @@ first cell (never splitting a wide character) and emits a style only when it cha
 (`ESC[0;...m` sets every attribute, so no reset is needed between segments). What the
 terminal shows is the same; the tests compare screens cell by cell.
 
+It also renders fewer widgets for a partial update. Textual renders every widget that
+overlaps the box around all the changed regions, whole: a poll changes a cell in each
+panel, so that box is the screen, and every table, line and border of it was rendered
+(from its caches) to write none of it. Only the widgets that overlap a changed region
+are rendered now; a line of another widget is never written (the spans are the changed
+regions), so what is written is the same.
+
 It is installed on the long-lived screens (`use_trimmed_updates`); Textual is pinned to
 8.2 (pyproject), whose compositor it extends.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.segment import Segment
 from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.strip import Strip
@@ -70,12 +79,15 @@ def render_run(segments: list[Segment], color_system: ColorSystem) -> str:
 
 
 def _start_at(strip: Strip, skip_to: int) -> int:
-    """Cells of the whole segments of `strip` that end at or before `skip_to`: where
-    writing can start without splitting a segment (or a wide character)."""
+    """Where writing can start, at or before `skip_to`: `skip_to` itself inside a run of
+    one-cell characters (a chart's run of blocks, a row of plain text), else the start
+    of the segment holding it (never splitting a wide character)."""
     x = 0
     for segment in strip:
         width = segment.cell_length
         if x + width > skip_to:
+            if not segment.control and len(segment.text) == width:
+                return skip_to
             break
         x += width
     return x
@@ -107,11 +119,32 @@ class TrimmedChopsUpdate(ChopsUpdate):
 
 
 class TrimmedCompositor(Compositor):
+    _updated: list[Region] | None = None
+    """The regions of the partial update being rendered (else None: render all)."""
+
     def render_partial_update(self) -> ChopsUpdate | None:
-        update = super().render_partial_update()
+        self._updated = list(self._dirty_regions)  # Textual clears them as it starts
+        try:
+            update = super().render_partial_update()
+        finally:
+            self._updated = None
         if update is None:
             return None
         return TrimmedChopsUpdate(update.chops, update.spans, update.chop_ends)
+
+    def _get_renders(
+        self, crop: Region | None = None
+    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+        """Textual 8.2's, but in a partial update only the widgets that overlap one of
+        its regions are rendered."""
+        updated = self._updated
+        for widget, (region, clip) in self.visible_widgets.items():
+            shown = region.intersection(clip)
+            if not shown.area or (crop is not None and not crop.overlaps(clip)):
+                continue
+            if updated is not None and not any(shown.overlaps(r) for r in updated):
+                continue  # none of its lines is written
+            yield region, clip, widget.render_lines(shown.translate(-region.offset))
 
 
 def focus_without_repaint() -> Reactive[Widget | None]:

@@ -18,7 +18,7 @@ from oncall_tui.ui.bindings import bindings
 from oncall_tui.ui.widgets.format import Palette, level_vs_target, ms, txt
 from oncall_tui.ui.widgets.line import Body
 from oncall_tui.ui.widgets.panel import Panel
-from oncall_tui.ui.widgets.sized_table import fix_widths
+from oncall_tui.ui.widgets.sized_table import as_text
 from oncall_tui.ui.widgets.sparkline import sparkline, window_span
 
 QUANTILE_NAMES = [name for name, _ in QUANTILES]
@@ -66,8 +66,9 @@ def latency_table(
                 )
             )
         table.add_row(*cells)
-    fix_widths(table, width)
-    return table
+    # Drawn every poll: as one Text where it fits (the same cells, without Rich's
+    # table layout, which was most of this panel's CPU).
+    return as_text(table, width)
 
 
 def latency_bars(latency: Latency, palette: Palette, width: int) -> Text:

@@ -48,7 +48,37 @@ def changed_span(old: list[Segment], new: list[Segment]) -> tuple[int, int]:
     x0 = Segment.get_line_length(new[:head])
     end_old = Segment.get_line_length(old[: len(old) - tail])
     end_new = Segment.get_line_length(new[: len(new) - tail])
+    # Inside the first and last segments that differ, the one-cell characters alike at
+    # their ends are left too: a run of one style (a chart's blocks, a row of plain
+    # text) where one number changed.
+    first = _alike(old, new, head, head, from_end=False)
+    x0 += first
+    if len(old) - tail > head and len(new) - tail > head:
+        last_old, last_new = len(old) - 1 - tail, len(new) - 1 - tail
+        same = last_old == head and last_new == head  # one segment: its prefix is taken
+        room = min(old[last_old].cell_length, new[last_new].cell_length) - (first if same else 0)
+        alike = min(room, _alike(old, new, last_old, last_new, from_end=True))
+        end_old, end_new = end_old - alike, end_new - alike
     return x0, max(end_old, end_new, x0 + 1)
+
+
+def _alike(old: list[Segment], new: list[Segment], i: int, j: int, *, from_end: bool) -> int:
+    """How many one-cell characters `old[i]` and `new[j]` share at their start (or end),
+    in the same style; 0 where either holds a wide character or a control."""
+    if i >= len(old) or j >= len(new):
+        return 0
+    a, b = old[i], new[j]
+    if a.style != b.style or a.control or b.control:
+        return 0
+    if len(a.text) != a.cell_length or len(b.text) != b.cell_length:
+        return 0
+    x, y = (a.text[::-1], b.text[::-1]) if from_end else (a.text, b.text)
+    n = 0
+    for p, q in zip(x, y, strict=False):
+        if p != q:
+            break
+        n += 1
+    return n
 
 
 Sized = Callable[[int, int], RenderableType]

@@ -6,11 +6,17 @@ one-line Text cells the widths it would find are known at once: each column's wi
 cell (its header included), within the column's min / max width. `fix_widths` sets
 them as the columns' widths when they fit, so Rich measures nothing and lays the table
 out as it would have (a table wider than the room is left to Rich's own shrinking).
+
+Such a table needs no layout engine at all: `as_text` writes it as one Text, each cell
+fitted to its column by the steps Rich's own render takes (justify, truncate, pad), so
+it shows the same cells in the same styles. The latency panel draws its table every
+poll (the demo's numbers move); Rich's Table render was most of that panel's CPU.
 """
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.cells import cell_len
+from rich.table import Column, Table
 from rich.text import Text
 
 
@@ -52,3 +58,71 @@ def fix_widths(table: Table, room: int) -> bool:
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
     return True
+
+
+def as_text(table: Table, room: int) -> Table | Text:
+    """`table` as one Text (a line per row, the header's first) where `fix_widths` sizes
+    it and it uses nothing beyond padding, a header style and one-line cells; else the
+    table itself, for Rich to lay out."""
+    if not _plain(table) or not fix_widths(table, room):
+        return table
+    _, right, _, left = table.padding
+    lines: list[Text] = []
+    if table.show_header:
+        # Rich applies the header style under the whole row, padding included.
+        header = Text(style=table.header_style or "")
+        for column in table.columns:
+            _add_cell(header, Text(str(column.header)), column, left, right)
+        lines.append(header)
+    for index in range(table.row_count):
+        row = Text()
+        for column in table.columns:
+            cell = column._cells[index]
+            assert isinstance(cell, Text)  # fix_widths took only Text cells
+            _add_cell(row, cell, column, left, right)
+        lines.append(row)
+    return Text("\n").join(lines)
+
+
+def _plain(table: Table) -> bool:
+    """Nothing but padding, a header style and no-wrap columns: what `as_text` lays out."""
+    return (
+        table.box is None
+        and table.show_header
+        and not (table.title or table.caption or table.row_styles)
+        and table.style in ("", "none", None)
+        and not (table.show_lines or table.leading or table.min_width)
+        and not any(row.style or row.end_section for row in table.rows)
+        and all(
+            c.no_wrap and not (c.style or c.header_style) and c.justify in _JUSTIFIED
+            for c in table.columns
+        )
+        and all(
+            not isinstance(cell, Text) or cell.justify in (None, *_JUSTIFIED)
+            for c in table.columns
+            for cell in c.cells
+        )
+    )
+
+
+_JUSTIFIED = ("left", "right")
+
+
+def _add_cell(row: Text, cell: Text, column: Column, left: int, right: int) -> None:
+    """`cell` fitted to `column.width` as Rich renders a one-line cell (Text.wrap with
+    no_wrap, then Lines.justify), between its padding, appended to `row`."""
+    width = column.width or 0
+    justify = cell.justify or column.justify
+    overflow = cell.overflow or column.overflow or "fold"
+    line = cell.copy()
+    if justify == "right":
+        line.rstrip()
+        line.truncate(width, overflow=overflow)
+        line.pad_left(width - cell_len(line.plain))
+    else:  # "left" (`_plain` let no other through)
+        line.truncate(width, overflow=overflow, pad=True)
+    line.truncate(width, overflow=overflow)
+    row.append(" " * left)
+    row.append_text(line)
+    # Rich pads a short line to the cell's width in the padding's style (none).
+    row.append(" " * (width - line.cell_len + right))

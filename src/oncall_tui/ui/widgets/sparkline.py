@@ -73,6 +73,32 @@ def _cells(
     return resample_in_time(points, width, span)
 
 
+class Runs:
+    """Cells added one by one, written as runs of one style: a chart's few hundred cells
+    become a few spans, not one each. Each span is a segment that is converted, drawn
+    and compared again at every poll that moves the chart; the cells are the same."""
+
+    def __init__(self) -> None:
+        self._out = Text()
+        self._run: list[str] = []
+        self._style: Style | str = ""
+
+    def add(self, chars: str, style: Style | str = "") -> None:
+        if style != self._style:
+            self._flush()
+            self._style = style
+        self._run.append(chars)
+
+    def _flush(self) -> None:
+        if self._run:
+            self._out.append("".join(self._run), style=self._style or None)
+            self._run = []
+
+    def text(self) -> Text:
+        self._flush()
+        return self._out
+
+
 def sparkline(
     points: Sequence[Point],
     width: int,
@@ -90,10 +116,10 @@ def sparkline(
     if not values:
         return Text("")
     top = max(max(v for v in values if v is not None), threshold or 0.0)
-    out = Text()
+    out = Runs()
     for v in values:
         if v is None:
-            out.append(" ")
+            out.add(" ")
             continue
         idx = 0 if top <= 0 else min(len(BLOCKS) - 1, int(v / top * (len(BLOCKS) - 1) + 0.5))
         if threshold is not None and v > threshold:
@@ -102,8 +128,8 @@ def sparkline(
             style = warn
         else:
             style = ok
-        out.append(BLOCKS[max(0, idx)], style=style)
-    return out
+        out.add(BLOCKS[max(0, idx)], style)
+    return out.text()
 
 
 def bar_chart(
@@ -135,16 +161,16 @@ def bar_chart(
         else ok
         for v in values
     ]
-    out = Text()
+    out = Runs()
     for row in range(height - 1, -1, -1):
         for e, style in zip(eighths, styles, strict=True):
             fill = e - row * 8
             if fill >= 8:
-                out.append("█", style=style)
+                out.add("█", style)
             elif fill > 0:
-                out.append(BLOCKS[fill - 1], style=style)
+                out.add(BLOCKS[fill - 1], style)
             else:
-                out.append(" ")
+                out.add(" ")
         if row:
-            out.append("\n")
-    return out
+            out.add("\n")
+    return out.text()
