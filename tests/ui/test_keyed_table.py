@@ -20,7 +20,7 @@ from oncall_tui.model.snapshot import Alert, Incident
 from oncall_tui.ui.app import OncallApp, make_app
 from oncall_tui.ui.screens.incidents import build_rows, incident_row
 from oncall_tui.ui.state import filter_alerts
-from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells, alert_rows
+from oncall_tui.ui.widgets.alerts import GROUP_ROWS, SinceCells, list_rows
 from oncall_tui.ui.widgets.format import Palette
 from oncall_tui.ui.widgets.incidents import (
     MORE_KEY,
@@ -256,16 +256,16 @@ def test_alert_cells_outlive_a_filter_that_hid_their_alerts() -> None:
     def cells(rows: list[tuple[str, list[Text]]]) -> dict[str, list[Text]]:
         return {key: row for key, row in rows if key.startswith("fp")}
 
-    before = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
+    before = cells(list_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}).rows)
     narrowed = filter_alerts(alerts, "i=42")
     assert 0 < len(narrowed) < 20
-    alert_rows(narrowed, palette, NOW, cache, since, of=len(alerts))
-    after = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
+    list_rows(narrowed, palette, NOW, cache, since, of=len(alerts))
+    after = cells(list_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}).rows)
     assert after.keys() == before.keys()
     assert all(after[k][0] is before[k][0] for k in before)  # the same Text objects
     # Without `of`, a build of the few filtered alerts lets the rest go.
-    alert_rows(narrowed, palette, NOW, cache, since)
-    again = cells(alert_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}))
+    list_rows(narrowed, palette, NOW, cache, since)
+    again = cells(list_rows(alerts, palette, NOW, cache, since, expanded={"Name3"}).rows)
     assert not any(again[k][0] is before[k][0] for k in before)
 
 

@@ -148,27 +148,12 @@ class SinceCells:
 
 @dataclass(frozen=True, slots=True)
 class ListRows:
-    """Rows as `alert_rows` makes them, and which of them show an alert: their Since and
+    """Rows as `list_rows` makes them, and which of them show an alert: their Since and
     Acked-by cells move with the clock, the others' cells do not."""
 
     rows: list[tuple[str, list[Text]]]
     clocked: list[tuple[int, Alert]]
     """(row index, the alert it shows)."""
-
-
-def alert_rows(
-    alerts: Sequence[Alert],
-    palette: Palette,
-    now: float,
-    cache: CellCache[Alert] | None = None,
-    since: SinceCells | None = None,
-    expanded: Collection[str] = (),
-    of: int | None = None,
-) -> list[tuple[str, list[Text]]]:
-    """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts. `of`:
-    how many alerts there are before a filter (default: `alerts`), so the cells of those
-    a filter hides are kept for when it is cleared."""
-    return list_rows(alerts, palette, now, cache, since, expanded, of).rows
 
 
 def list_rows(
@@ -180,7 +165,9 @@ def list_rows(
     expanded: Collection[str] = (),
     of: int | None = None,
 ) -> ListRows:
-    """`alert_rows`, with where its alerts are."""
+    """Rows by group; a group not `expanded` lists at most GROUP_ROWS alerts. `of`:
+    how many alerts there are before a filter (default: `alerts`), so the cells of those
+    a filter hides are kept for when it is cleared."""
     cache = cache if cache is not None else CellCache()
     since = since if since is not None else SinceCells()
     since.begin()
@@ -340,8 +327,8 @@ class AlertsPanel(TablePanel):
         # Kept for visible_alerts (the title's count, the keys): in a storm the loop
         # would filter 20,000 alerts again after every poll.
         self._visible = (items, query, shown)
-        rows = alert_rows(shown, palette, now, self._cells, self._since, expanded, len(items))
-        return table_of(rows, filtered=True)
+        built = list_rows(shown, palette, now, self._cells, self._since, expanded, len(items))
+        return table_of(built.rows, filtered=True)
 
     def after_rows(self, snapshot: Snapshot, palette: Palette, now: float) -> None:
         # A new list while the filter is on: its whole rows are made now (off the loop
