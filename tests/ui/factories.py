@@ -280,3 +280,10 @@ def failed(now: float, error: str = "connection refused (127.0.0.1:9)") -> Snaps
             "alertmanager": good.sources["alertmanager"],
         },
     )
+
+
+def first_alert_acked(snap: Snapshot, by: str = "someone-else") -> Snapshot:
+    """`snap` with its first alert acked by `by`: one changed cell in the alert list."""
+    items = snap.alerts.items
+    acked = replace(items[0], acked_by=by)
+    return replace(snap, alerts=replace(snap.alerts, items=(acked, *items[1:])))

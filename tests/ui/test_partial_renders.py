@@ -4,7 +4,6 @@ full render draws it (deterministic: a fixed clock, counted calls, no stopwatch)
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from oncall_tui.ui.app import make_app
 from oncall_tui.ui.widgets.line import TextLine
 
 from .conftest import FakeClock, FakePoller
-from .factories import NOW, snapshot
+from .factories import NOW, first_alert_acked, snapshot
 from .test_app_keys import started, until
 from .test_repaint import settle
 from .test_terminal_bytes import Wire, played, wire  # noqa: F401 (the fixture)
@@ -60,9 +59,7 @@ async def test_the_terminal_shows_what_a_full_render_draws(
 ) -> None:
     clock = FakeClock()
     first = snapshot(NOW)
-    items = first.alerts.items
-    acked = replace(items[0], acked_by="someone-else")
-    second = replace(first, alerts=replace(first.alerts, items=(acked, *items[1:])))
+    second = first_alert_acked(first)
     poller = FakePoller([first, first, second, second])
     app = make_app(config, poller, clock=clock)
     async with app.run_test(size=size) as pilot:

@@ -24,7 +24,7 @@ from oncall_tui.ui.app import make_app
 from oncall_tui.ui.partial_update import TrimmedChopsUpdate
 
 from .conftest import FakeClock, FakePoller
-from .factories import NOW, snapshot
+from .factories import NOW, first_alert_acked, snapshot
 from .test_app_keys import started, until
 from .test_repaint import settle
 
@@ -146,9 +146,7 @@ async def test_trimmed_updates_leave_the_screen_textual_would(
 ) -> None:
     clock = FakeClock()
     first = snapshot(NOW)
-    items = first.alerts.items
-    acked = replace(items[0], acked_by="someone-else")
-    second = replace(first, alerts=replace(first.alerts, items=(acked, *items[1:])))
+    second = first_alert_acked(first)
     poller = FakePoller([first, first, second, second])
     app = make_app(config, poller, clock=clock)
     async with app.run_test(size=size) as pilot:
